@@ -1,0 +1,139 @@
+package simulator
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/utils/clock"
+)
+
+// apiTimeLayout is the UTC timestamp format used by the BSS API
+// (yyyy-MM-dd'T'HH:mm:ss'Z').
+const apiTimeLayout = "2006-01-02T15:04:05Z"
+
+// bssZone returns the GMT+08:00 zone used by BSS billing cycles, bill dates,
+// the 03:00 auto-renew deduction and order ID timestamps.
+func bssZone() *time.Location {
+	return time.FixedZone("GMT+08:00", 8*60*60)
+}
+
+// SettableClock is a clock whose time can be set. testing.FakeClock,
+// testing.FakePassiveClock and ScaledClock implement it; Server.Advance and
+// Server.SetTime need it.
+type SettableClock interface {
+	clock.PassiveClock
+	SetTime(t time.Time)
+}
+
+// ScaledClock is a clock.PassiveClock that runs Speed times faster than an
+// underlying real clock, starting from a chosen simulated time. It lets the
+// simulator binary run in accelerated time (speed 3600: one real second is one
+// simulated hour).
+type ScaledClock struct {
+	mu         sync.Mutex
+	base       clock.PassiveClock
+	speed      float64
+	anchorReal time.Time
+	anchorSim  time.Time
+}
+
+// NewScaledClock returns a clock that reads start now and then advances speed
+// times faster than base. A speed <= 0 is treated as 1.
+func NewScaledClock(base clock.PassiveClock, start time.Time, speed float64) *ScaledClock {
+	if speed <= 0 {
+		speed = 1
+	}
+	return &ScaledClock{base: base, speed: speed, anchorReal: base.Now(), anchorSim: start}
+}
+
+// Now returns the simulated time.
+func (c *ScaledClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	elapsed := c.base.Since(c.anchorReal)
+	return c.anchorSim.Add(time.Duration(float64(elapsed) * c.speed))
+}
+
+// Since returns the simulated time elapsed since t.
+func (c *ScaledClock) Since(t time.Time) time.Duration {
+	return c.Now().Sub(t)
+}
+
+// SetTime jumps the simulated time to t; it keeps running at the same speed.
+func (c *ScaledClock) SetTime(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.anchorReal = c.base.Now()
+	c.anchorSim = t
+}
+
+// fmtTime formats t in the API's UTC format.
+func fmtTime(t time.Time) string {
+	return t.UTC().Format(apiTimeLayout)
+}
+
+// fmtTimePtr formats t, or returns nil for the zero time (encoded as null).
+func fmtTimePtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := fmtTime(t)
+	return &s
+}
+
+// parseAPITime parses a yyyy-MM-dd'T'HH:mm:ss'Z' timestamp.
+func parseAPITime(s string) (time.Time, error) {
+	return time.Parse(apiTimeLayout, s)
+}
+
+// endOfDayGMT8 returns 23:59:59 GMT+08:00 of the GMT+08:00 day containing t,
+// the instant at which BSS subscriptions conventionally expire.
+func endOfDayGMT8(t time.Time) time.Time {
+	l := t.In(bssZone())
+	return time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, bssZone()).UTC()
+}
+
+// next0300GMT8 returns the first 03:00:00 GMT+08:00 instant at or after t.
+func next0300GMT8(t time.Time) time.Time {
+	l := t.In(bssZone())
+	c := time.Date(l.Year(), l.Month(), l.Day(), 3, 0, 0, 0, bssZone())
+	if c.Before(t) {
+		c = c.AddDate(0, 0, 1)
+	}
+	return c.UTC()
+}
+
+// autoRenewFirstAttempt returns 03:00 GMT+08:00 seven calendar days before the
+// GMT+08:00 date of expire (digest §7.3 #24).
+func autoRenewFirstAttempt(expire time.Time) time.Time {
+	l := expire.In(bssZone())
+	return time.Date(l.Year(), l.Month(), l.Day()-7, 3, 0, 0, 0, bssZone()).UTC()
+}
+
+// addPeriod adds n months (periodType 2) or n years (periodType 3) to t in the
+// GMT+08:00 calendar, clamping the day to the end of the target month (so
+// 31 January + 1 month is 28/29 February, not 2/3 March).
+func addPeriod(t time.Time, periodType, n int) time.Time {
+	months := n
+	if periodType == periodYear {
+		months = 12 * n
+	}
+	l := t.In(bssZone())
+	y, m, d := l.Date()
+	total := y*12 + int(m) - 1 + months
+	ty := total / 12
+	tm := time.Month(total%12 + 1)
+	last := time.Date(ty, tm+1, 0, 0, 0, 0, 0, bssZone()).Day()
+	if d > last {
+		d = last
+	}
+	return time.Date(ty, tm, d, l.Hour(), l.Minute(), l.Second(), 0, bssZone()).UTC()
+}
+
+// laterOf returns the later of a and b.
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
