@@ -1,0 +1,144 @@
+package bss
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"k8s.io/utils/clock"
+
+	"github.com/bss-operator/bss-operator/internal/metrics"
+)
+
+// AccountConfig is what a controller knows about an account: where it lives
+// and how to authenticate.
+type AccountConfig struct {
+	// AccountKey names the account stably across credential rotations (e.g.
+	// the BSSAccount object's namespace/name). It must not contain secrets.
+	AccountKey string
+	// Site selects the endpoint; ignored when Endpoint is set.
+	Site Site
+	// Endpoint overrides the site's endpoint (see Config.Endpoint).
+	Endpoint string
+	// DomainID is the customer account id.
+	DomainID string
+	// Credentials authenticate the account.
+	Credentials Credentials
+}
+
+// FactoryConfig holds what every client of a Factory shares.
+type FactoryConfig struct {
+	// HTTPClient sends requests; nil builds one with NewHTTPClient.
+	HTTPClient *http.Client
+	// Clock is injected into clients; nil is the real clock.
+	Clock clock.Clock
+	// Limiters is shared by all clients; nil creates one for this factory.
+	Limiters *LimiterRegistry
+	// Metrics, when set, instruments every client.
+	Metrics *metrics.BSS
+	// Retry bounds read retries.
+	Retry RetryPolicy
+	// Language is the X-Language value.
+	Language string
+	// UserAgent is the User-Agent value.
+	UserAgent string
+}
+
+// Factory hands out clients per account, reusing a client while the
+// account's configuration is unchanged and building a new one when it
+// changes (for example when credentials rotate). Clients of one account
+// share the account's rate limiters. It is safe for concurrent use.
+type Factory struct {
+	cfg FactoryConfig
+
+	mu      sync.Mutex
+	clients map[string]factoryEntry
+}
+
+type factoryEntry struct {
+	// digest identifies the configuration the client was built from; it is
+	// a one-way hash and never logged.
+	digest string
+	client Client
+}
+
+// NewFactory returns a Factory.
+func NewFactory(cfg FactoryConfig) *Factory {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = NewHTTPClient(0)
+	}
+	if cfg.Limiters == nil {
+		cfg.Limiters = NewLimiterRegistry(cfg.Clock, nil)
+	}
+	return &Factory{cfg: cfg, clients: map[string]factoryEntry{}}
+}
+
+// limiterKey names the account's rate-limit buckets. The gateway counts per
+// account (ParentUid), so the domain id is used when known.
+func (a AccountConfig) limiterKey(base string) string {
+	id := a.DomainID
+	if id == "" {
+		id = "key:" + a.AccountKey
+	}
+	return base + "|" + id
+}
+
+func (a AccountConfig) digest() string {
+	h := sha256.New()
+	for _, s := range []string{string(a.Site), a.Endpoint, a.DomainID, a.Credentials.fingerprint()} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ClientFor returns the client of acc, building it on first use and again
+// whenever acc's endpoint, domain id or credentials change.
+func (f *Factory) ClientFor(acc AccountConfig) (Client, error) {
+	if acc.AccountKey == "" {
+		return nil, fmt.Errorf("bss factory: empty account key")
+	}
+	d := acc.digest()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.clients[acc.AccountKey]; ok && e.digest == d {
+		return e.client, nil
+	}
+	base := acc.Endpoint
+	if base == "" {
+		var err error
+		if base, err = acc.Site.BaseURL(); err != nil {
+			return nil, fmt.Errorf("bss factory: account %s: %w", acc.AccountKey, err)
+		}
+	}
+	c, err := New(Config{
+		Site:        acc.Site,
+		Endpoint:    acc.Endpoint,
+		DomainID:    acc.DomainID,
+		Credentials: acc.Credentials,
+		HTTPClient:  f.cfg.HTTPClient,
+		Clock:       f.cfg.Clock,
+		Limiters:    f.cfg.Limiters.ForAccount(acc.limiterKey(base)),
+		Retry:       f.cfg.Retry,
+		Language:    f.cfg.Language,
+		UserAgent:   f.cfg.UserAgent,
+		Metrics:     f.cfg.Metrics,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bss factory: account %s: %w", acc.AccountKey, err)
+	}
+	c = NewInstrumented(c, f.cfg.Metrics, f.cfg.Clock)
+	f.clients[acc.AccountKey] = factoryEntry{digest: d, client: c}
+	return c, nil
+}
+
+// Forget drops the cached client of an account (e.g. on deletion).
+func (f *Factory) Forget(accountKey string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.clients, accountKey)
+}
