@@ -267,6 +267,8 @@ func parseRelative(v string) (time.Duration, error) {
 	return d, nil
 }
 
+// defaultAccount resolves a seed's account: the named one, or else the
+// first account loaded.
 func (s *Server) defaultAccount(id string) (*Account, error) {
 	if id != "" {
 		a, found := s.st.accounts[id]
@@ -275,8 +277,8 @@ func (s *Server) defaultAccount(id string) (*Account, error) {
 		}
 		return a, nil
 	}
-	if len(s.st.accountOrder) != 1 {
-		return nil, errors.New("account is required when there is not exactly one account")
+	if len(s.st.accountOrder) == 0 {
+		return nil, errors.New("no account to own it: add an account first")
 	}
 	return s.st.accounts[s.st.accountOrder[0]], nil
 }
