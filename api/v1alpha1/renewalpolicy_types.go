@@ -1,0 +1,268 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RenewalMode is what happens to a subscription as its expiry nears. Exactly
+// one mechanism is active in the cloud at a time: switching modes undoes the
+// others (auto-renew off, to-on-demand CANCEL).
+// +kubebuilder:validation:Enum=Renew;AutoRenew;PayPerUse;Lapse
+type RenewalMode string
+
+const (
+	// RenewalModeRenew makes the operator renew explicitly (6.3.2) after a
+	// quote (4.2.3) and its gates: price cap, budget, approval and window.
+	RenewalModeRenew RenewalMode = "Renew"
+	// RenewalModeAutoRenew keeps the cloud's own auto-renew on (6.3.4,
+	// expire_policy 3): BSS deducts the fee at 03:00 seven days before expiry.
+	RenewalModeAutoRenew RenewalMode = "AutoRenew"
+	// RenewalModePayPerUse converts the resource to pay-per-use at expiry
+	// (6.3.6 SET_UP, expire_policy 1).
+	RenewalModePayPerUse RenewalMode = "PayPerUse"
+	// RenewalModeLapse lets the subscription expire, with warnings as expiry
+	// nears.
+	RenewalModeLapse RenewalMode = "Lapse"
+)
+
+// PaymentMethod is how a renewal order gets paid.
+// +kubebuilder:validation:Enum=AutoPay;Pay;Manual
+type PaymentMethod string
+
+const (
+	// PaymentMethodAutoPay asks BSS to pay the renewal order at once
+	// (is_auto_pay=1, 6.3.2), with BSS's own choice of discounts and coupons.
+	PaymentMethodAutoPay PaymentMethod = "AutoPay"
+	// PaymentMethodPay creates the order unpaid, then the operator pays it
+	// (6.2.4), applying the discount the policy chooses (6.2.3).
+	PaymentMethodPay PaymentMethod = "Pay"
+	// PaymentMethodManual creates the order unpaid and leaves it for a
+	// person to pay in the console; the operator reports PaymentPending and
+	// cancels the order (6.2.5) if it is still unpaid after cancelUnpaidAfter.
+	PaymentMethodManual PaymentMethod = "Manual"
+)
+
+// DiscountChoice is which discount the operator applies when it pays.
+// +kubebuilder:validation:Enum=None;Best
+type DiscountChoice string
+
+const (
+	// DiscountNone pays the order without a discount.
+	DiscountNone DiscountChoice = "None"
+	// DiscountBest applies the available discount (6.2.3) that lowers the
+	// price the most.
+	DiscountBest DiscountChoice = "Best"
+)
+
+// ApprovalPolicy is when a renewal needs a person's approval.
+// +kubebuilder:validation:Enum=Never;Always;AboveAmount
+type ApprovalPolicy string
+
+const (
+	// ApprovalNever approves renewals automatically within maxPrice and budget.
+	ApprovalNever ApprovalPolicy = "Never"
+	// ApprovalAlways sends every renewal to a person.
+	ApprovalAlways ApprovalPolicy = "Always"
+	// ApprovalAboveAmount sends renewals quoted above approval.amount to a person.
+	ApprovalAboveAmount ApprovalPolicy = "AboveAmount"
+)
+
+// RenewalPolicySpec declares what happens to subscriptions as expiry nears.
+// +kubebuilder:validation:XValidation:rule="self.mode == 'Renew' ? has(self.renew) : !has(self.renew)",message="renew must be set when mode is Renew, and only then"
+type RenewalPolicySpec struct {
+	// mode is Renew (the operator renews), AutoRenew (the cloud's auto-renew
+	// stays on), PayPerUse (converted to pay-per-use at expiry) or Lapse
+	// (left to expire, with warnings).
+	// +required
+	Mode RenewalMode `json:"mode"`
+
+	// renew configures explicit renewal; required when mode is Renew.
+	// +optional
+	Renew *RenewSpec `json:"renew,omitempty"`
+
+	// warnBefore is how long before expiry a subscription with no renewal
+	// under way gets the ExpiringSoon condition and Warning events: a Go
+	// duration ("336h") or a number of days ("14d").
+	// +optional
+	// +kubebuilder:default="14d"
+	// +kubebuilder:validation:Pattern=`^([0-9]{1,4}d|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
+	WarnBefore string `json:"warnBefore,omitempty"`
+
+	// historyLimit is how many finished RenewalRequests are kept per
+	// Subscription; older ones are deleted.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	HistoryLimit int32 `json:"historyLimit,omitempty"`
+}
+
+// RenewSpec configures explicit renewal by the operator.
+// +kubebuilder:validation:XValidation:rule="!has(self.approval) || !has(self.approval.policy) || self.approval.policy != 'AboveAmount' || has(self.approval.amount)",message="approval.amount is required when approval.policy is AboveAmount"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxPrice) || !has(self.approval) || !has(self.approval.amount) || self.maxPrice.currency == self.approval.amount.currency",message="maxPrice and approval.amount must use the same currency"
+type RenewSpec struct {
+	// renewBefore is when to renew: a duration before expiry ("720h"), a
+	// number of days before expiry ("30d"), or a percentage of the current
+	// subscription period before expiry ("10%"). Leave room for several
+	// attempts and for approval.
+	// +optional
+	// +kubebuilder:default="14d"
+	// +kubebuilder:validation:Pattern=`^([0-9]{1,4}d|[0-9]{1,2}%|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
+	RenewBefore string `json:"renewBefore,omitempty"`
+
+	// period is how long one renewal extends the subscription.
+	// +required
+	Period RenewalPeriod `json:"period"`
+
+	// payment is how renewal orders are paid.
+	// +optional
+	// +kubebuilder:default={method: AutoPay}
+	Payment PaymentSpec `json:"payment,omitempty"`
+
+	// maxPrice is the most one renewal may cost without a person's
+	// approval. A quote above it waits for approval whatever approval says.
+	// +optional
+	MaxPrice *Money `json:"maxPrice,omitempty"`
+
+	// approval is when a person must approve a renewal before it is ordered.
+	// +optional
+	// +kubebuilder:default={policy: Never}
+	Approval ApprovalSpec `json:"approval,omitempty"`
+
+	// window restricts when renewal orders may be placed. Without it
+	// renewals may be placed at any time.
+	// +optional
+	Window *RenewalWindow `json:"window,omitempty"`
+
+	// budgetAlertRef names a BudgetAlert in the same namespace whose
+	// RequireApproval and BlockRenewals actions apply to these renewals.
+	// +optional
+	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`
+}
+
+// PaymentSpec is how renewal orders are paid.
+type PaymentSpec struct {
+	// method is AutoPay (BSS pays at once), Pay (the operator pays the
+	// order, 6.2.4) or Manual (a person pays in the console).
+	// +optional
+	// +kubebuilder:default=AutoPay
+	Method PaymentMethod `json:"method,omitempty"`
+
+	// discount is the discount the operator applies when method is Pay.
+	// +optional
+	// +kubebuilder:default=Best
+	Discount DiscountChoice `json:"discount,omitempty"`
+
+	// cancelUnpaidAfter is how long an unpaid renewal order may stay pending
+	// before the operator cancels it (6.2.5) so that a new attempt can be
+	// made.
+	// +optional
+	// +kubebuilder:default="72h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10m') && duration(self) <= duration('720h')",message="cancelUnpaidAfter must be between 10m and 720h"
+	CancelUnpaidAfter *metav1.Duration `json:"cancelUnpaidAfter,omitempty"`
+}
+
+// ApprovalSpec is when a person must approve a renewal.
+type ApprovalSpec struct {
+	// policy is Never, Always, or AboveAmount.
+	// +optional
+	// +kubebuilder:default=Never
+	Policy ApprovalPolicy `json:"policy,omitempty"`
+
+	// amount is the threshold for AboveAmount.
+	// +optional
+	Amount *Money `json:"amount,omitempty"`
+}
+
+// Weekday is a day of the week.
+// +kubebuilder:validation:Enum=Monday;Tuesday;Wednesday;Thursday;Friday;Saturday;Sunday
+type Weekday string
+
+// RenewalWindow is a recurring weekly time window.
+// +kubebuilder:validation:XValidation:rule="self.startHour < self.endHour",message="startHour must be before endHour"
+type RenewalWindow struct {
+	// days of the week on which the window opens; empty means every day.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=7
+	Days []Weekday `json:"days,omitempty"`
+
+	// startHour is the hour (0-23) the window opens.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=23
+	StartHour int32 `json:"startHour,omitempty"`
+
+	// endHour is the hour (1-24) the window closes.
+	// +optional
+	// +kubebuilder:default=24
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=24
+	EndHour int32 `json:"endHour,omitempty"`
+
+	// timeZone is the IANA time zone of the hours, for example Asia/Shanghai.
+	// +optional
+	// +kubebuilder:default="UTC"
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+/-]*$`
+	TimeZone string `json:"timeZone,omitempty"`
+}
+
+// RenewalPolicyStatus reports whether the policy is usable.
+type RenewalPolicyStatus struct {
+	// observedGeneration is the spec generation the status reflects.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready is True when the policy is valid and its references
+	// resolve.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// subscriptions is how many Subscriptions use this policy.
+	// +optional
+	Subscriptions int32 `json:"subscriptions,omitempty"`
+}
+
+// RenewalPolicy declares what happens to Subscriptions as their expiry nears.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rpol,categories=bss
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
+// +kubebuilder:printcolumn:name="Period",type=string,JSONPath=`.spec.renew.period.count`
+// +kubebuilder:printcolumn:name="Unit",type=string,JSONPath=`.spec.renew.period.unit`
+// +kubebuilder:printcolumn:name="Max Price",type=string,JSONPath=`.spec.renew.maxPrice.amount`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Subscriptions",type=integer,JSONPath=`.status.subscriptions`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type RenewalPolicy struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the policy.
+	// +required
+	Spec RenewalPolicySpec `json:"spec"`
+
+	// status reports whether the policy is usable.
+	// +optional
+	Status RenewalPolicyStatus `json:"status,omitempty"`
+}
+
+// RenewalPolicyList is a list of RenewalPolicies.
+// +kubebuilder:object:root=true
+type RenewalPolicyList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the list's metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the RenewalPolicies.
+	Items []RenewalPolicy `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RenewalPolicy{}, &RenewalPolicyList{})
+}

@@ -1,0 +1,265 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RenewalPhase is where a renewal attempt stands.
+// +kubebuilder:validation:Enum=Pending;AwaitingApproval;Blocked;Approved;Ordering;PaymentPending;Confirming;Succeeded;Failed;Denied;Cancelled
+type RenewalPhase string
+
+const (
+	// RenewalPhasePending: created, not yet quoted or gated.
+	RenewalPhasePending RenewalPhase = "Pending"
+	// RenewalPhaseAwaitingApproval: quoted, waiting for a person's decision.
+	RenewalPhaseAwaitingApproval RenewalPhase = "AwaitingApproval"
+	// RenewalPhaseBlocked: held by a BudgetAlert's BlockRenewals action or
+	// outside the renewal window.
+	RenewalPhaseBlocked RenewalPhase = "Blocked"
+	// RenewalPhaseApproved: approved (automatically or by a person), not yet ordered.
+	RenewalPhaseApproved RenewalPhase = "Approved"
+	// RenewalPhaseOrdering: the intent to order is recorded; the renew call
+	// may have been made and its order is being looked up.
+	RenewalPhaseOrdering RenewalPhase = "Ordering"
+	// RenewalPhasePaymentPending: the order exists and awaits payment.
+	RenewalPhasePaymentPending RenewalPhase = "PaymentPending"
+	// RenewalPhaseConfirming: paid; waiting for the order to complete and
+	// the new expiry to show.
+	RenewalPhaseConfirming RenewalPhase = "Confirming"
+	// RenewalPhaseSucceeded: the new expiry is confirmed.
+	RenewalPhaseSucceeded RenewalPhase = "Succeeded"
+	// RenewalPhaseFailed: the attempt ended without a renewal.
+	RenewalPhaseFailed RenewalPhase = "Failed"
+	// RenewalPhaseDenied: a person denied the renewal.
+	RenewalPhaseDenied RenewalPhase = "Denied"
+	// RenewalPhaseCancelled: the unpaid order was cancelled.
+	RenewalPhaseCancelled RenewalPhase = "Cancelled"
+)
+
+// ApprovalDecision is a person's decision on a renewal.
+// +kubebuilder:validation:Enum=Approve;Deny
+type ApprovalDecision string
+
+const (
+	// DecisionApprove lets the renewal be ordered at up to the quoted price.
+	DecisionApprove ApprovalDecision = "Approve"
+	// DecisionDeny ends the attempt without ordering.
+	DecisionDeny ApprovalDecision = "Deny"
+)
+
+// RenewalApproval is a person's decision, written by an approver (for
+// example with `kubectl bss approve`). Only subjects bound to the
+// bss-operator-renewal-approver role may patch RenewalRequests.
+type RenewalApproval struct {
+	// decision is Approve or Deny. It cannot be changed once made.
+	// +required
+	Decision ApprovalDecision `json:"decision"`
+
+	// approver names who decided.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Approver string `json:"approver"`
+
+	// reason for the decision.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason,omitempty"`
+
+	// maxAmount is the most the approver allows; without it the approval
+	// covers the quote shown in status at the time of the decision. A new
+	// quote above it needs a new approval.
+	// +optional
+	MaxAmount *Money `json:"maxAmount,omitempty"`
+}
+
+// RenewalRequestSpec is one renewal attempt, created by the Subscription
+// controller. Everything but approval is fixed at creation.
+// +kubebuilder:validation:XValidation:rule="self.subscriptionName == oldSelf.subscriptionName && self.resourceID == oldSelf.resourceID && self.revision == oldSelf.revision && self.period == oldSelf.period",message="a RenewalRequest's target and period cannot change; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval.decision == oldSelf.approval.decision)",message="an approval decision cannot be changed or withdrawn once made"
+type RenewalRequestSpec struct {
+	// subscriptionName is the Subscription being renewed, in the same namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	SubscriptionName string `json:"subscriptionName"`
+
+	// accountRef is the BillingAccount used for the renewal.
+	// +required
+	AccountRef LocalObjectReference `json:"accountRef"`
+
+	// resourceID is the primary resource to renew.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	ResourceID string `json:"resourceID"`
+
+	// revision is the Subscription's renewal revision this attempt belongs to.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	Revision int64 `json:"revision"`
+
+	// baselineExpireTime is the expiry the renewal starts from; a later
+	// expiry in BSS means the renewal has happened.
+	// +required
+	BaselineExpireTime metav1.Time `json:"baselineExpireTime"`
+
+	// period is how long the renewal extends the subscription.
+	// +required
+	Period RenewalPeriod `json:"period"`
+
+	// payment is how the renewal order is paid.
+	// +required
+	Payment PaymentSpec `json:"payment"`
+
+	// maxPrice is the most the renewal may cost without approval.
+	// +optional
+	MaxPrice *Money `json:"maxPrice,omitempty"`
+
+	// approvalPolicy and approvalAmount copy the policy's approval rule.
+	// +optional
+	ApprovalPolicy ApprovalPolicy `json:"approvalPolicy,omitempty"`
+
+	// approvalAmount is the AboveAmount threshold.
+	// +optional
+	ApprovalAmount *Money `json:"approvalAmount,omitempty"`
+
+	// budgetAlertRef is the BudgetAlert whose actions gate this renewal.
+	// +optional
+	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`
+
+	// observeOnly marks a request that only quotes and reports (the
+	// Subscription is in Observe mode); it never orders.
+	// +optional
+	ObserveOnly bool `json:"observeOnly,omitempty"`
+
+	// approval is a person's decision, when one is needed.
+	// +optional
+	Approval *RenewalApproval `json:"approval,omitempty"`
+}
+
+// RenewalRequestStatus is the progress and outcome of one renewal attempt.
+type RenewalRequestStatus struct {
+	// observedGeneration is the spec generation the status reflects.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready (True once Succeeded), Reconciling, Stalled,
+	// ApprovalRequired, PaymentPending, BudgetBlocked.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// phase is where the attempt stands.
+	// +optional
+	Phase RenewalPhase `json:"phase,omitempty"`
+
+	// quote is the price BSS quoted.
+	// +optional
+	Quote *PriceQuote `json:"quote,omitempty"`
+
+	// approvalState is AutoApproved, Required, Approved or Denied, with the
+	// reason in the ApprovalRequired condition.
+	// +optional
+	ApprovalState string `json:"approvalState,omitempty"`
+
+	// orderIntentTime is when the operator recorded its intent to order,
+	// before calling renew. After a crash, orders created after it are
+	// adopted instead of ordering again.
+	// +optional
+	OrderIntentTime *metav1.Time `json:"orderIntentTime,omitempty"`
+
+	// renewCalls counts renew calls made for this attempt (at most one
+	// unless a lookup proved that no order exists).
+	// +optional
+	RenewCalls int32 `json:"renewCalls,omitempty"`
+
+	// orderIDs are the renewal orders.
+	// +optional
+	// +listType=atomic
+	OrderIDs []string `json:"orderIDs,omitempty"`
+
+	// orderStatus is the word for the order's BSS status.
+	// +optional
+	OrderStatus string `json:"orderStatus,omitempty"`
+
+	// paymentDeadline is when BSS closes the order for payment, or when the
+	// operator cancels it (cancelUnpaidAfter), whichever is earlier.
+	// +optional
+	PaymentDeadline *metav1.Time `json:"paymentDeadline,omitempty"`
+
+	// discountID is the discount applied at payment, if any.
+	// +optional
+	DiscountID string `json:"discountID,omitempty"`
+
+	// amountPaid is what the renewal cost.
+	// +optional
+	AmountPaid string `json:"amountPaid,omitempty"`
+
+	// currency of amountPaid.
+	// +optional
+	Currency string `json:"currency,omitempty"`
+
+	// newExpireTime is the confirmed expiry after renewal.
+	// +optional
+	NewExpireTime *metav1.Time `json:"newExpireTime,omitempty"`
+
+	// completionTime is when the attempt ended.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+
+	// failureCount counts consecutive errors within this attempt.
+	// +optional
+	FailureCount int32 `json:"failureCount,omitempty"`
+
+	// nextAttemptTime is when the next retry is due.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// message is a human summary of the latest step.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RenewalRequest is one renewal attempt of a Subscription: the quote, the
+// approval, the order, the payment and the new expiry. The Subscription
+// controller creates and owns it; an approver may set spec.approval.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rreq,categories=bss
+// +kubebuilder:printcolumn:name="Subscription",type=string,JSONPath=`.spec.subscriptionName`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.quote.amount`
+// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.quote.currency`
+// +kubebuilder:printcolumn:name="Approval",type=string,JSONPath=`.status.approvalState`
+// +kubebuilder:printcolumn:name="Orders",type=string,JSONPath=`.status.orderIDs`
+// +kubebuilder:printcolumn:name="New Expiry",type=string,JSONPath=`.status.newExpireTime`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type RenewalRequest struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the renewal attempt.
+	// +required
+	Spec RenewalRequestSpec `json:"spec"`
+
+	// status is its progress and outcome.
+	// +optional
+	Status RenewalRequestStatus `json:"status,omitempty"`
+}
+
+// RenewalRequestList is a list of RenewalRequests.
+// +kubebuilder:object:root=true
+type RenewalRequestList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the list's metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the RenewalRequests.
+	Items []RenewalRequest `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RenewalRequest{}, &RenewalRequestList{})
+}

@@ -1,0 +1,361 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ManagementPolicy is whether the operator may change anything in the cloud.
+// +kubebuilder:validation:Enum=Manage;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementManage lets the operator act on the subscription.
+	ManagementManage ManagementPolicy = "Manage"
+	// ManagementObserve makes no write call at all; the operator still
+	// quotes and reports what it would do, when, and for how much.
+	ManagementObserve ManagementPolicy = "Observe"
+)
+
+// DeletionPolicy is what deleting the Subscription object does in the cloud.
+// +kubebuilder:validation:Enum=Orphan;Unsubscribe
+type DeletionPolicy string
+
+const (
+	// DeletionOrphan leaves the cloud resource untouched.
+	DeletionOrphan DeletionPolicy = "Orphan"
+	// DeletionUnsubscribe unsubscribes the resource (6.3.3) when the object
+	// is deleted, only if the confirmation annotation repeats the resource ID.
+	DeletionUnsubscribe DeletionPolicy = "Unsubscribe"
+)
+
+// UnsubscribeType is what an unsubscription removes (6.3.3 unsubscribe_type).
+// +kubebuilder:validation:Enum=AllPeriods;RenewalPeriodsOnly
+type UnsubscribeType string
+
+const (
+	// UnsubscribeAllPeriods unsubscribes from the resource and its renewal
+	// periods (type 1). The resource is released.
+	UnsubscribeAllPeriods UnsubscribeType = "AllPeriods"
+	// UnsubscribeRenewalPeriodsOnly unsubscribes only from renewed periods
+	// that have not taken effect yet (type 2).
+	UnsubscribeRenewalPeriodsOnly UnsubscribeType = "RenewalPeriodsOnly"
+)
+
+// Annotations understood on Subscriptions.
+const (
+	// AnnotationConfirmUnsubscribe must repeat spec.resourceID for
+	// deletionPolicy Unsubscribe to be honoured.
+	AnnotationConfirmUnsubscribe = "billing.bss-operator.io/confirm-unsubscribe"
+	// AnnotationRenewNow, set to any new value (for example a timestamp),
+	// asks for a renewal now instead of at renewalTime; the gates still apply.
+	AnnotationRenewNow = "billing.bss-operator.io/renew-now"
+	// AnnotationRefresh, set to any new value, asks for an immediate refresh
+	// from BSS.
+	AnnotationRefresh = "billing.bss-operator.io/refresh"
+)
+
+// SubscriptionSpec declares one yearly/monthly cloud resource and how it is managed.
+// +kubebuilder:validation:XValidation:rule="!has(self.deletionPolicy) || self.deletionPolicy != 'Unsubscribe' || has(self.unsubscribeType)",message="unsubscribeType is required when deletionPolicy is Unsubscribe"
+type SubscriptionSpec struct {
+	// accountRef names the BillingAccount, in the same namespace, that owns
+	// the resource.
+	// +required
+	AccountRef LocalObjectReference `json:"accountRef"`
+
+	// resourceID is the cloud resource ID (for example an ECS server ID).
+	// It should be a primary resource: an attached resource's ID is
+	// resolved to its primary, shown in status, and refused for renewal.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._:-]*$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="resourceID is immutable; create a new Subscription for another resource"
+	ResourceID string `json:"resourceID"`
+
+	// renewalPolicyRef names the RenewalPolicy, in the same namespace, that
+	// says what happens as expiry nears. Without it the operator only reports.
+	// +optional
+	RenewalPolicyRef *LocalObjectReference `json:"renewalPolicyRef,omitempty"`
+
+	// managementPolicy is Manage (the operator acts) or Observe (no write
+	// call at all; status says what would happen). Start in Observe.
+	// +optional
+	// +kubebuilder:default=Observe
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
+	// deletionPolicy is Orphan (deleting this object leaves the cloud
+	// resource alone) or Unsubscribe (deleting it unsubscribes, only with
+	// the confirm-unsubscribe annotation set to the resource ID).
+	// +optional
+	// +kubebuilder:default=Orphan
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// unsubscribeType is what deletion unsubscribes when deletionPolicy is
+	// Unsubscribe: AllPeriods or RenewalPeriodsOnly.
+	// +optional
+	UnsubscribeType UnsubscribeType `json:"unsubscribeType,omitempty"`
+
+	// paused stops every action; status is still refreshed.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+}
+
+// AttachedResource is a resource renewed together with its primary.
+type AttachedResource struct {
+	// id of the attached resource.
+	// +required
+	ID string `json:"id"`
+
+	// name of the attached resource.
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// resourceType is the BSS resource type code, for example hws.resource.type.volume.
+	// +optional
+	ResourceType string `json:"resourceType,omitempty"`
+
+	// expireTime is the attached resource's expiry.
+	// +optional
+	ExpireTime *metav1.Time `json:"expireTime,omitempty"`
+}
+
+// ObservedResource is the resource as BSS reports it (6.3.1).
+type ObservedResource struct {
+	// name of the resource.
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// serviceType is the cloud service type code, for example hws.service.type.ec2.
+	// +optional
+	ServiceType string `json:"serviceType,omitempty"`
+
+	// resourceType is the resource type code, for example hws.resource.type.vm.
+	// +optional
+	ResourceType string `json:"resourceType,omitempty"`
+
+	// region of the resource.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// projectID is the resource's project ID.
+	// +optional
+	ProjectID string `json:"projectID,omitempty"`
+
+	// enterpriseProject is the name of the resource's enterprise project.
+	// +optional
+	EnterpriseProject string `json:"enterpriseProject,omitempty"`
+
+	// status is Provisioned, Closed, Frozen or Expired.
+	// +optional
+	Status string `json:"status,omitempty"`
+
+	// effectiveTime is when the current subscription took effect.
+	// +optional
+	EffectiveTime *metav1.Time `json:"effectiveTime,omitempty"`
+
+	// expireTime is when the subscription expires.
+	// +optional
+	ExpireTime *metav1.Time `json:"expireTime,omitempty"`
+
+	// expirePolicy is what BSS does at expiry: GracePeriod, ToPayPerUse,
+	// Delete, AutoRenew, Freeze or DeleteFromRetention.
+	// +optional
+	ExpirePolicy string `json:"expirePolicy,omitempty"`
+
+	// specDescription is BSS's description of the product specification.
+	// +optional
+	SpecDescription string `json:"specDescription,omitempty"`
+
+	// primary is true for a primary resource.
+	// +optional
+	Primary bool `json:"primary,omitempty"`
+
+	// primaryResourceID is the primary resource of an attached resource.
+	// +optional
+	PrimaryResourceID string `json:"primaryResourceID,omitempty"`
+
+	// attached lists the resources renewed together with this primary.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Attached []AttachedResource `json:"attached,omitempty"`
+}
+
+// RenewalRecord is the outcome of the latest renewal.
+type RenewalRecord struct {
+	// requestName is the RenewalRequest that made the renewal.
+	// +optional
+	RequestName string `json:"requestName,omitempty"`
+
+	// orderIDs are the BSS orders of the renewal.
+	// +optional
+	// +listType=atomic
+	OrderIDs []string `json:"orderIDs,omitempty"`
+
+	// orderStatus is the word for the order's BSS status.
+	// +optional
+	OrderStatus string `json:"orderStatus,omitempty"`
+
+	// amountPaid is what the renewal cost.
+	// +optional
+	AmountPaid string `json:"amountPaid,omitempty"`
+
+	// currency of amountPaid.
+	// +optional
+	Currency string `json:"currency,omitempty"`
+
+	// newExpireTime is the expiry after the renewal.
+	// +optional
+	NewExpireTime *metav1.Time `json:"newExpireTime,omitempty"`
+
+	// completionTime is when the renewal was confirmed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+}
+
+// OrderRecord is one BSS order placed for the subscription.
+type OrderRecord struct {
+	// orderID is the BSS order ID.
+	// +required
+	OrderID string `json:"orderID"`
+
+	// type is Renewal, Unsubscription, or another BSS order type.
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// status is the order's BSS status as a word.
+	// +optional
+	Status string `json:"status,omitempty"`
+
+	// amount of the order.
+	// +optional
+	Amount string `json:"amount,omitempty"`
+
+	// currency of amount.
+	// +optional
+	Currency string `json:"currency,omitempty"`
+
+	// requestName is the RenewalRequest that placed the order, if any.
+	// +optional
+	RequestName string `json:"requestName,omitempty"`
+
+	// time the order was recorded.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
+}
+
+// SubscriptionStatus is the observed state of the resource and of its renewal.
+type SubscriptionStatus struct {
+	// observedGeneration is the spec generation the status reflects.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, Reconciling, Stalled, Renewing, ApprovalRequired,
+	// PaymentPending, BudgetBlocked, ExpiringSoon, Expired, DriftDetected.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// resource is the resource as BSS last reported it.
+	// +optional
+	Resource *ObservedResource `json:"resource,omitempty"`
+
+	// expireTime is the resource's expiry (a copy of resource.expireTime,
+	// for the printer column).
+	// +optional
+	ExpireTime string `json:"expireTime,omitempty"`
+
+	// renewalTime is when the operator will act (or would act, in Observe).
+	// +optional
+	RenewalTime string `json:"renewalTime,omitempty"`
+
+	// plannedAction says what the operator will do (or would do, in
+	// Observe) at renewalTime, and for how much.
+	// +optional
+	PlannedAction string `json:"plannedAction,omitempty"`
+
+	// lastQuote is the latest renewal price quote (4.2.3).
+	// +optional
+	LastQuote *PriceQuote `json:"lastQuote,omitempty"`
+
+	// lastRenewal is the outcome of the latest renewal.
+	// +optional
+	LastRenewal *RenewalRecord `json:"lastRenewal,omitempty"`
+
+	// orderHistory lists recent orders, newest first, at most 20.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	OrderHistory []OrderRecord `json:"orderHistory,omitempty"`
+
+	// renewalRevision numbers renewal attempts; RenewalRequests are named
+	// <subscription>-r<revision>.
+	// +optional
+	RenewalRevision int64 `json:"renewalRevision,omitempty"`
+
+	// activeRequest is the RenewalRequest under way, if any.
+	// +optional
+	ActiveRequest string `json:"activeRequest,omitempty"`
+
+	// failureCount counts consecutive failed attempts.
+	// +optional
+	FailureCount int32 `json:"failureCount,omitempty"`
+
+	// nextAttemptTime is when the next attempt after a failure is due.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// lastSyncTime is when BSS was last read for this resource.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// renewNowHandled is the last renew-now annotation value acted on.
+	// +optional
+	RenewNowHandled string `json:"renewNowHandled,omitempty"`
+}
+
+// Subscription is one yearly/monthly cloud resource whose expiry the
+// operator watches and, under Manage, acts on according to its RenewalPolicy.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=bsub;bsubs,categories=bss
+// +kubebuilder:printcolumn:name="Resource",type=string,JSONPath=`.spec.resourceID`
+// +kubebuilder:printcolumn:name="Policy",type=string,JSONPath=`.spec.renewalPolicyRef.name`
+// +kubebuilder:printcolumn:name="Management",type=string,JSONPath=`.spec.managementPolicy`
+// +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expireTime`
+// +kubebuilder:printcolumn:name="Renews",type=string,JSONPath=`.status.renewalTime`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.lastQuote.amount`,priority=1
+// +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.status.plannedAction`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Subscription struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the resource and how it is managed.
+	// +required
+	Spec SubscriptionSpec `json:"spec"`
+
+	// status is the observed state of the resource and of its renewal.
+	// +optional
+	Status SubscriptionStatus `json:"status,omitempty"`
+}
+
+// SubscriptionList is a list of Subscriptions.
+// +kubebuilder:object:root=true
+type SubscriptionList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the list's metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the Subscriptions.
+	Items []Subscription `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Subscription{}, &SubscriptionList{})
+}

@@ -1,0 +1,300 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	env, err = testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+func meta(ns, name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: ns, Name: name}
+}
+
+func validRenewPolicy(ns string) *billingv1alpha1.RenewalPolicy {
+	return &billingv1alpha1.RenewalPolicy{
+		ObjectMeta: meta(ns, "renew"),
+		Spec: billingv1alpha1.RenewalPolicySpec{
+			Mode: billingv1alpha1.RenewalModeRenew,
+			Renew: &billingv1alpha1.RenewSpec{
+				RenewBefore: "30d",
+				Period:      billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
+				MaxPrice:    &billingv1alpha1.Money{Amount: "500.00", Currency: "USD"},
+			},
+		},
+	}
+}
+
+func validSubscription(ns string) *billingv1alpha1.Subscription {
+	return &billingv1alpha1.Subscription{
+		ObjectMeta: meta(ns, "ecs"),
+		Spec: billingv1alpha1.SubscriptionSpec{
+			AccountRef:       billingv1alpha1.LocalObjectReference{Name: "acct"},
+			ResourceID:       "ecs-0001",
+			RenewalPolicyRef: &billingv1alpha1.LocalObjectReference{Name: "renew"},
+		},
+	}
+}
+
+// TestCreateEachKind shows that a valid object of every kind is accepted and
+// that the schema defaults are applied.
+func TestCreateEachKind(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	objs := []client.Object{
+		&billingv1alpha1.BillingAccount{
+			ObjectMeta: meta(ns, "acct"),
+			Spec: billingv1alpha1.BillingAccountSpec{
+				CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"},
+			},
+		},
+		validRenewPolicy(ns),
+		validSubscription(ns),
+		&billingv1alpha1.RenewalRequest{
+			ObjectMeta: meta(ns, "ecs-r1"),
+			Spec: billingv1alpha1.RenewalRequestSpec{
+				SubscriptionName:   "ecs",
+				AccountRef:         billingv1alpha1.LocalObjectReference{Name: "acct"},
+				ResourceID:         "ecs-0001",
+				Revision:           1,
+				BaselineExpireTime: metav1.NewTime(time.Date(2026, 12, 1, 15, 59, 59, 0, time.UTC)),
+				Period:             billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 1},
+				Payment:            billingv1alpha1.PaymentSpec{Method: billingv1alpha1.PaymentMethodAutoPay},
+			},
+		},
+		&billingv1alpha1.BudgetAlert{
+			ObjectMeta: meta(ns, "monthly"),
+			Spec: billingv1alpha1.BudgetAlertSpec{
+				AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
+				Limit:      billingv1alpha1.Money{Amount: "1000", Currency: "USD"},
+				Thresholds: []billingv1alpha1.BudgetThreshold{{Percent: 80}},
+			},
+		},
+	}
+	for _, obj := range objs {
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Fatalf("create %T: %v", obj, err)
+		}
+	}
+
+	var acct billingv1alpha1.BillingAccount
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acct"}, &acct); err != nil {
+		t.Fatal(err)
+	}
+	if acct.Spec.Site != billingv1alpha1.SiteInternational || acct.Spec.RefreshInterval == nil || acct.Spec.RefreshInterval.Duration != 10*time.Minute {
+		t.Errorf("BillingAccount defaults: site %q refresh %v, want International 10m", acct.Spec.Site, acct.Spec.RefreshInterval)
+	}
+	var sub billingv1alpha1.Subscription
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "ecs"}, &sub); err != nil {
+		t.Fatal(err)
+	}
+	if sub.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve || sub.Spec.DeletionPolicy != billingv1alpha1.DeletionOrphan {
+		t.Errorf("Subscription defaults: management %q deletion %q, want Observe Orphan", sub.Spec.ManagementPolicy, sub.Spec.DeletionPolicy)
+	}
+	var pol billingv1alpha1.RenewalPolicy
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "renew"}, &pol); err != nil {
+		t.Fatal(err)
+	}
+	if got := pol.Spec.Renew.Payment; got.Method != billingv1alpha1.PaymentMethodAutoPay || got.Discount != billingv1alpha1.DiscountBest || got.CancelUnpaidAfter == nil || got.CancelUnpaidAfter.Duration != 72*time.Hour {
+		t.Errorf("payment defaults: %+v", got)
+	}
+	if pol.Spec.Renew.Approval.Policy != billingv1alpha1.ApprovalNever {
+		t.Errorf("approval default: %q, want Never", pol.Spec.Renew.Approval.Policy)
+	}
+}
+
+// TestCreateRejectsInvalid shows that the schema refuses bad objects at
+// admission with a message that says what is wrong.
+func TestCreateRejectsInvalid(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	tests := []struct {
+		name    string
+		obj     func() client.Object
+		wantMsg string
+	}{
+		{
+			name: "renewal period of 12 months",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.Period.Count = 12
+				return p
+			},
+			wantMsg: "spec.renew.period.count",
+		},
+		{
+			name: "renewal period of 4 years",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.Period = billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 4}
+				return p
+			},
+			wantMsg: "a renewal period in years must be 1 to 3 years",
+		},
+		{
+			name: "mode Renew without renew",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew = nil
+				return p
+			},
+			wantMsg: "renew must be set when mode is Renew",
+		},
+		{
+			name: "renew settings on AutoRenew",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Mode = billingv1alpha1.RenewalModeAutoRenew
+				return p
+			},
+			wantMsg: "renew must be set when mode is Renew, and only then",
+		},
+		{
+			name: "AboveAmount without an amount",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.Approval.Policy = billingv1alpha1.ApprovalAboveAmount
+				return p
+			},
+			wantMsg: "approval.amount is required when approval.policy is AboveAmount",
+		},
+		{
+			name: "maxPrice that is not a number",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.MaxPrice.Amount = "12,50"
+				return p
+			},
+			wantMsg: "spec.renew.maxPrice.amount",
+		},
+		{
+			name: "renewBefore in weeks",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = "2w"
+				return p
+			},
+			wantMsg: "spec.renew.renewBefore",
+		},
+		{
+			name: "plain http endpoint off loopback",
+			obj: func() client.Object {
+				return &billingv1alpha1.BillingAccount{
+					ObjectMeta: meta(ns, "plain-http"),
+					Spec: billingv1alpha1.BillingAccountSpec{
+						Endpoint:             "http://bss.example.com",
+						CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"},
+					},
+				}
+			},
+			wantMsg: "endpoint must use https, or http only on a loopback address",
+		},
+		{
+			name: "Unsubscribe without unsubscribeType",
+			obj: func() client.Object {
+				s := validSubscription(ns)
+				s.Name = "unsub"
+				s.Spec.DeletionPolicy = billingv1alpha1.DeletionUnsubscribe
+				return s
+			},
+			wantMsg: "unsubscribeType is required when deletionPolicy is Unsubscribe",
+		},
+		{
+			name: "budget floor in another currency",
+			obj: func() client.Object {
+				return &billingv1alpha1.BudgetAlert{
+					ObjectMeta: meta(ns, "mixed"),
+					Spec: billingv1alpha1.BudgetAlertSpec{
+						AccountRef:   billingv1alpha1.LocalObjectReference{Name: "acct"},
+						Limit:        billingv1alpha1.Money{Amount: "1000", Currency: "USD"},
+						BalanceFloor: &billingv1alpha1.BalanceFloor{Amount: billingv1alpha1.Money{Amount: "10", Currency: "CNY"}},
+					},
+				}
+			},
+			wantMsg: "balanceFloor must use the limit's currency",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := env.Client.Create(ctx, tt.obj())
+			if err == nil {
+				t.Fatalf("create succeeded, want it refused with %q", tt.wantMsg)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("error %q does not mention %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// TestUpdateRejectsImmutableChanges covers the CEL transition rules.
+func TestUpdateRejectsImmutableChanges(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	sub := validSubscription(ns)
+	if err := env.Client.Create(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	sub.Spec.ResourceID = "ecs-0002"
+	err := env.Client.Update(ctx, sub)
+	if err == nil || !strings.Contains(err.Error(), "resourceID is immutable") {
+		t.Fatalf("changing resourceID: got %v, want it refused as immutable", err)
+	}
+
+	req := &billingv1alpha1.RenewalRequest{
+		ObjectMeta: meta(ns, "ecs-r1"),
+		Spec: billingv1alpha1.RenewalRequestSpec{
+			SubscriptionName:   "ecs",
+			AccountRef:         billingv1alpha1.LocalObjectReference{Name: "acct"},
+			ResourceID:         "ecs-0001",
+			Revision:           1,
+			BaselineExpireTime: metav1.NewTime(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)),
+			Period:             billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
+			Payment:            billingv1alpha1.PaymentSpec{Method: billingv1alpha1.PaymentMethodPay},
+		},
+	}
+	if err := env.Client.Create(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	req.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice"}
+	if err := env.Client.Update(ctx, req); err != nil {
+		t.Fatalf("approving: %v", err)
+	}
+	req.Spec.Approval.Decision = billingv1alpha1.DecisionDeny
+	err = env.Client.Update(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "an approval decision cannot be changed") {
+		t.Fatalf("changing the decision: got %v, want it refused", err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(req), req); err != nil {
+		t.Fatal(err)
+	}
+	req.Spec.Period.Count = 2
+	err = env.Client.Update(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "target and period cannot change") {
+		t.Fatalf("changing the period: got %v, want it refused", err)
+	}
+}

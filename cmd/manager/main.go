@@ -1,0 +1,147 @@
+// Command manager runs the bss-operator controllers.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/controller"
+)
+
+// options are the manager's command-line settings.
+type options struct {
+	metricsAddr          string
+	probeAddr            string
+	secureMetrics        bool
+	enableHTTP2          bool
+	leaderElect          bool
+	leaderElectionID     string
+	leaderElectionNS     string
+	namespaces           string
+	bssTimeout           time.Duration
+	maxConcurrentRenewal int
+}
+
+func main() {
+	var opts options
+	flag.StringVar(&opts.metricsAddr, "metrics-bind-address", "0",
+		"Address the metrics endpoint binds to: :8443 for https, :8080 for http, 0 to disable.")
+	flag.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the health probes bind to.")
+	flag.BoolVar(&opts.secureMetrics, "metrics-secure", true,
+		"Serve metrics over https with authentication and authorization.")
+	flag.BoolVar(&opts.enableHTTP2, "enable-http2", false,
+		"Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
+	flag.BoolVar(&opts.leaderElect, "leader-elect", false,
+		"Use leader election, so that only one manager acts at a time.")
+	flag.StringVar(&opts.leaderElectionID, "leader-election-id", "bss-operator.billing.bss-operator.io",
+		"Name of the leader election lease.")
+	flag.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader election lease (defaults to the pod's namespace).")
+	flag.StringVar(&opts.namespaces, "namespaces", "",
+		"Comma-separated namespaces to watch; empty watches all namespaces.")
+	flag.DurationVar(&opts.bssTimeout, "bss-timeout", 30*time.Second, "Timeout of one BSS API call.")
+	flag.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
+		"RenewalRequests reconciled in parallel.")
+	zapOpts := zap.Options{Development: false}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := run(opts); err != nil {
+		ctrl.Log.WithName("setup").Error(err, "manager exited")
+		os.Exit(1)
+	}
+}
+
+// newScheme returns the scheme with the core and billing types.
+func newScheme() (*runtime.Scheme, error) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("add client-go types: %w", err)
+	}
+	if err := billingv1alpha1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("add billing types: %w", err)
+	}
+	return scheme, nil
+}
+
+func run(opts options) error {
+	log := ctrl.Log.WithName("setup")
+	scheme, err := newScheme()
+	if err != nil {
+		return err
+	}
+
+	var tlsOpts []func(*tls.Config)
+	if !opts.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{
+		BindAddress:   opts.metricsAddr,
+		SecureServing: opts.secureMetrics,
+		TLSOpts:       tlsOpts,
+	}
+	if opts.secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	cacheOpts := cache.Options{}
+	if opts.namespaces != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range strings.Split(opts.namespaces, ",") {
+			if ns = strings.TrimSpace(ns); ns != "" {
+				cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+			}
+		}
+	}
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsOpts,
+		HealthProbeBindAddress:        opts.probeAddr,
+		LeaderElection:                opts.leaderElect,
+		LeaderElectionID:              opts.leaderElectionID,
+		LeaderElectionNamespace:       opts.leaderElectionNS,
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cacheOpts,
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+
+	if err := controller.SetupWithManager(mgr, controller.Options{
+		Clock:                 clock.RealClock{},
+		BSSTimeout:            opts.bssTimeout,
+		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
+	}); err != nil {
+		return fmt.Errorf("set up controllers: %w", err)
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("add ready check: %w", err)
+	}
+
+	log.Info("starting manager")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package controller
+
+// Condition types used on the billing kinds. Ready, Reconciling and Stalled
+// follow kstatus, so that kubectl wait, Flux, kpt and Argo CD understand them.
+const (
+	// ConditionReady is True when the object is in its desired state.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while work toward the desired state is under way.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the operator cannot make progress
+	// without a person (bad credentials, a refused resource).
+	ConditionStalled = "Stalled"
+	// ConditionRenewing is True while a renewal attempt is under way.
+	ConditionRenewing = "Renewing"
+	// ConditionApprovalRequired is True while a renewal waits for a person.
+	ConditionApprovalRequired = "ApprovalRequired"
+	// ConditionPaymentPending is True while a renewal order awaits payment.
+	ConditionPaymentPending = "PaymentPending"
+	// ConditionBudgetBlocked is True while a BudgetAlert holds a renewal.
+	ConditionBudgetBlocked = "BudgetBlocked"
+	// ConditionExpiringSoon is True when expiry is near and no renewal path
+	// will act in time.
+	ConditionExpiringSoon = "ExpiringSoon"
+	// ConditionExpired is True once the subscription has expired.
+	ConditionExpired = "Expired"
+	// ConditionDriftDetected is True when the cloud's expire_policy differs
+	// from what the RenewalPolicy wants.
+	ConditionDriftDetected = "DriftDetected"
+	// ConditionThresholdExceeded is True when a budget threshold is crossed.
+	ConditionThresholdExceeded = "ThresholdExceeded"
+	// ConditionBalanceLow is True when the projected balance is below the floor.
+	ConditionBalanceLow = "BalanceLow"
+)
+
+// Condition reasons (UpperCamelCase, as metav1.Condition requires).
+const (
+	ReasonSucceeded              = "Succeeded"
+	ReasonInProgress             = "InProgress"
+	ReasonCredentialsMissing     = "CredentialsMissing"
+	ReasonCredentialsInvalid     = "CredentialsInvalid"
+	ReasonCredentialsRejected    = "CredentialsRejected"
+	ReasonBSSUnavailable         = "BSSUnavailable"
+	ReasonThrottled              = "Throttled"
+	ReasonAccountNotFound        = "AccountNotFound"
+	ReasonAccountNotReady        = "AccountNotReady"
+	ReasonPolicyNotFound         = "PolicyNotFound"
+	ReasonPolicyInvalid          = "PolicyInvalid"
+	ReasonBudgetNotFound         = "BudgetAlertNotFound"
+	ReasonResourceNotFound       = "ResourceNotFound"
+	ReasonAttachedResource       = "AttachedResource"
+	ReasonObserving              = "Observing"
+	ReasonPaused                 = "Paused"
+	ReasonUpToDate               = "UpToDate"
+	ReasonScheduled              = "RenewalScheduled"
+	ReasonRenewing               = "Renewing"
+	ReasonRenewed                = "Renewed"
+	ReasonAutoRenewOn            = "AutoRenewOn"
+	ReasonPayPerUseAtExpiry      = "PayPerUseAtExpiry"
+	ReasonLapsing                = "Lapsing"
+	ReasonNoPolicy               = "NoPolicy"
+	ReasonExpiringSoon           = "ExpiringSoon"
+	ReasonExpired                = "Expired"
+	ReasonNotExpired             = "NotExpired"
+	ReasonDrift                  = "ExpirePolicyDrift"
+	ReasonNoDrift                = "NoDrift"
+	ReasonQuoteFailed            = "QuoteFailed"
+	ReasonPriceAboveMax          = "PriceAboveMax"
+	ReasonApprovalPolicy         = "ApprovalPolicy"
+	ReasonBudgetRequires         = "BudgetRequiresApproval"
+	ReasonAutoApproved           = "AutoApproved"
+	ReasonApproved               = "Approved"
+	ReasonDenied                 = "Denied"
+	ReasonBudgetBlocks           = "BudgetBlocksRenewals"
+	ReasonOutsideWindow          = "OutsideRenewalWindow"
+	ReasonAwaitingPayment        = "AwaitingPayment"
+	ReasonPaymentFailed          = "PaymentFailed"
+	ReasonOrderCancelled         = "OrderCancelled"
+	ReasonRenewRefused           = "RenewRefused"
+	ReasonRenewFailed            = "RenewFailed"
+	ReasonCurrencyMismatch       = "CurrencyMismatch"
+	ReasonWithinLimits           = "WithinLimits"
+	ReasonThresholdCrossed       = "ThresholdCrossed"
+	ReasonBalanceBelowFloor      = "BalanceBelowFloor"
+	ReasonBalanceAboveFloor      = "BalanceAboveFloor"
+	ReasonUnsubscribeUnconfirmed = "UnsubscribeNotConfirmed"
+	ReasonValid                  = "Valid"
+)
