@@ -327,6 +327,7 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 
 func (s *Server) finish(w http.ResponseWriter, op, reqID string, rep reply) {
 	s.counters.record(op, rep.status, false)
+	s.log.Debug("bss request", "operation", op, "status", rep.status, "requestId", reqID)
 	writeJSON(w, rep.status, reqID, rep.body)
 }
 
