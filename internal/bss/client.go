@@ -463,3 +463,9 @@ func (c *httpClient) errorFromResponse(op operation, resp *http.Response, data [
 	e.classify(op.write)
 	return e
 }
+
+// String describes the client without its credentials.
+func (c *httpClient) String() string { return "bss.Client(" + c.base.Host + ")" }
+
+// Format redacts for every verb: the client holds credentials.
+func (c *httpClient) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

@@ -2,6 +2,7 @@ package bss
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"k8s.io/utils/clock"
@@ -182,3 +183,6 @@ func (i *instrumented) CostData(ctx context.Context, req CostDataRequest) (*Cost
 	i.observe("CostData", start, err)
 	return res, err
 }
+
+// Format prints the wrapped client, which redacts itself.
+func (i *instrumented) Format(f fmt.State, _ rune) { _, _ = fmt.Fprintf(f, "instrumented(%v)", i.next) }

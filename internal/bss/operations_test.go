@@ -224,7 +224,9 @@ func TestOperations(t *testing.T) {
 		},
 		{
 			name: "ListOrderDiscounts", status: 200, fixture: "order_discounts.json",
-			invoke: func(ctx context.Context, c Client) (any, error) { return c.ListOrderDiscounts(ctx, "CS2011091132EMKL9") },
+			invoke: func(ctx context.Context, c Client) (any, error) {
+				return c.ListOrderDiscounts(ctx, "CS2011091132EMKL9")
+			},
 			method: "GET", path: "/v2/orders/customer-orders/order-discounts", query: "order_id=CS2011091132EMKL9",
 			check: func(t *testing.T, v any) {
 				ds := v.([]Discount)
@@ -255,7 +257,7 @@ func TestOperations(t *testing.T) {
 				return nil, c.PayOrder(ctx, PayOrderRequest{OrderID: "CS20052715001E4CR"})
 			},
 			method: "POST", path: "/v3/orders/customer-orders/pay",
-			body:   `{"order_id":"CS20052715001E4CR","use_coupon":"NO","use_discount":"NO"}`,
+			body: `{"order_id":"CS20052715001E4CR","use_coupon":"NO","use_discount":"NO"}`,
 		},
 		{
 			name: "CancelOrder", status: 204,

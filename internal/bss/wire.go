@@ -14,6 +14,9 @@ import (
 // String for measure_id, and uses null freely. These wire types accept every
 // spelling seen in the reference and never go through float64.
 
+// maxDecimalExponent bounds the decimal exponent of decoded amounts.
+const maxDecimalExponent = 40
+
 // wireDecimal is a JSON number or numeric string decoded exactly. Null and
 // "" leave it invalid.
 type wireDecimal struct {
@@ -44,6 +47,10 @@ func (w *wireDecimal) UnmarshalJSON(b []byte) error {
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return fmt.Errorf("decode amount %q: %w", truncate(s, 40), err)
+	}
+	if e := d.Exponent(); e < -maxDecimalExponent || e > maxDecimalExponent {
+		// Such exponents are never money and would expand to huge strings.
+		return fmt.Errorf("decode amount %q: exponent out of range", truncate(s, 40))
 	}
 	*w = wireDecimal{D: d, Valid: true}
 	return nil
