@@ -123,11 +123,19 @@ func TLSConfig() *tls.Config {
 }
 
 // NewHTTPClient returns an HTTP client with TLSConfig, proxy settings from
-// the environment and the given overall per-request timeout.
+// the environment and the given overall per-request timeout. It does not
+// follow redirects: BSS never redirects, and following one could replay a
+// write or send credentials elsewhere.
 func NewHTTPClient(timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = TLSConfig()
-	return &http.Client{Transport: tr, Timeout: timeout}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
 }
 
 // parseEndpoint accepts https URLs, and http URLs on loopback addresses.

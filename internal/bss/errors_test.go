@@ -533,3 +533,18 @@ func TestEndpointAndSite(t *testing.T) {
 		t.Errorf("TLS config %+v", cfg)
 	}
 }
+
+func TestRedirectIsNotFollowed(t *testing.T) {
+	ts := newTestServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	c, _ := newTestClient(t, ts, func(cfg *Config) {
+		hc := NewHTTPClient(time.Minute)
+		hc.Transport = ts.Client().Transport
+		cfg.HTTPClient = hc
+	})
+	err := payCall(context.Background(), c)
+	if !IsTerminal(err) || len(ts.requests()) != 1 {
+		t.Fatalf("err %v after %d requests", err, len(ts.requests()))
+	}
+}
