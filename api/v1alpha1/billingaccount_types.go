@@ -213,7 +213,3 @@ type BillingAccountList struct {
 	// items are the BillingAccounts.
 	Items []BillingAccount `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&BillingAccount{}, &BillingAccountList{})
-}

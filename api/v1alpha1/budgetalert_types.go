@@ -306,7 +306,3 @@ type BudgetAlertList struct {
 	// items are the BudgetAlerts.
 	Items []BudgetAlert `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&BudgetAlert{}, &BudgetAlertList{})
-}

@@ -262,7 +262,3 @@ type RenewalPolicyList struct {
 	// items are the RenewalPolicies.
 	Items []RenewalPolicy `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&RenewalPolicy{}, &RenewalPolicyList{})
-}

@@ -259,7 +259,3 @@ type RenewalRequestList struct {
 	// items are the RenewalRequests.
 	Items []RenewalRequest `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&RenewalRequest{}, &RenewalRequestList{})
-}

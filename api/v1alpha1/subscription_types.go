@@ -355,7 +355,3 @@ type SubscriptionList struct {
 	// items are the Subscriptions.
 	Items []Subscription `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Subscription{}, &SubscriptionList{})
-}

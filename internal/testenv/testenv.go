@@ -50,12 +50,12 @@ func RepoRoot() string {
 
 // Assets returns the directory of the control-plane binaries, building
 // them if needed.
-func Assets() (string, error) {
+func Assets(ctx context.Context) (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(filepath.Join(RepoRoot(), "hack", "envtest", "build.sh"))
+	cmd := exec.CommandContext(ctx, filepath.Join(RepoRoot(), "hack", "envtest", "build.sh"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build envtest binaries: %w: %s", err, stderr.String())
@@ -78,7 +78,7 @@ func NewScheme() (*k8sruntime.Scheme, error) {
 // Start starts a control plane and installs the CRDs from config/crd/bases.
 // Call Stop when done (typically from TestMain).
 func Start() (*Env, error) {
-	assets, err := Assets()
+	assets, err := Assets(context.Background())
 	if err != nil {
 		return nil, err
 	}
