@@ -88,9 +88,7 @@ type payError struct{ code, msg string }
 
 func (e *payError) Error() string { return e.code + ": " + e.msg }
 
-var errInsufficientBalance = &payError{"CBC.99005003", "Your balance is insufficient."}
-
-// payOrder charges acct for o (cash before credit), applying the commercial
+// settleOrder charges acct for o (cash before credit), applying the commercial
 // discount when useDiscount and the given coupons, then completes it: status
 // 5, expiries extended, segments and cost records written. Nothing changes
 // when it fails.
@@ -132,7 +130,7 @@ func (s *Server) settleOrder(o *Order, acct *Account, useDiscount bool, couponID
 	}
 	creditUse := remaining.Sub(cashUse)
 	if creditUse.GreaterThan(acct.CreditLimit.Sub(acct.CreditUsed)) {
-		return errInsufficientBalance
+		return &payError{"CBC.99005003", "Your balance is insufficient."}
 	}
 	// Commit.
 	acct.Cash = acct.Cash.Sub(cashUse)
