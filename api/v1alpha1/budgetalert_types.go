@@ -255,6 +255,13 @@ type BudgetAlertStatus struct {
 	// +listType=atomic
 	Crossed []CrossedThreshold `json:"crossed,omitempty"`
 
+	// activeActions are the RequireApproval and BlockRenewals actions in
+	// force now, from thresholds crossed this period. Renewals whose policy
+	// references this BudgetAlert obey them.
+	// +optional
+	// +listType=set
+	ActiveActions []BudgetAction `json:"activeActions,omitempty"`
+
 	// balance is the projection against balanceFloor.
 	// +optional
 	Balance *BalanceProjection `json:"balance,omitempty"`

@@ -126,11 +126,6 @@ type RenewalRequestSpec struct {
 	// +optional
 	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`
 
-	// observeOnly marks a request that only quotes and reports (the
-	// Subscription is in Observe mode); it never orders.
-	// +optional
-	ObserveOnly bool `json:"observeOnly,omitempty"`
-
 	// approval is a person's decision, when one is needed.
 	// +optional
 	Approval *RenewalApproval `json:"approval,omitempty"`

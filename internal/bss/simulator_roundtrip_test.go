@@ -17,7 +17,8 @@ import (
 // simulator verify them with its own implementation.
 func TestSimulatorRoundTrip(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
-	sim := simulator.New(simulator.WithClock(clk), simulator.WithThrottling(false))
+	// The signature date is checked against the simulator's real-time clock.
+	sim := simulator.New(simulator.WithClock(clk), simulator.WithRealClock(clk), simulator.WithThrottling(false))
 	err := sim.AddAccount(simulator.AccountSeed{
 		DomainID: "domain-rt", Name: "rt", Cash: decimal.RequireFromString("100.25"),
 		Credentials: []simulator.Credential{{AccessKey: "AK-RT", SecretKey: "SK-RT"}},

@@ -147,11 +147,11 @@ func (r resp) list(key string) []any {
 	return v
 }
 
-// do sends a request signed with alice's AK/SK at the simulated time.
+// do sends a request signed with alice's AK/SK at the real (transport) time.
 func (w *world) do(method, path string, body any) resp {
 	w.t.Helper()
 	return w.doWith(method, path, body, func(req *http.Request, b []byte) {
-		signRequest(req, b, testAK, testSK, w.clk.Now())
+		signRequest(req, b, testAK, testSK, w.real.Now())
 	})
 }
 
