@@ -17,10 +17,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
+	"github.com/bss-operator/bss-operator/internal/metrics"
 )
 
 // options are the manager's command-line settings.
@@ -35,6 +39,8 @@ type options struct {
 	namespaces           string
 	bssTimeout           time.Duration
 	maxConcurrentRenewal int
+	clockStart           string
+	clockSpeed           float64
 }
 
 func main() {
@@ -57,6 +63,10 @@ func main() {
 	flag.DurationVar(&opts.bssTimeout, "bss-timeout", 30*time.Second, "Timeout of one BSS API call.")
 	flag.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
 		"RenewalRequests reconciled in parallel.")
+	flag.StringVar(&opts.clockStart, "clock-start", "",
+		"Demo and tests only: run business time from this RFC 3339 instant instead of the wall clock.")
+	flag.Float64Var(&opts.clockSpeed, "clock-speed", 1,
+		"Demo and tests only: business seconds per real second (the BSS simulator's --speed).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -78,6 +88,29 @@ func newScheme() (*runtime.Scheme, error) {
 		return nil, fmt.Errorf("add billing types: %w", err)
 	}
 	return scheme, nil
+}
+
+// businessTiming is the wall clock, or for the demo an accelerated clock
+// that matches the simulator's.
+func businessTiming(opts options) (controller.Timing, error) {
+	t := controller.Timing{Clock: clock.RealClock{}, Speed: 1, MinRequeue: time.Second}
+	if opts.clockStart == "" && opts.clockSpeed == 1 {
+		return t, nil
+	}
+	start := time.Now()
+	if opts.clockStart != "" {
+		var err error
+		if start, err = time.Parse(time.RFC3339, opts.clockStart); err != nil {
+			return t, fmt.Errorf("--clock-start: %w", err)
+		}
+	}
+	if opts.clockSpeed <= 0 {
+		return t, fmt.Errorf("--clock-speed must be positive, got %v", opts.clockSpeed)
+	}
+	t.Clock = simulator.NewScaledClock(clock.RealClock{}, start, opts.clockSpeed)
+	t.Speed = opts.clockSpeed
+	t.MinRequeue = 100 * time.Millisecond
+	return t, nil
 }
 
 func run(opts options) error {
@@ -124,9 +157,24 @@ func run(opts options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
+	timing, err := businessTiming(opts)
+	if err != nil {
+		return err
+	}
+	bssMetrics, err := metrics.NewBSS(ctrlmetrics.Registry)
+	if err != nil {
+		return fmt.Errorf("register BSS metrics: %w", err)
+	}
+	factory := bss.NewFactory(bss.FactoryConfig{
+		HTTPClient: bss.NewHTTPClient(opts.bssTimeout),
+		Clock:      clock.RealClock{},
+		Metrics:    bssMetrics,
+		UserAgent:  "bss-operator",
+	})
 	if err := controller.SetupWithManager(mgr, controller.Options{
-		Clock:                 clock.RealClock{},
-		BSSTimeout:            opts.bssTimeout,
+		Timing:                timing,
+		Factory:               factory,
+		BSSTimeout:            2 * opts.bssTimeout,
 		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)

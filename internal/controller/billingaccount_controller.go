@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -12,10 +11,7 @@ import (
 
 // BillingAccountReconciler reconciles BillingAccount objects.
 type BillingAccountReconciler struct {
-	// Client reads and writes Kubernetes objects.
-	Client client.Client
-	// Clock tells the time.
-	Clock clock.PassiveClock
+	Deps
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts,verbs=get;list;watch

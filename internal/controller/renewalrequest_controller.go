@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -12,10 +11,9 @@ import (
 
 // RenewalRequestReconciler reconciles RenewalRequest objects.
 type RenewalRequestReconciler struct {
-	// Client reads and writes Kubernetes objects.
-	Client client.Client
-	// Clock tells the time.
-	Clock clock.PassiveClock
+	Deps
+	// MaxConcurrent is how many RenewalRequests reconcile in parallel.
+	MaxConcurrent int
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch

@@ -2,37 +2,93 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/inventory"
 )
 
 // Options are the dependencies and settings shared by the reconcilers.
 type Options struct {
-	// Clock tells the time; tests inject a fake one.
-	Clock clock.PassiveClock
-	// BSSTimeout bounds one BSS API call.
+	// Timing tells business time and turns it into requeue delays.
+	Timing Timing
+	// Factory builds BSS clients for accounts (a *bss.Factory).
+	Factory ClientFactory
+	// BSSTimeout bounds the BSS calls of one reconcile step.
 	BSSTimeout time.Duration
 	// MaxConcurrentRenewals is how many RenewalRequests reconcile in parallel.
 	MaxConcurrentRenewals int
 }
 
+// Deps are the dependencies every reconciler shares.
+type Deps struct {
+	// Client reads (from the cache) and writes Kubernetes objects.
+	Client client.Client
+	// Timing tells business time and turns it into requeue delays.
+	Timing Timing
+	// Accounts resolves BillingAccounts to BSS clients.
+	Accounts *AccountResolver
+	// Inventory is the shared per-account view of BSS resources.
+	Inventory *inventory.Cache
+	// Recorder emits events.k8s.io Events.
+	Recorder events.EventRecorder
+	// BSSTimeout bounds the BSS calls of one reconcile step.
+	BSSTimeout time.Duration
+}
+
+// bssContext bounds the BSS calls of one step.
+func (d *Deps) bssContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.BSSTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d.BSSTimeout)
+}
+
 // SetupWithManager registers every reconciler with the manager.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	if opts.Clock == nil {
-		opts.Clock = clock.RealClock{}
+	if opts.Timing.Clock == nil {
+		opts.Timing.Clock = clock.RealClock{}
 	}
+	if opts.Factory == nil {
+		return fmt.Errorf("a BSS client factory is required")
+	}
+	if opts.MaxConcurrentRenewals <= 0 {
+		opts.MaxConcurrentRenewals = 4
+	}
+	if err := indexFields(context.Background(), mgr); err != nil {
+		return err
+	}
+
+	// Inventory refreshes tell the Subscription controller which
+	// subscriptions' resources changed.
+	changes := make(chan event.TypedGenericEvent[*billingv1alpha1.Subscription], 1024)
+	notifier := &changeNotifier{reader: mgr.GetClient(), events: changes}
+	deps := Deps{
+		Client:     mgr.GetClient(),
+		Timing:     opts.Timing,
+		Accounts:   &AccountResolver{Reader: mgr.GetClient(), Factory: opts.Factory},
+		Inventory:  inventory.New(opts.Timing.Clock, notifier.notify),
+		Recorder:   mgr.GetEventRecorder("bss-operator"),
+		BSSTimeout: opts.BSSTimeout,
+	}
+
 	setups := []struct {
 		kind  string
 		setup func(ctrl.Manager) error
 	}{
-		{"BillingAccount", (&BillingAccountReconciler{Client: mgr.GetClient(), Clock: opts.Clock}).SetupWithManager},
-		{"Subscription", (&SubscriptionReconciler{Client: mgr.GetClient(), Clock: opts.Clock}).SetupWithManager},
-		{"RenewalPolicy", (&RenewalPolicyReconciler{Client: mgr.GetClient(), Clock: opts.Clock}).SetupWithManager},
-		{"RenewalRequest", (&RenewalRequestReconciler{Client: mgr.GetClient(), Clock: opts.Clock}).SetupWithManager},
-		{"BudgetAlert", (&BudgetAlertReconciler{Client: mgr.GetClient(), Clock: opts.Clock}).SetupWithManager},
+		{"BillingAccount", (&BillingAccountReconciler{Deps: deps}).SetupWithManager},
+		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes}).SetupWithManager},
+		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
+		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
+		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps}).SetupWithManager},
 	}
 	for _, s := range setups {
 		if err := s.setup(mgr); err != nil {

@@ -3,19 +3,19 @@ package controller
 import (
 	"context"
 
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 )
 
 // SubscriptionReconciler reconciles Subscription objects.
 type SubscriptionReconciler struct {
-	// Client reads and writes Kubernetes objects.
-	Client client.Client
-	// Clock tells the time.
-	Clock clock.PassiveClock
+	Deps
+	// Changes carries Subscriptions whose resources changed in an
+	// inventory refresh.
+	Changes chan event.TypedGenericEvent[*billingv1alpha1.Subscription]
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch

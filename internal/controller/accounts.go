@@ -1,0 +1,136 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// ClientFactory builds BSS clients for account configurations; *bss.Factory
+// implements it.
+type ClientFactory interface {
+	ClientFor(acc bss.AccountConfig) (bss.Client, error)
+}
+
+// AccountError says why a BillingAccount cannot be used; Reason is a
+// condition reason.
+type AccountError struct {
+	// Reason is the condition reason, e.g. AccountNotFound.
+	Reason string
+	// Message explains it to a person.
+	Message string
+}
+
+func (e *AccountError) Error() string { return e.Message }
+
+// ResolvedAccount is a BillingAccount with a BSS client built from its Secret.
+type ResolvedAccount struct {
+	// Object is the BillingAccount.
+	Object *billingv1alpha1.BillingAccount
+	// Key identifies the account stably across credential rotations.
+	Key string
+	// BSS talks to the account's BSS endpoint.
+	BSS bss.Client
+	// SecretVersion is the resourceVersion of the credentials Secret used.
+	SecretVersion string
+}
+
+// AccountResolver reads BillingAccounts and their Secrets and hands out
+// BSS clients for them.
+type AccountResolver struct {
+	// Reader reads BillingAccounts and Secrets (the manager's cache).
+	Reader client.Reader
+	// Factory builds and caches BSS clients.
+	Factory ClientFactory
+}
+
+// AccountKey is the stable key of a BillingAccount: namespace/name.
+func AccountKey(namespace, name string) string { return namespace + "/" + name }
+
+// Resolve returns the account named name in namespace with its client. An
+// *AccountError explains an account that cannot be used; other errors are
+// transient.
+func (r *AccountResolver) Resolve(ctx context.Context, namespace, name string) (*ResolvedAccount, error) {
+	var acct billingv1alpha1.BillingAccount
+	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &acct); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &AccountError{Reason: ReasonAccountNotFound,
+				Message: fmt.Sprintf("BillingAccount %q not found in namespace %q", name, namespace)}
+		}
+		return nil, fmt.Errorf("get BillingAccount %s/%s: %w", namespace, name, err)
+	}
+	return r.ResolveObject(ctx, &acct)
+}
+
+// ResolveObject is Resolve for an account already read.
+func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alpha1.BillingAccount) (*ResolvedAccount, error) {
+	secretName := acct.Spec.CredentialsSecretRef.Name
+	var secret corev1.Secret
+	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName}, &secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &AccountError{Reason: ReasonCredentialsMissing,
+				Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", secretName, acct.Namespace)}
+		}
+		return nil, fmt.Errorf("get credentials Secret %s/%s: %w", acct.Namespace, secretName, err)
+	}
+	creds, err := credentialsFromSecret(&secret)
+	if err != nil {
+		return nil, &AccountError{Reason: ReasonCredentialsInvalid,
+			Message: fmt.Sprintf("credentials Secret %q: %v", secretName, err)}
+	}
+	site := bss.SiteInternational
+	if acct.Spec.Site == billingv1alpha1.SiteChina {
+		site = bss.SiteChina
+	}
+	key := AccountKey(acct.Namespace, acct.Name)
+	c, err := r.Factory.ClientFor(bss.AccountConfig{
+		AccountKey:  key,
+		Site:        site,
+		Endpoint:    acct.Spec.Endpoint,
+		DomainID:    acct.Spec.DomainID,
+		Credentials: creds,
+	})
+	if err != nil {
+		return nil, &AccountError{Reason: ReasonCredentialsInvalid,
+			Message: fmt.Sprintf("BillingAccount %q cannot be used: %v", acct.Name, err)}
+	}
+	return &ResolvedAccount{Object: acct, Key: key, BSS: c, SecretVersion: secret.ResourceVersion}, nil
+}
+
+// credentialsFromSecret reads AK/SK (with an optional security token) or a
+// token from a Secret's data.
+func credentialsFromSecret(s *corev1.Secret) (bss.Credentials, error) {
+	get := func(k string) string { return string(s.Data[k]) }
+	c := bss.Credentials{
+		AccessKey:     get(billingv1alpha1.SecretKeyAccessKey),
+		SecretKey:     get(billingv1alpha1.SecretKeySecretKey),
+		SecurityToken: get(billingv1alpha1.SecretKeySecurityToken),
+		Token:         get(billingv1alpha1.SecretKeyToken),
+	}
+	switch {
+	case c.Token != "" && (c.AccessKey != "" || c.SecretKey != ""):
+		return bss.Credentials{}, errors.New("set either token or accessKey and secretKey, not both")
+	case c.Token != "":
+		return c, nil
+	case c.AccessKey == "" || c.SecretKey == "":
+		return bss.Credentials{}, fmt.Errorf("keys %q and %q (or %q) are required",
+			billingv1alpha1.SecretKeyAccessKey, billingv1alpha1.SecretKeySecretKey, billingv1alpha1.SecretKeyToken)
+	}
+	return c, nil
+}
+
+// accountErrorReason returns the reason of an *AccountError, or "".
+func accountErrorReason(err error) string {
+	var ae *AccountError
+	if errors.As(err, &ae) {
+		return ae.Reason
+	}
+	return ""
+}
