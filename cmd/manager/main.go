@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
@@ -171,7 +171,12 @@ func run(opts options) error {
 		Metrics:    bssMetrics,
 		UserAgent:  "bss-operator",
 	})
+	operatorMetrics, err := metrics.NewOperator(ctrlmetrics.Registry)
+	if err != nil {
+		return fmt.Errorf("register operator metrics: %w", err)
+	}
 	if err := controller.SetupWithManager(mgr, controller.Options{
+		Metrics:               operatorMetrics,
 		Timing:                timing,
 		Factory:               factory,
 		BSSTimeout:            2 * opts.bssTimeout,

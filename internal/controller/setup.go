@@ -14,6 +14,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/inventory"
+	"github.com/bss-operator/bss-operator/internal/metrics"
 )
 
 // Options are the dependencies and settings shared by the reconcilers.
@@ -26,6 +27,8 @@ type Options struct {
 	BSSTimeout time.Duration
 	// MaxConcurrentRenewals is how many RenewalRequests reconcile in parallel.
 	MaxConcurrentRenewals int
+	// Metrics records renewals and spend; nil records nothing.
+	Metrics *metrics.Operator
 }
 
 // Deps are the dependencies every reconciler shares.
@@ -42,6 +45,8 @@ type Deps struct {
 	Recorder events.EventRecorder
 	// BSSTimeout bounds the BSS calls of one reconcile step.
 	BSSTimeout time.Duration
+	// Metrics records renewals and spend; nil records nothing.
+	Metrics *metrics.Operator
 }
 
 // bssContext bounds the BSS calls of one step.
@@ -78,6 +83,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Inventory:  inventory.New(opts.Timing.Clock, notifier.notify),
 		Recorder:   mgr.GetEventRecorder("bss-operator"),
 		BSSTimeout: opts.BSSTimeout,
+		Metrics:    opts.Metrics,
 	}
 
 	setups := []struct {
