@@ -122,6 +122,10 @@ type RenewalRequestSpec struct {
 	// +optional
 	ApprovalAmount *Money `json:"approvalAmount,omitempty"`
 
+	// window is when the order may be placed, copied from the policy.
+	// +optional
+	Window *RenewalWindow `json:"window,omitempty"`
+
 	// budgetAlertRef is the BudgetAlert whose actions gate this renewal.
 	// +optional
 	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`

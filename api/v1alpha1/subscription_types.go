@@ -310,6 +310,11 @@ type SubscriptionStatus struct {
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 
+	// lastCorrectionTime is when the operator last changed the cloud's
+	// expiry mechanism (auto-renew or to-on-demand) to match the policy.
+	// +optional
+	LastCorrectionTime *metav1.Time `json:"lastCorrectionTime,omitempty"`
+
 	// renewNowHandled is the last renew-now annotation value acted on.
 	// +optional
 	RenewNowHandled string `json:"renewNowHandled,omitempty"`

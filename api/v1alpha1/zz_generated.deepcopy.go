@@ -886,6 +886,11 @@ func (in *RenewalRequestSpec) DeepCopyInto(out *RenewalRequestSpec) {
 		*out = new(Money)
 		**out = **in
 	}
+	if in.Window != nil {
+		in, out := &in.Window, &out.Window
+		*out = new(RenewalWindow)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.BudgetAlertRef != nil {
 		in, out := &in.BudgetAlertRef, &out.BudgetAlertRef
 		*out = new(LocalObjectReference)
@@ -1098,6 +1103,10 @@ func (in *SubscriptionStatus) DeepCopyInto(out *SubscriptionStatus) {
 	}
 	if in.LastSyncTime != nil {
 		in, out := &in.LastSyncTime, &out.LastSyncTime
+		*out = (*in).DeepCopy()
+	}
+	if in.LastCorrectionTime != nil {
+		in, out := &in.LastCorrectionTime, &out.LastCorrectionTime
 		*out = (*in).DeepCopy()
 	}
 }

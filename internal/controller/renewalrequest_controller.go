@@ -2,37 +2,212 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
-// RenewalRequestReconciler reconciles RenewalRequest objects.
+// finalizerOrderRecord keeps a RenewalRequest, the durable record of an
+// order the operator placed or is about to place, until its outcome is
+// known. Without it, deleting the request mid-renewal would lose the intent
+// that prevents a second order for the same revision.
+const finalizerOrderRecord = "billing.bss-operator.io/order-record"
+
+// RenewalRequestReconciler drives one renewal attempt: quote, gates
+// (price cap, budget, approval, window), the recorded intent, the renew
+// call, payment, and confirmation of the new expiry.
 type RenewalRequestReconciler struct {
 	Deps
 	// MaxConcurrent is how many RenewalRequests reconcile in parallel.
 	MaxConcurrent int
 }
 
-// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests/finalizers,verbs=update
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=budgetalerts,verbs=get;list;watch
 
-// Reconcile is a placeholder until the RenewalRequest logic lands: it reads the
-// object and changes nothing.
-func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj billingv1alpha1.RenewalRequest
-	if err := r.Client.Get(ctx, req.NamespacedName, &obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	return ctrl.Result{}, nil
+// rrState is what one reconcile of a RenewalRequest has learned.
+type rrState struct {
+	rr   *billingv1alpha1.RenewalRequest
+	now  time.Time
+	acct *ResolvedAccount
+	sub  *billingv1alpha1.Subscription
+	wake time.Time
 }
 
-// SetupWithManager registers the reconciler.
+func (s *rrState) wakeAt(t time.Time) {
+	if !t.After(s.now) {
+		t = s.now.Add(time.Second)
+	}
+	if s.wake.IsZero() || t.Before(s.wake) {
+		s.wake = t
+	}
+}
+
+// Reconcile advances one renewal attempt by at most one BSS write.
+func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var rr billingv1alpha1.RenewalRequest
+	if err := r.Client.Get(ctx, req.NamespacedName, &rr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("renewalRequest", klog.KObj(&rr)))
+	if isFinished(rr.Status.Phase) {
+		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
+	}
+
+	orig := rr.DeepCopy()
+	st := &rrState{rr: &rr, now: r.Timing.Now()}
+	err := r.advance(ctx, st)
+	r.summarize(st)
+	if perr := r.patchStatus(ctx, orig, &rr); perr != nil {
+		return ctrl.Result{}, perr
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if isFinished(rr.Status.Phase) {
+		r.finished(ctx, &rr)
+		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
+	}
+	if st.wake.IsZero() {
+		st.wakeAt(st.now.Add(time.Minute))
+	}
+	return ctrl.Result{RequeueAfter: r.Timing.Until(st.wake)}, nil
+}
+
+// patchStatus writes the status through the status subresource when it changed.
+func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *billingv1alpha1.RenewalRequest) error {
+	rr.Status.ObservedGeneration = rr.Generation
+	for i := range rr.Status.Conditions {
+		rr.Status.Conditions[i].ObservedGeneration = rr.Generation
+	}
+	if equality.Semantic.DeepEqual(orig.Status, rr.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, rr, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("patch status of RenewalRequest %s: %w", rr.Name, err)
+	}
+	return nil
+}
+
+// recordIntent durably records, before any renew call, that this attempt
+// is about to order: the phase, the time, and a finalizer. Only after the
+// apiserver has accepted it may BSS be called.
+func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState) error {
+	rr := st.rr
+	if !controllerutil.ContainsFinalizer(rr, finalizerOrderRecord) {
+		patch := client.MergeFrom(rr.DeepCopy())
+		controllerutil.AddFinalizer(rr, finalizerOrderRecord)
+		if err := r.Client.Patch(ctx, rr, patch); err != nil {
+			return fmt.Errorf("add order-record finalizer: %w", err)
+		}
+	}
+	orig := rr.DeepCopy()
+	rr.Status.Phase = billingv1alpha1.RenewalPhaseOrdering
+	rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
+	rr.Status.Message = "intent to order recorded; renewing"
+	r.summarize(st)
+	if err := r.patchStatus(ctx, orig, rr); err != nil {
+		return fmt.Errorf("record intent to order: %w", err)
+	}
+	return nil
+}
+
+// releaseFinalizer removes the order-record finalizer of a finished attempt.
+func (r *RenewalRequestReconciler) releaseFinalizer(ctx context.Context, rr *billingv1alpha1.RenewalRequest) error {
+	if !controllerutil.ContainsFinalizer(rr, finalizerOrderRecord) {
+		return nil
+	}
+	patch := client.MergeFrom(rr.DeepCopy())
+	controllerutil.RemoveFinalizer(rr, finalizerOrderRecord)
+	if err := r.Client.Patch(ctx, rr, patch); err != nil {
+		return fmt.Errorf("remove order-record finalizer: %w", client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+// finished records metrics and an event for an attempt that just ended.
+func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1alpha1.RenewalRequest) {
+	amount, _ := parseAmount(orZero(rr.Status.AmountPaid))
+	r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, rr.Status.Currency)
+	typ := "Normal"
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
+		typ = "Warning"
+	}
+	if r.Recorder != nil {
+		r.Recorder.Eventf(rr, nil, typ, string(rr.Status.Phase), "Renew", "%s", rr.Status.Message)
+	}
+	logf.FromContext(ctx).V(1).Info("renewal attempt ended", "phase", rr.Status.Phase, "orders", rr.Status.OrderIDs)
+}
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+// event emits an Event about the request.
+func (r *RenewalRequestReconciler) event(rr *billingv1alpha1.RenewalRequest, eventType, reason, action, note string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(rr, nil, eventType, reason, action, note, args...)
+	}
+}
+
+// SetupWithManager registers the reconciler; BudgetAlert changes re-queue
+// the requests they gate.
 func (r *RenewalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.RenewalRequest{}).
+		Watches(&billingv1alpha1.BudgetAlert{}, handler.EnqueueRequestsFromMapFunc(r.requestsOfBudget)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrent)}).
 		Named("renewalrequest").
 		Complete(r)
+}
+
+// requestsOfBudget maps a BudgetAlert to the unfinished requests it gates.
+func (r *RenewalRequestReconciler) requestsOfBudget(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list billingv1alpha1.RenewalRequestList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{indexRequestBudget: obj.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list RenewalRequests of BudgetAlert")
+		return nil
+	}
+	var out []reconcile.Request
+	for _, rr := range list.Items {
+		if !isFinished(rr.Status.Phase) {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rr.Namespace, Name: rr.Name}})
+		}
+	}
+	return out
+}
+
+// bssWait handles a BSS error that leaves the attempt where it is: the
+// next reconcile looks again after a backoff. It never returns an error, so
+// that controller-runtime does not retry in a hot loop.
+func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) {
+	st.rr.Status.FailureCount++
+	d := backoff(st.rr.Status.FailureCount, st.now, st.rr.Spec.BaselineExpireTime.Time)
+	if bss.IsThrottled(err) && d < 10*time.Second {
+		d = 10 * time.Second
+	}
+	next := st.now.Add(d)
+	st.rr.Status.NextAttemptTime = &metav1.Time{Time: next}
+	st.rr.Status.Message = fmt.Sprintf("%s: %v; retrying at %s", what, err, formatTime(next))
+	st.wakeAt(next)
 }

@@ -2,15 +2,37 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 )
 
-// SubscriptionReconciler reconciles Subscription objects.
+// finalizerUnsubscribe is set on Subscriptions whose deletionPolicy is
+// Unsubscribe, and only on those: deleting any other Subscription, pruning it
+// from Git or removing the CRDs never unsubscribes anything.
+const finalizerUnsubscribe = "billing.bss-operator.io/unsubscribe"
+
+// labelSubscription names the Subscription a RenewalRequest belongs to.
+const labelSubscription = "billing.bss-operator.io/subscription"
+
+// SubscriptionReconciler reconciles Subscriptions: it reads the resource
+// from BSS, enforces the RenewalPolicy's mechanism (auto-renew, to-on-demand
+// or neither), schedules renewals by creating RenewalRequests, and reports
+// expiry.
 type SubscriptionReconciler struct {
 	Deps
 	// Changes carries Subscriptions whose resources changed in an
@@ -18,23 +40,108 @@ type SubscriptionReconciler struct {
 	Changes chan event.TypedGenericEvent[*billingv1alpha1.Subscription]
 }
 
-// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions/finalizers,verbs=update
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile is a placeholder until the Subscription logic lands: it reads the
-// object and changes nothing.
+// Reconcile brings one Subscription's cloud state in line with its policy.
 func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj billingv1alpha1.Subscription
-	if err := r.Client.Get(ctx, req.NamespacedName, &obj); err != nil {
+	var sub billingv1alpha1.Subscription
+	if err := r.Client.Get(ctx, req.NamespacedName, &sub); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	return ctrl.Result{}, nil
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("subscription", klog.KObj(&sub)))
+
+	if !sub.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, &sub)
+	}
+	if err := r.syncFinalizer(ctx, &sub); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	orig := sub.DeepCopy()
+	st := &subState{sub: &sub, now: r.Timing.Now()}
+	result, err := r.reconcileNormal(ctx, st)
+	if perr := r.patchStatus(ctx, orig, &sub, err == nil); perr != nil {
+		return ctrl.Result{}, perr
+	}
+	return result, err
 }
 
-// SetupWithManager registers the reconciler.
+// syncFinalizer keeps the unsubscribe finalizer exactly when the deletion
+// policy needs it.
+func (r *SubscriptionReconciler) syncFinalizer(ctx context.Context, sub *billingv1alpha1.Subscription) error {
+	want := sub.Spec.DeletionPolicy == billingv1alpha1.DeletionUnsubscribe
+	if want == controllerutil.ContainsFinalizer(sub, finalizerUnsubscribe) {
+		return nil
+	}
+	patch := client.MergeFrom(sub.DeepCopy())
+	if want {
+		controllerutil.AddFinalizer(sub, finalizerUnsubscribe)
+	} else {
+		controllerutil.RemoveFinalizer(sub, finalizerUnsubscribe)
+	}
+	if err := r.Client.Patch(ctx, sub, patch); err != nil {
+		return fmt.Errorf("update finalizer of %s: %w", sub.Name, err)
+	}
+	return nil
+}
+
+// patchStatus writes the status through the status subresource when it
+// changed. observedGeneration is only advanced when the reconcile succeeded.
+func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *billingv1alpha1.Subscription, succeeded bool) error {
+	if succeeded {
+		sub.Status.ObservedGeneration = sub.Generation
+		for i := range sub.Status.Conditions {
+			sub.Status.Conditions[i].ObservedGeneration = sub.Generation
+		}
+	}
+	if equality.Semantic.DeepEqual(orig.Status, sub.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, sub, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+// SetupWithManager registers the reconciler and its watches.
 func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.Subscription{}).
-		Named("subscription").
-		Complete(r)
+		Owns(&billingv1alpha1.RenewalRequest{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&billingv1alpha1.RenewalPolicy{}, handler.EnqueueRequestsFromMapFunc(
+			r.mapByIndex(indexSubscriptionPolicy))).
+		Watches(&billingv1alpha1.BillingAccount{}, handler.EnqueueRequestsFromMapFunc(
+			r.mapByIndex(indexSubscriptionAccount)),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("subscription")
+	if r.Changes != nil {
+		b = b.WatchesRawSource(source.Channel(r.Changes,
+			&handler.TypedEnqueueRequestForObject[*billingv1alpha1.Subscription]{}))
+	}
+	return b.Complete(r)
+}
+
+// mapByIndex enqueues the Subscriptions in the object's namespace whose
+// field index matches the object's name.
+func (r *SubscriptionReconciler) mapByIndex(index string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var subs billingv1alpha1.SubscriptionList
+		if err := r.Client.List(ctx, &subs, client.InNamespace(obj.GetNamespace()),
+			client.MatchingFields{index: obj.GetName()}); err != nil {
+			logf.FromContext(ctx).Error(err, "list Subscriptions to enqueue", "index", index)
+			return nil
+		}
+		out := make([]reconcile.Request, 0, len(subs.Items))
+		for _, s := range subs.Items {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.Name}})
+		}
+		return out
+	}
 }

@@ -73,3 +73,11 @@ func backoff(failures int32, now, deadline time.Time) time.Duration {
 	}
 	return d
 }
+
+// earliest returns the earlier of two times.
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -7,6 +7,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -198,6 +199,9 @@ func childrenOf(rs map[string]bss.Resource) map[string][]string {
 		if !r.IsMain && r.ParentResourceID != "" && r.ParentResourceID != id {
 			out[r.ParentResourceID] = append(out[r.ParentResourceID], id)
 		}
+	}
+	for _, ids := range out {
+		sort.Strings(ids)
 	}
 	return out
 }

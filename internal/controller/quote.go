@@ -1,0 +1,76 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// periodToBSS maps a renewal period onto 6.3.2's period_type and period_num.
+func periodToBSS(p billingv1alpha1.RenewalPeriod) (bss.PeriodType, int) {
+	if p.Unit == billingv1alpha1.PeriodUnitYear {
+		return bss.PeriodYear, int(p.Count)
+	}
+	return bss.PeriodMonth, int(p.Count)
+}
+
+// quoteRenewal asks BSS for the renewal price of a primary resource (4.2.3).
+// The quote for a primary includes its attached resources (digest §7.2 rule 20).
+func quoteRenewal(ctx context.Context, cl bss.Client, resourceID string, period billingv1alpha1.RenewalPeriod, now time.Time) (*billingv1alpha1.PriceQuote, error) {
+	pt, pn := periodToBSS(period)
+	q, err := cl.RenewalPrice(ctx, bss.RenewalPriceRequest{ResourceIDs: []string{resourceID}, PeriodType: pt, PeriodNum: pn})
+	if err != nil {
+		return nil, fmt.Errorf("quote renewal of %s: %w", resourceID, err)
+	}
+	total := q.Total()
+	if len(q.Items) == 0 {
+		return nil, fmt.Errorf("quote renewal of %s: BSS returned no price", resourceID)
+	}
+	out := &billingv1alpha1.PriceQuote{
+		Amount:   total.Amount.StringFixed(2),
+		Currency: total.Currency,
+		Period:   period.DeepCopy(),
+		QuotedAt: &metav1.Time{Time: now},
+	}
+	if q.OfficialAmount != nil {
+		out.OfficialAmount = q.OfficialAmount.Amount.StringFixed(2)
+		out.DiscountAmount = q.OfficialAmount.Amount.Sub(total.Amount).StringFixed(2)
+	}
+	return out, nil
+}
+
+// parseAmount parses a decimal amount from the API.
+func parseAmount(s string) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("amount %q: %w", s, err)
+	}
+	return d, nil
+}
+
+// exceeds reports whether quote is above limit. A limit in another currency
+// is never converted: it is reported as exceeded with an error so that the
+// renewal goes to a person.
+func exceeds(quoteAmount, quoteCurrency string, limit *billingv1alpha1.Money) (bool, error) {
+	if limit == nil {
+		return false, nil
+	}
+	if limit.Currency != quoteCurrency {
+		return true, fmt.Errorf("the quote is in %s but the limit is in %s; currencies are never converted", quoteCurrency, limit.Currency)
+	}
+	q, err := parseAmount(quoteAmount)
+	if err != nil {
+		return true, err
+	}
+	l, err := parseAmount(limit.Amount)
+	if err != nil {
+		return true, err
+	}
+	return q.GreaterThan(l), nil
+}

@@ -1,0 +1,273 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// maxRenewCalls bounds the renew calls of one attempt. A second call is
+// made only after a lookup found no order from the first (a lost request);
+// past this bound the attempt fails and a person looks.
+const maxRenewCalls = 3
+
+// advance moves the attempt forward by one step.
+func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) error {
+	rr := st.rr
+	if rr.Status.Phase == "" {
+		rr.Status.Phase = billingv1alpha1.RenewalPhasePending
+	}
+	if next := rr.Status.NextAttemptTime; next != nil && st.now.Before(next.Time) {
+		st.wakeAt(next.Time)
+		return nil
+	}
+	acct, err := r.Accounts.Resolve(ctx, rr.Namespace, rr.Spec.AccountRef.Name)
+	if err != nil {
+		if accountErrorReason(err) != "" {
+			rr.Status.Message = "waiting for a usable BillingAccount: " + err.Error()
+			st.wakeAt(st.now.Add(5 * time.Minute))
+			return nil
+		}
+		return err
+	}
+	st.acct = acct
+
+	var sub billingv1alpha1.Subscription
+	err = r.Client.Get(ctx, client.ObjectKey{Namespace: rr.Namespace, Name: rr.Spec.SubscriptionName}, &sub)
+	switch {
+	case err == nil:
+		st.sub = &sub
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("get Subscription %s: %w", rr.Spec.SubscriptionName, err)
+	}
+	beforeOrder := rr.Status.OrderIntentTime == nil
+	if beforeOrder && (st.sub == nil || !sub.DeletionTimestamp.IsZero() || sub.Spec.ManagementPolicy != billingv1alpha1.ManagementManage || sub.Spec.Paused) {
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, "the Subscription was deleted, switched to Observe or paused before anything was ordered; nothing was spent")
+		return nil
+	}
+
+	switch rr.Status.Phase {
+	case billingv1alpha1.RenewalPhasePending, billingv1alpha1.RenewalPhaseAwaitingApproval,
+		billingv1alpha1.RenewalPhaseBlocked, billingv1alpha1.RenewalPhaseApproved:
+		return r.gate(ctx, st)
+	case billingv1alpha1.RenewalPhaseOrdering:
+		return r.order(ctx, st)
+	case billingv1alpha1.RenewalPhasePaymentPending:
+		return r.pay(ctx, st)
+	case billingv1alpha1.RenewalPhaseConfirming:
+		return r.confirm(ctx, st)
+	}
+	return nil
+}
+
+// gate quotes the renewal and applies the gates in order: price cap,
+// budget, approval, window. Only an attempt that passes all of them records
+// its intent to order.
+func (r *RenewalRequestReconciler) gate(ctx context.Context, st *rrState) error {
+	rr := st.rr
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	if rr.Status.Quote == nil {
+		q, err := quoteRenewal(bctx, st.acct.BSS, rr.Spec.ResourceID, rr.Spec.Period, st.now)
+		switch {
+		case err == nil:
+			rr.Status.Quote = q
+			rr.Status.FailureCount = 0
+			rr.Status.NextAttemptTime = nil
+		case bss.HasCode(err, bss.CodeQuotePendingOrder):
+			// An order for this resource awaits payment already (digest
+			// §7.2 rule 12). It is adopted in Ordering, after the gates,
+			// priced by the order itself.
+			return r.gateOnPendingOrder(ctx, st)
+		case bss.IsTerminal(err):
+			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", err))
+			return nil
+		default:
+			r.bssWait(st, "quote the renewal", err)
+			return nil
+		}
+	}
+	return r.applyGates(ctx, st)
+}
+
+// gateOnPendingOrder prices the attempt by the pending renewal order that
+// blocks a quote, so that the gates still apply before it is paid.
+func (r *RenewalRequestReconciler) gateOnPendingOrder(ctx context.Context, st *rrState) error {
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	order, err := r.findOrder(bctx, st, time.Time{}, bss.OrderPendingPayment)
+	if err != nil {
+		r.bssWait(st, "find the pending order", err)
+		return nil
+	}
+	if order == nil {
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
+			"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.30050010)", st.rr.Spec.ResourceID))
+		return nil
+	}
+	st.rr.Status.Quote = &billingv1alpha1.PriceQuote{
+		Amount: order.AmountAfterDiscount.Amount.StringFixed(2), Currency: order.AmountAfterDiscount.Currency,
+		OfficialAmount: order.OfficialAmount.Amount.StringFixed(2), Period: st.rr.Spec.Period.DeepCopy(),
+		QuotedAt: &metav1.Time{Time: st.now},
+	}
+	st.rr.Status.OrderIDs = []string{order.ID}
+	st.rr.Status.Message = "adopting pending renewal order " + order.ID
+	return r.applyGates(ctx, st)
+}
+
+// applyGates decides whether the quoted renewal may be ordered now.
+func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) error {
+	rr := st.rr
+	q := rr.Status.Quote
+	var needApproval []string
+
+	over, err := exceeds(q.Amount, q.Currency, rr.Spec.MaxPrice)
+	switch {
+	case err != nil:
+		needApproval = append(needApproval, ReasonCurrencyMismatch+": "+err.Error())
+	case over:
+		needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s %s is above maxPrice %s %s",
+			ReasonPriceAboveMax, q.Amount, q.Currency, rr.Spec.MaxPrice.Amount, rr.Spec.MaxPrice.Currency))
+	}
+
+	if ref := rr.Spec.BudgetAlertRef; ref != nil {
+		var budget billingv1alpha1.BudgetAlert
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: rr.Namespace, Name: ref.Name}, &budget); err != nil {
+			if !apierrors.IsNotFound(err) {
+				return fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
+			}
+			r.block(st, ConditionBudgetBlocked, ReasonBudgetNotFound,
+				fmt.Sprintf("BudgetAlert %q is referenced but does not exist; renewals are held rather than unchecked", ref.Name))
+			return nil
+		}
+		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionBlockRenewals) {
+			r.block(st, ConditionBudgetBlocked, ReasonBudgetBlocks,
+				fmt.Sprintf("BudgetAlert %q blocks renewals (a threshold with BlockRenewals is crossed); released when the period rolls over or the limit rises", ref.Name))
+			return nil
+		}
+		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionRequireApproval) {
+			needApproval = append(needApproval, fmt.Sprintf("%s: BudgetAlert %q requires approval", ReasonBudgetRequires, ref.Name))
+		}
+	}
+	setCondition(&rr.Status.Conditions, st.now, ConditionBudgetBlocked, metav1.ConditionFalse, ReasonWithinLimits, "no budget holds this renewal")
+
+	switch rr.Spec.ApprovalPolicy {
+	case billingv1alpha1.ApprovalAlways:
+		needApproval = append(needApproval, ReasonApprovalPolicy+": the policy requires approval of every renewal")
+	case billingv1alpha1.ApprovalAboveAmount:
+		if above, err := exceeds(q.Amount, q.Currency, rr.Spec.ApprovalAmount); err != nil || above {
+			needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s %s is above the approval threshold", ReasonApprovalPolicy, q.Amount, q.Currency))
+		}
+	}
+
+	if len(needApproval) > 0 {
+		if done := r.approval(st, needApproval); !done {
+			return nil
+		}
+	} else {
+		rr.Status.ApprovalState = "AutoApproved"
+		setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonAutoApproved,
+			"within maxPrice, budget and approval policy")
+	}
+
+	if open, next, err := windowOpen(rr.Spec.Window, st.now); err != nil {
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, "renewal window: "+err.Error())
+		return nil
+	} else if !open {
+		rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
+		rr.Status.Message = "outside the renewal window; the order will be placed at " + formatTime(next)
+		st.wakeAt(next)
+		return nil
+	}
+	rr.Status.Phase = billingv1alpha1.RenewalPhaseApproved
+	if len(rr.Status.OrderIDs) > 0 {
+		// A pending order was adopted: it is paid, not placed again.
+		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
+		if rr.Status.OrderIntentTime == nil {
+			rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
+		}
+		st.wakeAt(st.now)
+		return nil
+	}
+	if err := r.recordIntent(ctx, st); err != nil {
+		return err
+	}
+	st.wakeAt(st.now)
+	return nil
+}
+
+// approval applies a person's decision. It returns true when the attempt
+// may go on.
+func (r *RenewalRequestReconciler) approval(st *rrState, reasons []string) bool {
+	rr := st.rr
+	why := reasons[0]
+	for _, more := range reasons[1:] {
+		why += "; " + more
+	}
+	a := rr.Spec.Approval
+	if a == nil {
+		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
+		rr.Status.ApprovalState = "Required"
+		msg := fmt.Sprintf("approval required (%s); approve with `kubectl bss approve %s -n %s` or by setting spec.approval", why, rr.Name, rr.Namespace)
+		rr.Status.Message = msg
+		if setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionTrue, firstReason(why), msg) {
+			r.event(rr, "Warning", ReasonApprovalPolicy, "Approve", "%s", msg)
+		}
+		return false
+	}
+	if a.Decision == billingv1alpha1.DecisionDeny {
+		setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonDenied, "denied by "+a.Approver)
+		rr.Status.ApprovalState = "Denied"
+		r.end(st, billingv1alpha1.RenewalPhaseDenied, fmt.Sprintf("denied by %s: %s", a.Approver, a.Reason))
+		return false
+	}
+	if a.MaxAmount != nil {
+		if over, err := exceeds(rr.Status.Quote.Amount, rr.Status.Quote.Currency, a.MaxAmount); err != nil || over {
+			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("approved by %s up to %s %s, but the quote is %s %s; a new attempt needs a new approval",
+				a.Approver, a.MaxAmount.Amount, a.MaxAmount.Currency, rr.Status.Quote.Amount, rr.Status.Quote.Currency))
+			return false
+		}
+	}
+	rr.Status.ApprovalState = "Approved"
+	setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonApproved,
+		fmt.Sprintf("approved by %s (%s)", a.Approver, why))
+	return true
+}
+
+// firstReason extracts the reason prefix of a gate message.
+func firstReason(why string) string {
+	for i := 0; i < len(why); i++ {
+		if why[i] == ':' {
+			return why[:i]
+		}
+	}
+	return ReasonApprovalPolicy
+}
+
+// block holds the attempt in phase Blocked with a condition.
+func (r *RenewalRequestReconciler) block(st *rrState, condType, reason, msg string) {
+	rr := st.rr
+	rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
+	rr.Status.Message = msg
+	if setCondition(&rr.Status.Conditions, st.now, condType, metav1.ConditionTrue, reason, msg) {
+		r.event(rr, "Warning", reason, "Renew", "%s", msg)
+	}
+	st.wakeAt(st.now.Add(15 * time.Minute))
+}
+
+// end finishes the attempt.
+func (r *RenewalRequestReconciler) end(st *rrState, phase billingv1alpha1.RenewalPhase, msg string) {
+	st.rr.Status.Phase = phase
+	st.rr.Status.Message = msg
+	st.rr.Status.CompletionTime = &metav1.Time{Time: st.now}
+	st.rr.Status.NextAttemptTime = nil
+}
+

@@ -1,0 +1,96 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// reconcileDelete handles a Subscription being deleted. Only deletionPolicy
+// Unsubscribe carries a finalizer, and it unsubscribes only when the
+// confirm-unsubscribe annotation repeats the resource ID and the
+// subscription is managed; otherwise deletion waits with a clear condition
+// until a person confirms or switches the policy to Orphan.
+func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billingv1alpha1.Subscription) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(sub, finalizerUnsubscribe) {
+		return ctrl.Result{}, nil
+	}
+	now := r.Timing.Now()
+	orig := sub.DeepCopy()
+	if sub.Spec.DeletionPolicy != billingv1alpha1.DeletionUnsubscribe {
+		return ctrl.Result{}, r.releaseFinalizer(ctx, sub)
+	}
+	block := func(reason, msg string) (ctrl.Result, error) {
+		if setCondition(&sub.Status.Conditions, now, ConditionStalled, metav1.ConditionTrue, reason, msg) {
+			r.event(sub, "Warning", reason, "Unsubscribe", "%s", msg)
+		}
+		setCondition(&sub.Status.Conditions, now, ConditionReady, metav1.ConditionFalse, reason, msg)
+		if err := r.patchStatus(ctx, orig, sub, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: r.Timing.Delay(5 * time.Minute)}, nil
+	}
+	if sub.Annotations[billingv1alpha1.AnnotationConfirmUnsubscribe] != sub.Spec.ResourceID {
+		return block(ReasonUnsubscribeUnconfirmed, fmt.Sprintf(
+			"deletion waits: deletionPolicy is Unsubscribe, which releases resource %s; set annotation %s=%s to confirm, or set deletionPolicy Orphan to delete this object without unsubscribing",
+			sub.Spec.ResourceID, billingv1alpha1.AnnotationConfirmUnsubscribe, sub.Spec.ResourceID))
+	}
+	if sub.Spec.ManagementPolicy != billingv1alpha1.ManagementManage || sub.Spec.Paused {
+		return block(ReasonObserving, "deletion waits: the subscription is in Observe mode or paused, which makes no write call; set managementPolicy Manage to unsubscribe, or deletionPolicy Orphan")
+	}
+	acct, err := r.Accounts.Resolve(ctx, sub.Namespace, sub.Spec.AccountRef.Name)
+	if err != nil {
+		if reason := accountErrorReason(err); reason != "" {
+			return block(reason, "deletion waits for a usable BillingAccount to unsubscribe: "+err.Error())
+		}
+		return ctrl.Result{}, err
+	}
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	// Unsubscribing twice must not happen: look the resource up first; a
+	// resource BSS no longer lists has already been released.
+	found, err := r.Inventory.Lookup(bctx, acct.Key, acct.BSS, []string{sub.Spec.ResourceID})
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("look up %s before unsubscribing: %w", sub.Spec.ResourceID, err)
+	}
+	res, ok := found[sub.Spec.ResourceID]
+	if ok && res.Status != bss.ResourceClosed {
+		typ := bss.UnsubscribeAll
+		if sub.Spec.UnsubscribeType == billingv1alpha1.UnsubscribeRenewalPeriodsOnly {
+			typ = bss.UnsubscribeRenewalPeriods
+		}
+		out, err := acct.BSS.Unsubscribe(bctx, bss.UnsubscribeRequest{ResourceIDs: []string{res.ID}, Type: typ, ReasonType: 5,
+			Reason: "Subscription " + sub.Namespace + "/" + sub.Name + " deleted with deletionPolicy Unsubscribe"})
+		switch {
+		case err == nil:
+			r.event(sub, "Normal", "Unsubscribed", "Unsubscribe", "unsubscribed %s (%s), orders %v", res.ID, sub.Spec.UnsubscribeType, out.OrderIDs)
+		case typ == bss.UnsubscribeRenewalPeriods && bss.HasCode(err, bss.CodeNoRenewedPeriods):
+			// Nothing renewed is left to unsubscribe (6.3.3): the goal holds.
+			r.event(sub, "Normal", "Unsubscribed", "Unsubscribe", "%s has no renewal periods left to unsubscribe", res.ID)
+		case bss.IsAmbiguous(err) || bss.IsRetryable(err):
+			// Look it up again next time; never call blindly twice.
+			return ctrl.Result{RequeueAfter: r.Timing.Delay(time.Minute)}, nil
+		default:
+			return block(ReasonRenewRefused, fmt.Sprintf("BSS refused to unsubscribe %s: %v", res.ID, err))
+		}
+	}
+	return ctrl.Result{}, r.releaseFinalizer(ctx, sub)
+}
+
+// releaseFinalizer lets the object go.
+func (r *SubscriptionReconciler) releaseFinalizer(ctx context.Context, sub *billingv1alpha1.Subscription) error {
+	patch := client.MergeFrom(sub.DeepCopy())
+	controllerutil.RemoveFinalizer(sub, finalizerUnsubscribe)
+	if err := r.Client.Patch(ctx, sub, patch); err != nil {
+		return fmt.Errorf("remove finalizer of %s: %w", sub.Name, client.IgnoreNotFound(err))
+	}
+	return nil
+}

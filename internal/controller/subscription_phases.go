@@ -1,0 +1,249 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// subState is what one reconcile of a Subscription has learned so far.
+type subState struct {
+	sub    *billingv1alpha1.Subscription
+	now    time.Time
+	acct   *ResolvedAccount
+	cl     bss.Client // read-only unless the subscription may act
+	policy *billingv1alpha1.RenewalPolicy
+	res    *bss.Resource
+	active *billingv1alpha1.RenewalRequest
+	// wake is the earliest business time the subscription needs another look.
+	wake time.Time
+	// summary decides Ready, Reconciling and Stalled at the end.
+	summary readiness
+}
+
+// acting reports whether the operator may make write calls for this
+// subscription: Manage mode and not paused.
+func (s *subState) acting() bool {
+	return s.sub.Spec.ManagementPolicy == billingv1alpha1.ManagementManage && !s.sub.Spec.Paused
+}
+
+// wakeAt asks for another look at t (if it is in the future and earlier
+// than what was asked so far).
+func (s *subState) wakeAt(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if !t.After(s.now) {
+		t = s.now.Add(time.Second)
+	}
+	if s.wake.IsZero() || t.Before(s.wake) {
+		s.wake = t
+	}
+}
+
+// refreshInterval is the account's inventory refresh interval.
+func (s *subState) refreshInterval() time.Duration {
+	if s.acct != nil && s.acct.Object.Spec.RefreshInterval != nil && s.acct.Object.Spec.RefreshInterval.Duration > 0 {
+		return s.acct.Object.Spec.RefreshInterval.Duration
+	}
+	return 10 * time.Minute
+}
+
+// reconcileNormal runs the steps of a live Subscription.
+func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subState) (ctrl.Result, error) {
+	defer r.summarize(st)
+
+	if err := r.resolveAccount(ctx, st); err != nil || st.acct == nil {
+		return r.result(st), err
+	}
+	st.wakeAt(st.now.Add(st.refreshInterval()))
+	if err := r.resolvePolicy(ctx, st); err != nil {
+		return r.result(st), err
+	}
+	if err := r.observeResource(ctx, st); err != nil || st.res == nil {
+		return r.result(st), err
+	}
+	r.reportExpired(st)
+	if st.policy != nil {
+		if err := r.enforceMechanism(ctx, st); err != nil {
+			return r.result(st), err
+		}
+		if st.policy.Spec.Mode == billingv1alpha1.RenewalModeRenew {
+			if err := r.reconcileRenewal(ctx, st); err != nil {
+				return r.result(st), err
+			}
+		} else {
+			r.clearRenewalPlan(st)
+		}
+	} else {
+		r.clearRenewalPlan(st)
+		st.sub.Status.PlannedAction = "none: no RenewalPolicy; the operator only reports"
+	}
+	r.reportExpiringSoon(st)
+	if err := r.pruneHistory(ctx, st); err != nil {
+		return r.result(st), err
+	}
+	return r.result(st), nil
+}
+
+// result turns the wake-up time into a requeue.
+func (r *SubscriptionReconciler) result(st *subState) ctrl.Result {
+	if st.wake.IsZero() {
+		return ctrl.Result{RequeueAfter: r.Timing.Delay(time.Minute)}
+	}
+	return ctrl.Result{RequeueAfter: r.Timing.Until(st.wake)}
+}
+
+// resolveAccount finds the account and its client. A missing or unusable
+// account is reported, not retried in a hot loop (the account watch
+// re-queues the subscription when it changes).
+func (r *SubscriptionReconciler) resolveAccount(ctx context.Context, st *subState) error {
+	acct, err := r.Accounts.Resolve(ctx, st.sub.Namespace, st.sub.Spec.AccountRef.Name)
+	if err != nil {
+		if reason := accountErrorReason(err); reason != "" {
+			st.summary.notReady(reason, err.Error())
+			st.wakeAt(st.now.Add(5 * time.Minute))
+			return nil
+		}
+		return err
+	}
+	st.acct = acct
+	st.cl = acct.BSS
+	if !st.acting() {
+		// Observe and paused subscriptions make no write call at all.
+		st.cl = bss.ReadOnly(acct.BSS)
+	}
+	return nil
+}
+
+// resolvePolicy reads the RenewalPolicy, if one is referenced.
+func (r *SubscriptionReconciler) resolvePolicy(ctx context.Context, st *subState) error {
+	ref := st.sub.Spec.RenewalPolicyRef
+	if ref == nil {
+		return nil
+	}
+	var pol billingv1alpha1.RenewalPolicy
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: st.sub.Namespace, Name: ref.Name}, &pol); err != nil {
+		if apierrors.IsNotFound(err) {
+			st.summary.notReady(ReasonPolicyNotFound,
+				fmt.Sprintf("RenewalPolicy %q not found in namespace %q; nothing will be done until it exists", ref.Name, st.sub.Namespace))
+			return nil
+		}
+		return fmt.Errorf("get RenewalPolicy %s: %w", ref.Name, err)
+	}
+	st.policy = &pol
+	return nil
+}
+
+// observeResource reads the resource from the account's shared inventory,
+// looking it up by ID when the listing does not have it, and writes what
+// BSS reports into status.
+func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subState) error {
+	sub := st.sub
+	key := st.acct.Key
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	if err := r.Inventory.Ensure(bctx, key, st.acct.BSS, st.refreshInterval()); err != nil {
+		return r.bssTrouble(st, "refresh the inventory", err)
+	}
+	if v := sub.Annotations[billingv1alpha1.AnnotationRefresh]; v != "" && sub.Status.LastSyncTime != nil && sub.Status.LastSyncTime.Time.Before(st.now) {
+		// An explicit refresh request reads this resource afresh.
+		if _, err := r.Inventory.Lookup(bctx, key, st.acct.BSS, []string{sub.Spec.ResourceID}); err != nil {
+			return r.bssTrouble(st, "look the resource up", err)
+		}
+	}
+	res, ok := r.Inventory.Get(key, sub.Spec.ResourceID)
+	if !ok {
+		found, err := r.Inventory.Lookup(bctx, key, st.acct.BSS, []string{sub.Spec.ResourceID})
+		if err != nil {
+			return r.bssTrouble(st, "look the resource up", err)
+		}
+		if res, ok = found[sub.Spec.ResourceID]; !ok {
+			st.summary.stalled(ReasonResourceNotFound, fmt.Sprintf(
+				"BSS has no yearly/monthly resource %q for BillingAccount %q (6.3.1 lists only resources that were provisioned); check spec.resourceID",
+				sub.Spec.ResourceID, sub.Spec.AccountRef.Name))
+			return nil
+		}
+	}
+	st.res = &res
+	sub.Status.Resource = observed(res, r.Inventory.Attached(key, res.ID))
+	sub.Status.ExpireTime = formatTime(res.ExpireTime)
+	sub.Status.LastSyncTime = &metav1.Time{Time: st.now}
+
+	if !res.IsMain {
+		primary := res.ParentResourceID
+		sub.Status.Resource.PrimaryResourceID = primary
+		st.summary.stalled(ReasonAttachedResource, fmt.Sprintf(
+			"%s is an attached resource of primary resource %s; BSS renews primary resources only, together with their attached resources (6.3.2, CBC.30010036): set spec.resourceID to %s",
+			res.ID, primary, primary))
+		sub.Status.PlannedAction = "none: attached resource (see the Stalled condition)"
+		st.res = nil
+		return nil
+	}
+	return nil
+}
+
+// bssTrouble reports a failed BSS call. Throttling and transient errors
+// are retried later without an error return (no hot loop); credential
+// problems are Stalled.
+func (r *SubscriptionReconciler) bssTrouble(st *subState, what string, err error) error {
+	switch {
+	case bss.IsAuth(err):
+		st.summary.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, err))
+		st.wakeAt(st.now.Add(5 * time.Minute))
+		return nil
+	case bss.IsThrottled(err):
+		st.summary.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
+		st.wakeAt(st.now.Add(30 * time.Second))
+		return nil
+	case bss.IsRetryable(err), bss.IsAmbiguous(err), errors.Is(err, context.DeadlineExceeded):
+		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		st.wakeAt(st.now.Add(time.Minute))
+		return nil
+	default:
+		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		st.wakeAt(st.now.Add(5 * time.Minute))
+		return nil
+	}
+}
+
+// reportExpired sets the Expired condition.
+func (r *SubscriptionReconciler) reportExpired(st *subState) {
+	res := st.res
+	expired := res.Status == bss.ResourceExpired || !st.now.Before(res.ExpireTime)
+	if expired {
+		if setCondition(&st.sub.Status.Conditions, st.now, ConditionExpired, metav1.ConditionTrue, ReasonExpired,
+			fmt.Sprintf("the subscription expired at %s (BSS status %s)", formatTime(res.ExpireTime), res.Status)) {
+			r.event(st.sub, "Warning", ReasonExpired, "Observe", "Subscription %s expired at %s", st.sub.Spec.ResourceID, formatTime(res.ExpireTime))
+		}
+		st.summary.notReady(ReasonExpired, fmt.Sprintf("the resource expired at %s", formatTime(res.ExpireTime)))
+		return
+	}
+	setCondition(&st.sub.Status.Conditions, st.now, ConditionExpired, metav1.ConditionFalse, ReasonNotExpired,
+		fmt.Sprintf("expires at %s", formatTime(res.ExpireTime)))
+	st.wakeAt(res.ExpireTime)
+}
+
+// event emits an Event about the Subscription.
+func (r *SubscriptionReconciler) event(obj client.Object, eventType, reason, action, note string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(obj, nil, eventType, reason, action, note, args...)
+	}
+}
+
+// logger returns the reconcile's logger.
+func logger(ctx context.Context) interface {
+	Info(msg string, keysAndValues ...any)
+} {
+	return logf.FromContext(ctx).V(1)
+}
