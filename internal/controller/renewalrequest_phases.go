@@ -270,4 +270,3 @@ func (r *RenewalRequestReconciler) end(st *rrState, phase billingv1alpha1.Renewa
 	st.rr.Status.CompletionTime = &metav1.Time{Time: st.now}
 	st.rr.Status.NextAttemptTime = nil
 }
-
