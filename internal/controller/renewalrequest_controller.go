@@ -43,7 +43,9 @@ type RenewalRequestReconciler struct {
 
 // rrState is what one reconcile of a RenewalRequest has learned.
 type rrState struct {
-	rr   *billingv1alpha1.RenewalRequest
+	rr *billingv1alpha1.RenewalRequest
+	// orig is the request as last persisted, the base of status patches.
+	orig *billingv1alpha1.RenewalRequest
 	now  time.Time
 	acct *ResolvedAccount
 	sub  *billingv1alpha1.Subscription
@@ -70,11 +72,10 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
 
-	orig := rr.DeepCopy()
-	st := &rrState{rr: &rr, now: r.Timing.Now()}
+	st := &rrState{rr: &rr, orig: rr.DeepCopy(), now: r.Timing.Now()}
 	err := r.advance(ctx, st)
 	r.summarize(st)
-	if perr := r.patchStatus(ctx, orig, &rr); perr != nil {
+	if perr := r.patchStatus(ctx, st.orig, &rr); perr != nil {
 		return ctrl.Result{}, perr
 	}
 	if err != nil {
@@ -99,7 +100,9 @@ func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *bi
 	if equality.Semantic.DeepEqual(orig.Status, rr.Status) {
 		return nil
 	}
-	if err := r.Client.Status().Patch(ctx, rr, client.MergeFrom(orig)); err != nil {
+	// The optimistic lock makes a pass that worked from a stale read fail
+	// instead of overwriting newer progress (order IDs, phase).
+	if err := r.Client.Status().Patch(ctx, rr, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("patch status of RenewalRequest %s: %w", rr.Name, err)
 	}
 	return nil
@@ -111,20 +114,27 @@ func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *bi
 func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState) error {
 	rr := st.rr
 	if !controllerutil.ContainsFinalizer(rr, finalizerOrderRecord) {
-		patch := client.MergeFrom(rr.DeepCopy())
-		controllerutil.AddFinalizer(rr, finalizerOrderRecord)
-		if err := r.Client.Patch(ctx, rr, patch); err != nil {
+		// Patch metadata on a copy: the response must not overwrite the
+		// status built up in memory.
+		cp := rr.DeepCopy()
+		patch := client.MergeFrom(cp.DeepCopy())
+		controllerutil.AddFinalizer(cp, finalizerOrderRecord)
+		if err := r.Client.Patch(ctx, cp, patch); err != nil {
 			return fmt.Errorf("add order-record finalizer: %w", err)
 		}
+		rr.Finalizers, rr.ResourceVersion = cp.Finalizers, cp.ResourceVersion
+		// The status patch below is based on st.orig; it must carry the
+		// new resourceVersion for its optimistic lock.
+		st.orig.Finalizers, st.orig.ResourceVersion = cp.Finalizers, cp.ResourceVersion
 	}
-	orig := rr.DeepCopy()
 	rr.Status.Phase = billingv1alpha1.RenewalPhaseOrdering
 	rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
 	rr.Status.Message = "intent to order recorded; renewing"
 	r.summarize(st)
-	if err := r.patchStatus(ctx, orig, rr); err != nil {
+	if err := r.patchStatus(ctx, st.orig, rr); err != nil {
 		return fmt.Errorf("record intent to order: %w", err)
 	}
+	st.orig = rr.DeepCopy()
 	return nil
 }
 

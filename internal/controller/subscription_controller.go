@@ -104,7 +104,7 @@ func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *bil
 	if equality.Semantic.DeepEqual(orig.Status, sub.Status) {
 		return nil
 	}
-	if err := r.Client.Status().Patch(ctx, sub, client.MergeFrom(orig)); err != nil {
+	if err := r.Client.Status().Patch(ctx, sub, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, client.IgnoreNotFound(err))
 	}
 	return nil

@@ -126,6 +126,7 @@ type account struct {
 	DomainID string
 	Name     string
 	NS       string
+	AK, SK   string
 }
 
 // newAccount creates a simulator account with cash, its credentials Secret
@@ -135,6 +136,7 @@ func (h *harness) newAccount(t *testing.T, ns, cash string) account {
 	n := h.seq.Add(1)
 	a := account{DomainID: fmt.Sprintf("domain%024d", n), Name: "acct", NS: ns}
 	ak, sk := fmt.Sprintf("AK%018d", n), fmt.Sprintf("SK-secret-%d", n)
+	a.AK, a.SK = ak, sk
 	if err := h.sim.AddAccount(simulator.AccountSeed{
 		DomainID:    a.DomainID,
 		Name:        "customer-" + ns,
@@ -147,6 +149,12 @@ func (h *harness) newAccount(t *testing.T, ns, cash string) account {
 	mustCreate(t, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bss-credentials"},
 		StringData: map[string]string{billingv1alpha1.SecretKeyAccessKey: ak, billingv1alpha1.SecretKeySecretKey: sk},
+	})
+	// envtest runs no namespace controller, so objects outlive their
+	// namespace: deleting the account at the end stops this test's
+	// subscriptions from acting while later tests move the clock.
+	t.Cleanup(func() {
+		_ = h.env.Client.Delete(ctx(), &billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: a.Name}})
 	})
 	mustCreate(t, &billingv1alpha1.BillingAccount{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: a.Name},
