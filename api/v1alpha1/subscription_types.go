@@ -315,6 +315,10 @@ type SubscriptionStatus struct {
 	// +optional
 	LastCorrectionTime *metav1.Time `json:"lastCorrectionTime,omitempty"`
 
+	// refreshHandled is the last refresh annotation value acted on.
+	// +optional
+	RefreshHandled string `json:"refreshHandled,omitempty"`
+
 	// renewNowHandled is the last renew-now annotation value acted on.
 	// +optional
 	RenewNowHandled string `json:"renewNowHandled,omitempty"`

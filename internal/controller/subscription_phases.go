@@ -156,11 +156,14 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 	if err := r.Inventory.Ensure(bctx, key, st.acct.BSS, st.refreshInterval()); err != nil {
 		return r.bssTrouble(st, "refresh the inventory", err)
 	}
-	if v := sub.Annotations[billingv1alpha1.AnnotationRefresh]; v != "" && sub.Status.LastSyncTime != nil && sub.Status.LastSyncTime.Time.Before(st.now) {
-		// An explicit refresh request reads this resource afresh.
+	if v := sub.Annotations[billingv1alpha1.AnnotationRefresh]; v != "" && v != sub.Status.RefreshHandled {
+		// An explicit refresh request (kubectl bss refresh) reads this
+		// resource afresh and re-quotes, once per annotation value.
 		if _, err := r.Inventory.Lookup(bctx, key, st.acct.BSS, []string{sub.Spec.ResourceID}); err != nil {
 			return r.bssTrouble(st, "look the resource up", err)
 		}
+		sub.Status.RefreshHandled = v
+		sub.Status.LastQuote = nil
 	}
 	res, ok := r.Inventory.Get(key, sub.Spec.ResourceID)
 	if !ok {
