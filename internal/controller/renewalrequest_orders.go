@@ -263,12 +263,12 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 func (r *RenewalRequestReconciler) cancelUnpaid(ctx context.Context, st *rrState, id string) error {
 	err := st.acct.BSS.CancelOrder(ctx, id)
 	switch {
-	case err == nil, bss.HasCode(err, bss.CodeOrderNotCancelable):
-		// Not cancellable means it changed state; the next pass reads it.
-		if err != nil {
-			st.wakeAt(st.now)
-			return nil
-		}
+	case bss.HasCode(err, bss.CodeOrderNotCancelable):
+		// Not cancellable means it changed state (paid, or cancelled by
+		// BSS); the next pass reads the order again.
+		st.rr.Status.Message = fmt.Sprintf("order %s could not be cancelled (%v); reading it again", id, err)
+		st.wakeAt(st.now)
+	case err == nil:
 		r.event(st.rr, "Warning", ReasonOrderCancelled, "Cancel", "cancelled renewal order %s, unpaid at the deadline", id)
 		r.end(st, billingv1alpha1.RenewalPhaseCancelled, "order "+id+" was unpaid at the deadline and was cancelled")
 	default:

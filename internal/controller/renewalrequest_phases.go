@@ -54,6 +54,13 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 		return nil
 	}
 
+	if beforeOrder {
+		if reason := r.policyStillRenews(ctx, st.sub); reason != "" {
+			r.end(st, billingv1alpha1.RenewalPhaseFailed, reason+"; nothing was ordered")
+			return nil
+		}
+	}
+
 	switch rr.Status.Phase {
 	case billingv1alpha1.RenewalPhasePending, billingv1alpha1.RenewalPhaseAwaitingApproval,
 		billingv1alpha1.RenewalPhaseBlocked, billingv1alpha1.RenewalPhaseApproved:
@@ -66,6 +73,25 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 		return r.confirm(ctx, st)
 	}
 	return nil
+}
+
+// policyStillRenews returns why the Subscription's policy no longer asks
+// for explicit renewal, or "" if it does. An attempt started under a Renew
+// policy must not order after the policy changed (for example to AutoRenew,
+// which would renew twice).
+func (r *RenewalRequestReconciler) policyStillRenews(ctx context.Context, sub *billingv1alpha1.Subscription) string {
+	ref := sub.Spec.RenewalPolicyRef
+	if ref == nil {
+		return "the Subscription no longer has a RenewalPolicy"
+	}
+	var pol billingv1alpha1.RenewalPolicy
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: sub.Namespace, Name: ref.Name}, &pol); err != nil {
+		return fmt.Sprintf("RenewalPolicy %s cannot be read (%v)", ref.Name, err)
+	}
+	if pol.Spec.Mode != billingv1alpha1.RenewalModeRenew {
+		return fmt.Sprintf("RenewalPolicy %s changed to mode %s", ref.Name, pol.Spec.Mode)
+	}
+	return ""
 }
 
 // gate quotes the renewal and applies the gates in order: price cap,
@@ -178,10 +204,14 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) 
 			"within maxPrice, budget and approval policy")
 	}
 
-	if open, next, err := windowOpen(rr.Spec.Window, st.now); err != nil {
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, "renewal window: "+err.Error())
-		return nil
-	} else if !open {
+	open, next, werr := windowOpen(rr.Spec.Window, st.now)
+	if werr != nil {
+		// A window that cannot be evaluated ends the attempt with its
+		// reason in status; nothing is ordered.
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, "renewal window: "+werr.Error())
+		return nil //nolint:nilerr // reported in status, not retried
+	}
+	if !open {
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
 		rr.Status.Message = "outside the renewal window; the order will be placed at " + formatTime(next)
 		st.wakeAt(next)

@@ -356,3 +356,43 @@ func TestExpiredResourceIsNotReady(t *testing.T) {
 		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonExpired)
 	})
 }
+
+// TestPolicyChangeStopsWaitingRenewal: a renewal waiting for approval does
+// not order after the policy switches to AutoRenew, even if approved later.
+func TestPolicyChangeStopsWaitingRenewal(t *testing.T) {
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "1000.00")
+	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	pol := renewPolicy(ns, "pol", func(r *billingv1alpha1.RenewSpec) {
+		r.Approval = billingv1alpha1.ApprovalSpec{Policy: billingv1alpha1.ApprovalAlways}
+	})
+	mustCreate(t, pol)
+	mustCreate(t, subscription(ns, "vm", id, "pol", billingv1alpha1.ManagementManage))
+	rr := waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseAwaitingApproval)
+
+	get(t, ns, "pol", pol)
+	patch := client.MergeFrom(pol.DeepCopy())
+	pol.Spec.Mode, pol.Spec.Renew = billingv1alpha1.RenewalModeAutoRenew, nil
+	if err := h.env.Client.Patch(ctx(), pol, patch); err != nil {
+		t.Fatal(err)
+	}
+	get(t, ns, "vm-r1", rr)
+	rpatch := client.MergeFrom(rr.DeepCopy())
+	rr.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "late"}
+	if err := h.env.Client.Patch(ctx(), rr, rpatch); err != nil {
+		t.Fatal(err)
+	}
+	waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseFailed)
+	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if s.Status.ActiveRequest != "" {
+			return fmt.Errorf("still following %s", s.Status.ActiveRequest)
+		}
+		if p := simResource(t, id).ExpirePolicy; p != 3 {
+			return fmt.Errorf("expire_policy %d, want 3 (auto-renew on)", p)
+		}
+		return nil
+	})
+	if n := len(renewalOrders(a)); n != 0 {
+		t.Fatalf("%d renewal orders after the policy changed, want 0", n)
+	}
+}

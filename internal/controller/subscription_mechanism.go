@@ -77,7 +77,7 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 	if last := sub.Status.LastCorrectionTime; last != nil && st.now.Sub(last.Time) < correctionCooldown {
 		setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
 			drift+"; a correction was requested at "+formatTime(last.Time)+", waiting for BSS to show it")
-		st.wakeAt(last.Time.Add(correctionCooldown))
+		st.wakeAt(last.Add(correctionCooldown))
 		st.summary.working(ReasonDrift, drift)
 		return nil
 	}

@@ -83,9 +83,15 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 				return r.result(st), err
 			}
 		} else {
+			if err := r.followLeftover(ctx, st); err != nil {
+				return r.result(st), err
+			}
 			r.clearRenewalPlan(st)
 		}
 	} else {
+		if err := r.followLeftover(ctx, st); err != nil {
+			return r.result(st), err
+		}
 		r.clearRenewalPlan(st)
 		st.sub.Status.PlannedAction = "none: no RenewalPolicy; the operator only reports"
 	}
@@ -94,6 +100,17 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 		return r.result(st), err
 	}
 	return r.result(st), nil
+}
+
+// followLeftover keeps following an attempt started under a Renew policy
+// after the policy changed: its outcome must still be recorded (the
+// RenewalRequest itself stops before ordering).
+func (r *SubscriptionReconciler) followLeftover(ctx context.Context, st *subState) error {
+	if st.sub.Status.ActiveRequest == "" {
+		return nil
+	}
+	_, err := r.followActiveRequest(ctx, st)
+	return err
 }
 
 // result turns the wake-up time into a requeue.
