@@ -126,6 +126,7 @@ func crashObjects(a account, id string, method billingv1alpha1.PaymentMethod) []
 		&billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acct"},
 			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: h.url, DomainID: a.DomainID,
 				CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"}}},
+		renewPolicy(ns, "monthly"),
 		subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage),
 		&billingv1alpha1.RenewalRequest{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vm-r1"},
