@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -34,6 +35,16 @@ type RenewalRequestReconciler struct {
 	Deps
 	// MaxConcurrent is how many RenewalRequests reconcile in parallel.
 	MaxConcurrent int
+
+	// ledger remembers this process's renew calls (see orderLedger).
+	ledgerOnce sync.Once
+	ledgerMap  *orderLedger
+}
+
+// ledger returns the reconciler's order ledger.
+func (r *RenewalRequestReconciler) ledger() *orderLedger {
+	r.ledgerOnce.Do(func() { r.ledgerMap = newOrderLedger() })
+	return r.ledgerMap
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch;patch
@@ -82,6 +93,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	if isFinished(rr.Status.Phase) {
+		r.ledger().forget(rr.UID)
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
@@ -128,13 +140,14 @@ func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState
 		st.orig.Finalizers, st.orig.ResourceVersion = cp.Finalizers, cp.ResourceVersion
 	}
 	rr.Status.Phase = billingv1alpha1.RenewalPhaseOrdering
-	rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
+	rr.Status.OrderIntentTime = &metav1.Time{Time: st.now.Truncate(time.Second)}
 	rr.Status.Message = "intent to order recorded; renewing"
 	r.summarize(st)
 	if err := r.patchStatus(ctx, st.orig, rr); err != nil {
 		return fmt.Errorf("record intent to order: %w", err)
 	}
 	st.orig = rr.DeepCopy()
+	r.ledger().recorded(rr.UID, rr.Status.OrderIntentTime.Time)
 	return nil
 }
 

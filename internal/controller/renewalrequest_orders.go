@@ -26,11 +26,22 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
 
-	if adopted, err := r.adoptExisting(bctx, st); err != nil || adopted {
-		if err != nil {
-			r.bssWait(st, "look for an order placed earlier", err)
-		}
+	intent := rr.Status.OrderIntentTime.Time
+	fresh, known := r.ledger().lookup(rr.UID, intent)
+	switch {
+	case len(known) > 0:
+		// This process placed the order; the cache has not caught up.
+		r.placed(st, known)
 		return nil
+	case !fresh:
+		// Recorded by another process, or a call with an unknown outcome:
+		// search BSS before anything else.
+		if adopted, err := r.adoptExisting(bctx, st); err != nil || adopted {
+			if err != nil {
+				r.bssWait(st, "look for an order placed earlier", err)
+			}
+			return nil
+		}
 	}
 	if rr.Status.RenewCalls >= maxRenewCalls {
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
@@ -41,21 +52,13 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	pt, pn := periodToBSS(rr.Spec.Period)
 	autoPay := rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay
 	rr.Status.RenewCalls++
+	r.ledger().calling(rr.UID, intent)
 	out, err := st.acct.BSS.Renew(bctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn, AutoPay: autoPay})
 	switch {
 	case err == nil:
-		rr.Status.OrderIDs = out.OrderIDs
-		rr.Status.FailureCount = 0
-		rr.Status.NextAttemptTime = nil
+		r.ledger().answered(rr.UID, intent, out.OrderIDs)
 		r.event(rr, "Normal", "OrderPlaced", "Renew", "renewal orders %v placed for %s (auto-pay %v)", out.OrderIDs, rr.Spec.ResourceID, autoPay)
-		if autoPay {
-			rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
-			rr.Status.Message = "ordered with auto-pay; confirming"
-		} else {
-			rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
-			rr.Status.Message = "ordered; awaiting payment"
-		}
-		st.wakeAt(st.now)
+		r.placed(st, out.OrderIDs)
 	case bss.HasCode(err, bss.CodeAutoPayFailed):
 		// The order exists but auto-payment failed (6.3.2): it waits for
 		// payment like any other.
@@ -90,6 +93,22 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS refused the renewal: %v", err))
 	}
 	return nil
+}
+
+// placed moves the attempt on with the orders a renew call returned.
+func (r *RenewalRequestReconciler) placed(st *rrState, orderIDs []string) {
+	rr := st.rr
+	rr.Status.OrderIDs = orderIDs
+	rr.Status.FailureCount = 0
+	rr.Status.NextAttemptTime = nil
+	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay {
+		rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
+		rr.Status.Message = "ordered with auto-pay; confirming"
+	} else {
+		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
+		rr.Status.Message = "ordered; awaiting payment"
+	}
+	st.wakeAt(st.now)
 }
 
 // adoptExisting finds an order placed by an earlier pass of this attempt,

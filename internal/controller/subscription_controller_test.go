@@ -24,9 +24,15 @@ func TestRenewWithAutoPay(t *testing.T) {
 	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day, attached: 1})
 	before := simResource(t, id).ExpireTime
 	mustCreate(t, renewPolicy(ns, "monthly"))
+	listsBefore := h.sim.Counters().Total(simulator.OpListOrders)
 	mustCreate(t, subscription(ns, "web", id, "monthly", billingv1alpha1.ManagementManage))
 
 	rr := waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
+	// The process that recorded the intent knows no order exists yet: the
+	// normal path never searches the order list (that is O(orders) calls).
+	if n := h.sim.Counters().Total(simulator.OpListOrders) - listsBefore; n != 0 {
+		t.Fatalf("%d order-list calls on the normal path, want 0", n)
+	}
 	if len(rr.Status.OrderIDs) != 1 || rr.Status.AmountPaid == "" || rr.Status.ApprovalState != "AutoApproved" {
 		t.Fatalf("request status: %+v", rr.Status)
 	}
