@@ -270,18 +270,14 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		r.recordOrders(st, &rr)
 		r.event(sub, "Normal", ReasonRenewed, "Renew", "renewed by %s (orders %v, %s %s); new expiry %s",
 			rr.Name, rr.Status.OrderIDs, rr.Status.AmountPaid, rr.Status.Currency, formatMetaTime(rr.Status.NewExpireTime))
-		if rr.Status.NewExpireTime != nil {
-			bctx, cancel := r.bssContext(ctx)
-			defer cancel()
-			found, err := r.Inventory.Lookup(bctx, st.acct.Key, st.acct.BSS, []string{st.res.ID})
-			if err != nil {
-				return false, r.bssTrouble(st, "read the renewed resource", err)
-			}
-			if fresh, ok := found[st.res.ID]; ok {
-				st.res = &fresh
-				sub.Status.Resource = observed(fresh, r.Inventory.Attached(st.acct.Key, fresh.ID))
-				sub.Status.ExpireTime = formatTime(fresh.ExpireTime)
-			}
+		// The request confirmed the new expiry through the shared
+		// inventory; read it from there rather than asking BSS again. If
+		// the inventory is older (another process confirmed), the stale
+		// guard in startRenewal looks the resource up before anything else.
+		if fresh, ok := r.Inventory.Get(st.acct.Key, st.res.ID); ok && fresh.ExpireTime.After(st.res.ExpireTime) {
+			st.res = &fresh
+			sub.Status.Resource = observed(fresh, r.Inventory.Attached(st.acct.Key, fresh.ID))
+			sub.Status.ExpireTime = formatTime(fresh.ExpireTime)
 		}
 	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
 		sub.Status.FailureCount++
