@@ -65,9 +65,10 @@ fuzz: ## Run every fuzz target for a bounded time (FUZZTIME each).
 	@hack/fuzz.sh $${FUZZTIME:-10s}
 
 .PHONY: bench
-bench: ## Run the benchmarks.
+bench: ## Load figures (issue 7): BSS calls per refresh, 429s, convergence, RSS, CPU, renewal burst.
 	@assets="$${KUBEBUILDER_ASSETS:-$$(hack/envtest/build.sh)}"; \
-	KUBEBUILDER_ASSETS="$$assets" go test -run '^$$' -bench . -benchmem ./...
+	KUBEBUILDER_ASSETS="$$assets" go test -run '^$$' -bench . -benchmem ./... && \
+	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench $(BENCH_FLAGS)
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint.

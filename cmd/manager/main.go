@@ -41,6 +41,9 @@ type options struct {
 	maxConcurrentRenewal int
 	clockStart           string
 	clockSpeed           float64
+	kubeAPIQPS           float64
+	kubeAPIBurst         int
+	maxConcurrentSubs    int
 }
 
 func main() {
@@ -63,6 +66,11 @@ func main() {
 	flag.DurationVar(&opts.bssTimeout, "bss-timeout", 30*time.Second, "Timeout of one BSS API call.")
 	flag.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
 		"RenewalRequests reconciled in parallel.")
+	flag.Float64Var(&opts.kubeAPIQPS, "kube-api-qps", 200,
+		"Requests per second to the Kubernetes API (status writes of many Subscriptions).")
+	flag.IntVar(&opts.kubeAPIBurst, "kube-api-burst", 300, "Burst of requests to the Kubernetes API.")
+	flag.IntVar(&opts.maxConcurrentSubs, "max-concurrent-subscriptions", 8,
+		"Subscriptions reconciled in parallel.")
 	flag.StringVar(&opts.clockStart, "clock-start", "",
 		"Demo and tests only: run business time from this RFC 3339 instant instead of the wall clock.")
 	flag.Float64Var(&opts.clockSpeed, "clock-speed", 1,
@@ -143,7 +151,12 @@ func run(opts options) error {
 		}
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	restCfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w", err)
+	}
+	restCfg.QPS, restCfg.Burst = float32(opts.kubeAPIQPS), opts.kubeAPIBurst
+	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        opts.probeAddr,
@@ -181,6 +194,7 @@ func run(opts options) error {
 		Factory:               factory,
 		BSSTimeout:            2 * opts.bssTimeout,
 		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
+		MaxConcurrentSubs:     opts.maxConcurrentSubs,
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}

@@ -29,6 +29,8 @@ type Options struct {
 	MaxConcurrentRenewals int
 	// Metrics records renewals and spend; nil records nothing.
 	Metrics *metrics.Operator
+	// MaxConcurrentSubs is how many Subscriptions reconcile in parallel.
+	MaxConcurrentSubs int
 }
 
 // Deps are the dependencies every reconciler shares.
@@ -91,7 +93,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		setup func(ctrl.Manager) error
 	}{
 		{"BillingAccount", (&BillingAccountReconciler{Deps: deps}).SetupWithManager},
-		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes}).SetupWithManager},
+		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps}).SetupWithManager},

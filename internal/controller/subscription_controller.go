@@ -3,13 +3,16 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -26,6 +29,10 @@ import (
 // from Git or removing the CRDs never unsubscribes anything.
 const finalizerUnsubscribe = "billing.bss-operator.io/unsubscribe"
 
+// syncHeartbeat is how often status.lastSyncTime is written when nothing
+// else in the status changed.
+const syncHeartbeat = time.Hour
+
 // labelSubscription names the Subscription a RenewalRequest belongs to.
 const labelSubscription = "billing.bss-operator.io/subscription"
 
@@ -38,6 +45,8 @@ type SubscriptionReconciler struct {
 	// Changes carries Subscriptions whose resources changed in an
 	// inventory refresh.
 	Changes chan event.TypedGenericEvent[*billingv1alpha1.Subscription]
+	// MaxConcurrent is how many Subscriptions reconcile in parallel.
+	MaxConcurrent int
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch
@@ -67,7 +76,14 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	orig := sub.DeepCopy()
 	st := &subState{sub: &sub, now: r.Timing.Now()}
 	result, err := r.reconcileNormal(ctx, st)
-	if perr := r.patchStatus(ctx, orig, &sub, err == nil); perr != nil {
+	var syncedAt *metav1.Time
+	if st.synced {
+		syncedAt = &metav1.Time{Time: st.now}
+		if last := orig.Status.LastSyncTime; last == nil || st.now.Sub(last.Time) >= syncHeartbeat {
+			sub.Status.LastSyncTime = syncedAt
+		}
+	}
+	if perr := r.patchStatus(ctx, orig, &sub, err == nil, syncedAt); perr != nil {
 		return ctrl.Result{}, perr
 	}
 	return result, err
@@ -94,7 +110,7 @@ func (r *SubscriptionReconciler) syncFinalizer(ctx context.Context, sub *billing
 
 // patchStatus writes the status through the status subresource when it
 // changed. observedGeneration is only advanced when the reconcile succeeded.
-func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *billingv1alpha1.Subscription, succeeded bool) error {
+func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *billingv1alpha1.Subscription, succeeded bool, syncedAt *metav1.Time) error {
 	if succeeded {
 		sub.Status.ObservedGeneration = sub.Generation
 		for i := range sub.Status.Conditions {
@@ -103,6 +119,11 @@ func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *bil
 	}
 	if equality.Semantic.DeepEqual(orig.Status, sub.Status) {
 		return nil
+	}
+	if syncedAt != nil {
+		// lastSyncTime alone would change on every pass: it is written
+		// with other changes, and at least hourly as a heartbeat.
+		sub.Status.LastSyncTime = syncedAt
 	}
 	if err := r.Client.Status().Patch(ctx, sub, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, client.IgnoreNotFound(err))
@@ -120,6 +141,7 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&billingv1alpha1.BillingAccount{}, handler.EnqueueRequestsFromMapFunc(
 			r.mapByIndex(indexSubscriptionAccount)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrent)}).
 		Named("subscription")
 	if r.Changes != nil {
 		b = b.WatchesRawSource(source.Channel(r.Changes,

@@ -33,7 +33,7 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 			r.event(sub, "Warning", reason, "Unsubscribe", "%s", msg)
 		}
 		setCondition(&sub.Status.Conditions, now, ConditionReady, metav1.ConditionFalse, reason, msg)
-		if err := r.patchStatus(ctx, orig, sub, false); err != nil {
+		if err := r.patchStatus(ctx, orig, sub, false, nil); err != nil {
 			return ctrl.Result{}, err
 		}
 		return ctrl.Result{RequeueAfter: r.Timing.Delay(5 * time.Minute)}, nil

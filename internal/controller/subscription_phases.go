@@ -29,6 +29,8 @@ type subState struct {
 	wake time.Time
 	// summary decides Ready, Reconciling and Stalled at the end.
 	summary readiness
+	// synced is true when BSS's view of the resource was read.
+	synced bool
 }
 
 // acting reports whether the operator may make write calls for this
@@ -66,7 +68,11 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 	if err := r.resolveAccount(ctx, st); err != nil || st.acct == nil {
 		return r.result(st), err
 	}
-	st.wakeAt(st.now.Add(st.refreshInterval()))
+	// Look again after the account's refresh interval, spread by a stable
+	// jitter of up to 10% so that thousands of subscriptions do not wake
+	// together; inventory changes wake them earlier.
+	interval := st.refreshInterval()
+	st.wakeAt(st.now.Add(interval + time.Duration(jitterFraction(st.sub.UID, "resync")*float64(interval)/10)))
 	if err := r.resolvePolicy(ctx, st); err != nil {
 		return r.result(st), err
 	}
@@ -198,7 +204,7 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 	st.res = &res
 	sub.Status.Resource = observed(res, r.Inventory.Attached(key, res.ID))
 	sub.Status.ExpireTime = formatTime(res.ExpireTime)
-	sub.Status.LastSyncTime = &metav1.Time{Time: st.now}
+	st.synced = true
 
 	if !res.IsMain {
 		primary := res.ParentResourceID

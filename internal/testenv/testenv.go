@@ -141,3 +141,20 @@ func sanitize(s string) string {
 	}
 	return strings.Trim(b.String(), "-")
 }
+
+// WriteKubeconfig writes a kubeconfig for a cluster-admin user of this
+// control plane to path, for processes (the manager binary, kubectl).
+func (e *Env) WriteKubeconfig(path string) error {
+	user, err := e.env.AddUser(envtest.User{Name: "bss-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return fmt.Errorf("add envtest user: %w", err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return fmt.Errorf("render kubeconfig: %w", err)
+	}
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+	return nil
+}

@@ -331,3 +331,17 @@ func isLoopback(remote string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// RenameResource changes a resource's name, as a rename in the console
+// would. Benchmarks use it to measure how fast a change reaches every
+// Subscription's status.
+func (s *Server) RenameResource(id, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.st.resources[id]
+	if !ok {
+		return fmt.Errorf("resource %q not found", id)
+	}
+	r.Name = name
+	return nil
+}

@@ -128,3 +128,17 @@ func TestToOnDemandConvertsAtExpiry(t *testing.T) {
 		t.Fatalf("conversion orders = %+v", conv)
 	}
 }
+
+func TestRenameResource(t *testing.T) {
+	w := newWorld(t)
+	if err := w.srv.RenameResource("nope", "x"); err == nil {
+		t.Fatal("renaming an unknown resource succeeded")
+	}
+	id := w.srv.Resources()[0].ID
+	if err := w.srv.RenameResource(id, "renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := w.srv.Resource(id); r.Name != "renamed" {
+		t.Fatalf("name %q, want renamed", r.Name)
+	}
+}

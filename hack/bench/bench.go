@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shopspring/decimal"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss/simulator"
+	"github.com/bss-operator/bss-operator/internal/testenv"
+)
+
+// quotas are the documented per-API limits (§3.3) by simulator operation.
+var quotas = map[string]float64{simulator.OpListOrders: 20, simulator.OpMonthlySum: 25}
+
+func quotaOf(op string) float64 {
+	if q, ok := quotas[op]; ok {
+		return q
+	}
+	return 10
+}
+
+// bench holds the control plane, the simulator and the manager binary.
+type bench struct {
+	cfg        config
+	env        *testenv.Env
+	sim        *simulator.Server
+	ts         *httptest.Server
+	dir        string
+	kubeconfig string
+	manager    string
+	seq        int
+}
+
+func newBench(ctx context.Context, cfg config) (*bench, error) {
+	dir, err := os.MkdirTemp("", "bss-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("temp dir: %w", err)
+	}
+	b := &bench{cfg: cfg, dir: dir}
+	fmt.Fprintln(os.Stderr, "building the manager")
+	b.manager = filepath.Join(dir, "manager")
+	build := exec.CommandContext(ctx, "go", "build", "-o", b.manager, "./cmd/manager")
+	build.Dir, build.Stderr, build.Env = testenv.RepoRoot(), os.Stderr, append(os.Environ(), "CGO_ENABLED=0")
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("build manager: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "starting the control plane")
+	if b.env, err = testenv.Start(); err != nil {
+		return nil, err
+	}
+	b.kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := b.env.WriteKubeconfig(b.kubeconfig); err != nil {
+		return nil, err
+	}
+	b.sim = simulator.New()
+	b.ts = httptest.NewServer(b.sim)
+	return b, nil
+}
+
+func (b *bench) close() {
+	if b.ts != nil {
+		b.ts.Close()
+	}
+	if b.env != nil {
+		_ = b.env.Stop()
+	}
+	_ = os.RemoveAll(b.dir)
+}
+
+// managerProc is a running manager binary.
+type managerProc struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (b *bench) startManager(ctx context.Context, name string) (*managerProc, error) {
+	logf, err := os.Create(filepath.Join(b.dir, "manager-"+name+".log"))
+	if err != nil {
+		return nil, fmt.Errorf("manager log: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, b.manager, "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--kube-api-qps=500", "--kube-api-burst=1000", "--max-concurrent-subscriptions=16", "--max-concurrent-renewals=16")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+b.kubeconfig)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start manager: %w", err)
+	}
+	p := &managerProc{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait(); _ = logf.Close() }()
+	return p, nil
+}
+
+func (p *managerProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// procStats reads a process's resident and peak memory (MiB) and CPU seconds.
+func procStats(pid int) (rss, peak, cpu float64) {
+	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && (f[0] == "VmRSS:" || f[0] == "VmHWM:") {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				if f[0] == "VmRSS:" {
+					rss = kb / 1024
+				} else {
+					peak = kb / 1024
+				}
+			}
+		}
+	}
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		s := string(stat)
+		if i := strings.LastIndexByte(s, ')'); i > 0 {
+			f := strings.Fields(s[i+2:])
+			if len(f) > 13 {
+				ut, _ := strconv.ParseFloat(f[11], 64)
+				st, _ := strconv.ParseFloat(f[12], 64)
+				cpu = (ut + st) / 100 // USER_HZ
+			}
+		}
+	}
+	return rss, peak, cpu
+}
+
+// seedAccount creates a simulator account with its Secret and BillingAccount.
+func (b *bench) seedAccount(ctx context.Context, ns string) (string, error) {
+	b.seq++
+	domain := fmt.Sprintf("bench%027d", b.seq)
+	ak, sk := fmt.Sprintf("AKB%017d", b.seq), fmt.Sprintf("bench-secret-%d", b.seq)
+	if err := b.sim.AddAccount(simulator.AccountSeed{DomainID: domain, Name: "bench", Currency: "USD",
+		Cash: decimal.RequireFromString("100000000"), Credentials: []simulator.Credential{{AccessKey: ak, SecretKey: sk}}}); err != nil {
+		return "", fmt.Errorf("seed account: %w", err)
+	}
+	name := fmt.Sprintf("acct-%d", b.seq)
+	objs := []client.Object{
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			StringData: map[string]string{"accessKey": ak, "secretKey": sk}},
+		&billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: b.ts.URL, DomainID: domain,
+				CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: name},
+				RefreshInterval:      &metav1.Duration{Duration: b.cfg.refresh}}},
+	}
+	for _, o := range objs {
+		if err := b.env.Client.Create(ctx, o); err != nil {
+			return "", fmt.Errorf("create %T: %w", o, err)
+		}
+	}
+	return name, nil
+}
+
+// seedSubscriptions creates n resources expiring at expiresIn (spread by a
+// day) and their Subscriptions under policy, 16 at a time.
+func (b *bench) seedSubscriptions(ctx context.Context, ns, acct, domain, policy string, n int, expiresIn time.Duration) ([]string, error) {
+	ids := make([]string, n)
+	now := time.Now()
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s-vm-%05d", acct, i)
+		exp := now.Add(expiresIn + time.Duration(i%24)*time.Hour)
+		if err := b.sim.AddResource(simulator.ResourceSeed{ID: ids[i], Account: domain, Name: ids[i],
+			ServiceTypeCode: "hws.service.type.ec2", ResourceTypeCode: "hws.resource.type.vm",
+			MonthlyPrice: decimal.RequireFromString("10"), PeriodType: "month", PeriodNum: 1, ExpireTime: &exp}); err != nil {
+			return nil, fmt.Errorf("seed resource: %w", err)
+		}
+	}
+	work := make(chan int)
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ids[i]},
+					Spec: billingv1alpha1.SubscriptionSpec{AccountRef: billingv1alpha1.LocalObjectReference{Name: acct},
+						ResourceID: ids[i], RenewalPolicyRef: &billingv1alpha1.LocalObjectReference{Name: policy},
+						ManagementPolicy: billingv1alpha1.ManagementManage}}
+				if err := b.env.Client.Create(ctx, sub); err != nil {
+					errs <- fmt.Errorf("create Subscription: %w", err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range ids {
+		select {
+		case work <- i:
+		case err := <-errs:
+			close(work)
+			wg.Wait()
+			return nil, err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	return ids, nil
+}
+
+// waitSubs polls until every Subscription in ns satisfies ok.
+func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*billingv1alpha1.Subscription) bool) error {
+	deadline := time.Now().Add(b.cfg.timeout)
+	for {
+		var list billingv1alpha1.SubscriptionList
+		if err := b.env.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			return fmt.Errorf("list Subscriptions: %w", err)
+		}
+		done := 0
+		for i := range list.Items {
+			if ok(&list.Items[i]) {
+				done++
+			}
+		}
+		if done >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d Subscriptions ready after %s", done, want, b.cfg.timeout)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// throttled counts 429 answers in simulator counters.
+func throttled(c simulator.Counters) int {
+	n := 0
+	for _, byStatus := range c.Calls {
+		n += byStatus[429]
+	}
+	return n
+}
+
+// totalCalls counts all answered calls.
+func totalCalls(c simulator.Counters) int {
+	n := 0
+	for op := range c.Calls {
+		n += c.Total(op)
+	}
+	return n
+}

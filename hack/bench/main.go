@@ -1,0 +1,180 @@
+// Command bench measures the operator under load (issue 7): the manager
+// binary against a real control plane (envtest) and the BSS simulator, with
+// many Subscriptions per account. It prints a table of BSS calls per
+// refresh, 429s, convergence time, manager memory and CPU, and the time a
+// burst of due renewals takes against the bound the documented quotas set.
+//
+//	go run ./hack/bench [-scenarios 1000,10000,10x1000] [-burst 500]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.scenarios, "scenarios", "1000,10000,10x1000",
+		"comma-separated load scenarios: N (one account with N subscriptions) or AxN (A accounts of N)")
+	flag.IntVar(&cfg.burst, "burst", 500, "renewals due at once in the burst scenario (0 to skip)")
+	flag.DurationVar(&cfg.refresh, "refresh", 30*time.Second, "BillingAccount refreshInterval (at least 30s)")
+	flag.IntVar(&cfg.refreshes, "refreshes", 3, "refresh intervals to count BSS calls over")
+	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "limit for each wait")
+	flag.Parse()
+	ctrl.SetLogger(logr.Discard())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	defer cancel()
+	b, err := newBench(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	defer b.close()
+
+	var results []result
+	for _, s := range strings.Split(cfg.scenarios, ",") {
+		sc, err := parseScenario(strings.TrimSpace(s))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "== scenario %s\n", sc.name)
+		r, err := b.runLoad(ctx, sc)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		results = append(results, r)
+	}
+	var burst *burstResult
+	if cfg.burst > 0 {
+		fmt.Fprintf(os.Stderr, "== burst of %d renewals\n", cfg.burst)
+		br, err := b.runBurst(ctx, cfg.burst)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		burst = &br
+	}
+	printResults(os.Stdout, results, burst)
+	if !meetsTargets(results, burst) {
+		os.Exit(3)
+	}
+}
+
+// config are the command's settings.
+type config struct {
+	scenarios string
+	burst     int
+	refresh   time.Duration
+	refreshes int
+	timeout   time.Duration
+}
+
+// scenario is a number of accounts with a number of subscriptions each.
+type scenario struct {
+	name       string
+	accounts   int
+	perAccount int
+}
+
+func parseScenario(s string) (scenario, error) {
+	accounts, per := 1, s
+	if a, n, ok := strings.Cut(s, "x"); ok {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 1 {
+			return scenario{}, fmt.Errorf("scenario %q: bad account count", s)
+		}
+		accounts, per = v, n
+	}
+	n, err := strconv.Atoi(per)
+	if err != nil || n < 1 {
+		return scenario{}, fmt.Errorf("scenario %q: bad subscription count", s)
+	}
+	return scenario{name: s, accounts: accounts, perAccount: n}, nil
+}
+
+// result are the figures of one load scenario.
+type result struct {
+	scenario
+	initialSync     time.Duration
+	callsPerRefresh float64 // per account
+	target          float64 // N/500 + 2
+	throttled       int
+	convergence     time.Duration
+	rssMiB, peakMiB float64
+	cpuSeconds      float64
+}
+
+// burstResult are the figures of the renewal burst.
+type burstResult struct {
+	renewals   int
+	elapsed    time.Duration
+	quotaBound time.Duration
+	bindingAPI string
+	throttled  int
+	orders     int
+}
+
+func printResults(w *os.File, rs []result, burst *burstResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tsubscriptions\tinitial sync\tcalls/refresh/account\tper N\ttarget\t429s\tconvergence\tRSS MiB\tpeak MiB\tCPU s\t")
+	for _, r := range rs {
+		n := r.perAccount
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.4f\t%.0f\t%d\t%s\t%.0f\t%.0f\t%.1f\t\n",
+			r.name, r.accounts*n, r.initialSync.Round(time.Second), r.callsPerRefresh, r.callsPerRefresh/float64(n),
+			r.target, r.throttled, r.convergence.Round(100*time.Millisecond), r.rssMiB, r.peakMiB, r.cpuSeconds)
+	}
+	_ = tw.Flush()
+	if burst != nil {
+		fmt.Fprintf(w, "\nburst: %d renewals due at once completed in %s; the documented quotas allow no less than %s (%s); %d orders; %d 429s\n",
+			burst.renewals, burst.elapsed.Round(100*time.Millisecond), burst.quotaBound.Round(100*time.Millisecond),
+			burst.bindingAPI, burst.orders, burst.throttled)
+	}
+}
+
+// meetsTargets checks the issue's targets and says which are missed.
+func meetsTargets(rs []result, burst *burstResult) bool {
+	ok := true
+	miss := func(format string, args ...any) {
+		ok = false
+		fmt.Fprintf(os.Stderr, "target missed: "+format+"\n", args...)
+	}
+	for _, r := range rs {
+		if r.callsPerRefresh > r.target {
+			miss("%s: %.1f calls per refresh per account > %.0f", r.name, r.callsPerRefresh, r.target)
+		}
+		if r.throttled > 0 {
+			miss("%s: %d responses were 429", r.name, r.throttled)
+		}
+		if r.accounts*r.perAccount >= 10000 && r.convergence > time.Minute {
+			miss("%s: convergence %s > 60s", r.name, r.convergence)
+		}
+		if r.peakMiB > 200 {
+			miss("%s: peak RSS %.0f MiB > 200 MiB", r.name, r.peakMiB)
+		}
+	}
+	if burst != nil {
+		if burst.orders != burst.renewals {
+			miss("burst: %d orders for %d renewals", burst.orders, burst.renewals)
+		}
+		if burst.throttled > 0 {
+			miss("burst: %d responses were 429", burst.throttled)
+		}
+		// Allow the slack of polling and reconcile scheduling on top of the bound.
+		if burst.elapsed > 2*burst.quotaBound+30*time.Second {
+			miss("burst: %s, more than twice the quota bound %s plus 30s", burst.elapsed, burst.quotaBound)
+		}
+	}
+	return ok
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+)
+
+// runLoad measures one load scenario with a fresh manager process.
+func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
+	r := result{scenario: sc, target: float64(sc.perAccount)/500 + 2}
+	ns := fmt.Sprintf("load-%d", time.Now().UnixNano()%1e9)
+	if err := b.env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return r, fmt.Errorf("create namespace: %w", err)
+	}
+	policy := &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "monthly"},
+		Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeRenew, Renew: &billingv1alpha1.RenewSpec{
+			RenewBefore: "14d", Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
+	if err := b.env.Client.Create(ctx, policy); err != nil {
+		return r, fmt.Errorf("create policy: %w", err)
+	}
+	var all []string
+	for a := 0; a < sc.accounts; a++ {
+		acct, err := b.seedAccount(ctx, ns)
+		if err != nil {
+			return r, err
+		}
+		var ba billingv1alpha1.BillingAccount
+		if err := b.env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: acct}, &ba); err != nil {
+			return r, err
+		}
+		// Far from renewal: the steady state has no quotes and no writes.
+		ids, err := b.seedSubscriptions(ctx, ns, acct, ba.Spec.DomainID, "monthly", sc.perAccount, 200*24*time.Hour)
+		if err != nil {
+			return r, err
+		}
+		all = append(all, ids...)
+	}
+	fmt.Fprintf(os.Stderr, "   %d Subscriptions created; starting the manager\n", len(all))
+
+	b.sim.ResetCounters()
+	start := time.Now()
+	mgr, err := b.startManager(ctx, sc.name)
+	if err != nil {
+		return r, err
+	}
+	defer mgr.stop()
+	if err := b.waitSubs(ctx, ns, len(all), func(s *billingv1alpha1.Subscription) bool { return s.Status.ExpireTime != "" }); err != nil {
+		return r, err
+	}
+	r.initialSync = time.Since(start)
+	fmt.Fprintf(os.Stderr, "   initial sync in %s; counting calls over %d refreshes\n", r.initialSync.Round(time.Second), b.cfg.refreshes)
+
+	time.Sleep(b.cfg.refresh) // let the initial wave settle
+	b.sim.ResetCounters()
+	window := time.Duration(b.cfg.refreshes) * b.cfg.refresh
+	time.Sleep(window)
+	counters := b.sim.Counters()
+	r.callsPerRefresh = float64(totalCalls(counters)) / float64(sc.accounts*b.cfg.refreshes)
+
+	fmt.Fprintln(os.Stderr, "   renaming every resource in BSS; waiting for every status to show it")
+	for _, id := range all {
+		if err := b.sim.RenameResource(id, id+"-renamed"); err != nil {
+			return r, err
+		}
+	}
+	changed := time.Now()
+	if err := b.waitSubs(ctx, ns, len(all), func(s *billingv1alpha1.Subscription) bool {
+		return s.Status.Resource != nil && s.Status.Resource.Name == s.Spec.ResourceID+"-renamed"
+	}); err != nil {
+		return r, err
+	}
+	r.convergence = time.Since(changed)
+	r.rssMiB, r.peakMiB, r.cpuSeconds = procStats(mgr.cmd.Process.Pid)
+	r.throttled = throttled(b.sim.Counters()) + throttled(counters)
+
+	// Quiet this scenario before the next: its objects stay in the cache of
+	// no later manager (each scenario starts a new one), but remove them.
+	_ = b.env.Client.DeleteAllOf(ctx, &billingv1alpha1.Subscription{}, client.InNamespace(ns))
+	_ = b.env.Client.DeleteAllOf(ctx, &billingv1alpha1.BillingAccount{}, client.InNamespace(ns))
+	return r, nil
+}
+
+// runBurst makes n renewals due at once on one account and times them.
+func (b *bench) runBurst(ctx context.Context, n int) (burstResult, error) {
+	br := burstResult{renewals: n}
+	ns := fmt.Sprintf("burst-%d", time.Now().UnixNano()%1e9)
+	if err := b.env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return br, fmt.Errorf("create namespace: %w", err)
+	}
+	policy := &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "due"},
+		Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeRenew, Renew: &billingv1alpha1.RenewSpec{
+			RenewBefore: "14d", Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
+	if err := b.env.Client.Create(ctx, policy); err != nil {
+		return br, fmt.Errorf("create policy: %w", err)
+	}
+	acct, err := b.seedAccount(ctx, ns)
+	if err != nil {
+		return br, err
+	}
+	var ba billingv1alpha1.BillingAccount
+	if err := b.env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: acct}, &ba); err != nil {
+		return br, err
+	}
+	if _, err := b.seedSubscriptions(ctx, ns, acct, ba.Spec.DomainID, "due", n, 3*24*time.Hour); err != nil {
+		return br, err
+	}
+	b.sim.ResetCounters()
+	start := time.Now()
+	mgr, err := b.startManager(ctx, "burst")
+	if err != nil {
+		return br, err
+	}
+	defer mgr.stop()
+	if err := b.waitSubs(ctx, ns, n, func(s *billingv1alpha1.Subscription) bool {
+		return s.Status.LastRenewal != nil && s.Status.ActiveRequest == ""
+	}); err != nil {
+		return br, err
+	}
+	br.elapsed = time.Since(start)
+	counters := b.sim.Counters()
+	br.throttled = throttled(counters)
+	for op := range counters.Calls {
+		if d := time.Duration(float64(counters.Total(op)) / quotaOf(op) * float64(time.Second)); d > br.quotaBound {
+			br.quotaBound, br.bindingAPI = d, fmt.Sprintf("%s: %d calls at %.0f/s", op, counters.Total(op), quotaOf(op))
+		}
+	}
+	for _, o := range b.sim.Orders() {
+		if o.AccountID == ba.Spec.DomainID && o.Type == 2 {
+			br.orders++
+		}
+	}
+	return br, nil
+}
