@@ -60,6 +60,11 @@ test: manifests generate fmt vet ## Run all tests (unit, envtest, end-to-end) ag
 	echo "KUBEBUILDER_ASSETS=$$assets"; \
 	KUBEBUILDER_ASSETS="$$assets" go test $(TEST_FLAGS) -timeout 30m $(TEST_PKGS)
 
+.PHONY: chaos
+chaos: ## Long crash and fault runs: 200 SIGKILLs during renewal bursts (BSS_CHAOS_TRIALS), soak, failover.
+	@assets="$${KUBEBUILDER_ASSETS:-$$(hack/envtest/build.sh)}"; \
+	KUBEBUILDER_ASSETS="$$assets" BSS_CHAOS_TRIALS=$${BSS_CHAOS_TRIALS:-200} go test -count=1 -v -timeout 2h ./test/chaos/
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for a bounded time (FUZZTIME each).
 	@hack/fuzz.sh $${FUZZTIME:-10s}
