@@ -1,0 +1,170 @@
+package controller_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/argocdhealth"
+)
+
+// argoHealthDir holds the Argo CD health checks, relative to this package.
+const argoHealthDir = "../../config/argocd/health"
+
+// liveStatus reads an object from the apiserver as unstructured and returns
+// its kstatus (as Flux, kpt and Helm's --wait compute it) and its Argo CD
+// health. It fails until the controller has observed the object's current
+// generation: before that, kstatus calls a custom resource without status
+// Current, which would make these tests pass without a controller.
+func liveStatus(ns, name, kind string) (status.Status, argocdhealth.Health, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: billingv1alpha1.GroupVersion.Group, Version: billingv1alpha1.GroupVersion.Version, Kind: kind})
+	if err := getErr(ns, name, u); err != nil {
+		return "", argocdhealth.Health{}, err
+	}
+	observed, found, err := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+	if err != nil || !found || observed != u.GetGeneration() {
+		return "", argocdhealth.Health{}, fmt.Errorf("%s %s: generation %d not observed yet (status.observedGeneration %d)", kind, name, u.GetGeneration(), observed)
+	}
+	res, err := status.Compute(u)
+	if err != nil {
+		return "", argocdhealth.Health{}, fmt.Errorf("kstatus of %s %s: %w", kind, name, err)
+	}
+	script, err := argocdhealth.ReadScript(argoHealthDir, kind)
+	if err != nil {
+		return "", argocdhealth.Health{}, err
+	}
+	health, err := argocdhealth.Evaluate(script, u.Object)
+	if err != nil {
+		return "", argocdhealth.Health{}, fmt.Errorf("Argo CD health of %s %s: %w", kind, name, err)
+	}
+	return res.Status, health, nil
+}
+
+// TestKstatusLive creates objects in the states that matter to GitOps tools
+// and checks what kstatus and the Argo CD health checks make of the status
+// the real controllers write: Current/Healthy when Ready, InProgress/
+// Progressing while work is under way, Failed/Degraded when Stalled.
+func TestKstatusLive(t *testing.T) {
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "1000.00")
+	lapse := h.newResource(t, a, resourceOpts{expiresIn: 60 * day})
+	auto := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, autoRenew: true})
+	due := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	primary := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, attached: 1})
+	lapsed := h.newResource(t, a, resourceOpts{expiresIn: -day})
+	quiet := h.newResource(t, a, resourceOpts{expiresIn: 60 * day})
+
+	mustCreate(t, modePolicy(ns, "lapse", billingv1alpha1.RenewalModeLapse))
+	mustCreate(t, modePolicy(ns, "auto", billingv1alpha1.RenewalModeAutoRenew))
+	mustCreate(t, renewPolicy(ns, "approve", func(r *billingv1alpha1.RenewSpec) {
+		r.Approval = billingv1alpha1.ApprovalSpec{Policy: billingv1alpha1.ApprovalAlways}
+	}))
+	paused := subscription(ns, "paused", quiet, "lapse", billingv1alpha1.ManagementManage)
+	paused.Spec.Paused = true
+	for _, sub := range []*billingv1alpha1.Subscription{
+		subscription(ns, "lapse", lapse, "lapse", billingv1alpha1.ManagementManage),
+		subscription(ns, "auto", auto, "auto", billingv1alpha1.ManagementManage),
+		subscription(ns, "approval", due, "approve", billingv1alpha1.ManagementManage),
+		subscription(ns, "observe", due, "approve", billingv1alpha1.ManagementObserve),
+		subscription(ns, "attached", primary+"-evs-0", "lapse", billingv1alpha1.ManagementManage),
+		subscription(ns, "missing", "ecs-does-not-exist", "lapse", billingv1alpha1.ManagementManage),
+		subscription(ns, "lapsed", lapsed, "lapse", billingv1alpha1.ManagementManage),
+		paused,
+	} {
+		mustCreate(t, sub)
+	}
+
+	cases := []struct {
+		name, kind string
+		kstatus    status.Status
+		argo       string
+		why        string
+	}{
+		{"lapse", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "Ready: Lapse policy, nothing to do"},
+		{"auto", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "Ready: the cloud's auto-renew is on"},
+		{"observe", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "Ready: Observe reports what it would do"},
+		{"approval", "Subscription", status.InProgressStatus, argocdhealth.Progressing, "Reconciling: the renewal waits for approval"},
+		{"approval-r1", "RenewalRequest", status.InProgressStatus, argocdhealth.Progressing, "Reconciling: AwaitingApproval"},
+		{"attached", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: an attached resource's ID"},
+		{"missing", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: BSS has no such resource"},
+		// Known gap: the controller reports an expired Lapse subscription
+		// as Ready=False/Expired and kstatus reads Ready=False as
+		// InProgress, so a Flux Kustomization that waits on it never
+		// becomes ready. The Argo CD check calls it Healthy.
+		{"lapsed", "Subscription", status.InProgressStatus, argocdhealth.Healthy, "expired, as its Lapse policy declares"},
+		{"paused", "Subscription", status.CurrentStatus, argocdhealth.Suspended, "paused"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eventually(t, 30*time.Second, func() error {
+				ks, health, err := liveStatus(ns, tc.name, tc.kind)
+				if err != nil {
+					return err
+				}
+				if ks != tc.kstatus || health.Status != tc.argo {
+					return fmt.Errorf("%s (%s): kstatus %s, Argo CD %s (%s); want %s and %s", tc.name, tc.why, ks, health.Status, health.Message, tc.kstatus, tc.argo)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestKstatusRules pins down the kstatus rules the operator relies on, on
+// objects shaped as the controllers write them. It documents a kstatus gap
+// too: a custom resource that has no status yet is Current, so a tool that
+// waits for Current right after applying must also wait for
+// status.observedGeneration (docs/argocd.md).
+func TestKstatusRules(t *testing.T) {
+	cond := func(typ, st, reason string) map[string]any {
+		return map[string]any{"type": typ, "status": st, "reason": reason, "message": reason}
+	}
+	cases := []struct {
+		name   string
+		status map[string]any
+		want   status.Status
+	}{
+		{"no status yet", nil, status.CurrentStatus},
+		{"generation not observed", map[string]any{"observedGeneration": int64(1), "conditions": []any{cond("Ready", "True", "UpToDate")}}, status.InProgressStatus},
+		{"ready", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "True", "UpToDate"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded")}}, status.CurrentStatus},
+		{"reconciling", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "True", "UpToDate"), cond("Reconciling", "True", "Renewing"), cond("Stalled", "False", "Succeeded")}}, status.InProgressStatus},
+		{"stalled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "False", "ResourceNotFound"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "True", "ResourceNotFound")}}, status.FailedStatus},
+		{"ready only", map[string]any{"observedGeneration": int64(2), "conditions": []any{cond("Ready", "True", "UpToDate")}}, status.CurrentStatus},
+		// After Reconciling and Stalled, kstatus falls back to Ready, and
+		// reads Ready=False as InProgress whatever the reason: a transient
+		// wait (Throttled) and a dead end the controller does not mark
+		// Stalled (an expired managed subscription, a Failed or Denied
+		// RenewalRequest) look the same.
+		{"not ready, throttled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "False", "Throttled"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded")}}, status.InProgressStatus},
+		{"expired, not stalled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "False", "Expired"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded"), cond("Expired", "True", "Expired")}}, status.InProgressStatus},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": billingv1alpha1.GroupVersion.String(), "kind": "Subscription",
+				"metadata": map[string]any{"name": "web", "namespace": "team", "generation": int64(2)},
+			}}
+			if tc.status != nil {
+				u.Object["status"] = tc.status
+			}
+			res, err := status.Compute(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tc.want {
+				t.Errorf("kstatus %s (%s), want %s", res.Status, res.Message, tc.want)
+			}
+		})
+	}
+}
