@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -87,7 +88,15 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	err := r.advance(ctx, st)
 	r.summarize(st)
 	if perr := r.patchStatus(ctx, st.orig, &rr); perr != nil {
+		if apierrors.IsConflict(perr) {
+			// A stale read: nothing this pass decided was written, and no
+			// BSS write happens before a successful status write.
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
 		return ctrl.Result{}, perr
+	}
+	if apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	if err != nil {
 		return ctrl.Result{}, err

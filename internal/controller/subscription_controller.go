@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -28,6 +29,10 @@ import (
 // Unsubscribe, and only on those: deleting any other Subscription, pruning it
 // from Git or removing the CRDs never unsubscribes anything.
 const finalizerUnsubscribe = "billing.bss-operator.io/unsubscribe"
+
+// conflictRetry is how soon a reconcile that lost an optimistic-lock race
+// (it read a stale cached object) runs again.
+const conflictRetry = 200 * time.Millisecond
 
 // syncHeartbeat is how often status.lastSyncTime is written when nothing
 // else in the status changed.
@@ -84,6 +89,11 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 	}
 	if perr := r.patchStatus(ctx, orig, &sub, err == nil, syncedAt); perr != nil {
+		if apierrors.IsConflict(perr) {
+			// This pass worked from a stale read; nothing was written.
+			// Look again once the cache has caught up.
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
 		return ctrl.Result{}, perr
 	}
 	return result, err

@@ -56,7 +56,11 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("BSS_CHAOS_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "chaos: keeping", dir)
+	}
 	s = &suite{dir: dir, manager: filepath.Join(dir, "manager"), simulator: filepath.Join(dir, "bss-simulator")}
 	for bin, pkg := range map[string]string{s.manager: "./cmd/manager", s.simulator: "./cmd/bss-simulator"} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
@@ -292,7 +296,17 @@ func startManager(t *testing.T, name string, args ...string) *manager {
 	}
 	m := &manager{cmd: cmd, done: make(chan struct{}), log: logf}
 	go func() { _ = cmd.Wait(); _ = logf.Close(); close(m.done) }()
-	t.Cleanup(m.kill)
+	t.Cleanup(func() {
+		m.kill()
+		if t.Failed() {
+			data, _ := os.ReadFile(logf.Name())
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) > 25 {
+				lines = lines[len(lines)-25:]
+			}
+			t.Logf("last lines of %s:\n%s", filepath.Base(logf.Name()), strings.Join(lines, "\n"))
+		}
+	})
 	return m
 }
 
