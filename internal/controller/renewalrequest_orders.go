@@ -394,8 +394,13 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 	switch rr.Status.Phase {
 	case billingv1alpha1.RenewalPhaseSucceeded:
 		sum.ready(ReasonRenewed, rr.Status.Message)
-	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled, billingv1alpha1.RenewalPhaseDenied:
-		sum.notReady(string(rr.Status.Phase), rr.Status.Message)
+	case billingv1alpha1.RenewalPhaseDenied:
+		// A decision was made and carried out: finished, not failed.
+		sum.ready(ReasonDenied, rr.Status.Message)
+	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
+		// Finished without renewing: terminal for kstatus (Failed). The
+		// Subscription starts a new attempt after its backoff.
+		sum.stalled(string(rr.Status.Phase), rr.Status.Message)
 	default:
 		sum.notReady(string(rr.Status.Phase), rr.Status.Message)
 		sum.working(string(rr.Status.Phase), rr.Status.Message)

@@ -252,7 +252,15 @@ func (r *SubscriptionReconciler) reportExpired(st *subState) {
 			fmt.Sprintf("the subscription expired at %s (BSS status %s)", formatTime(res.ExpireTime), res.Status)) {
 			r.event(st.sub, "Warning", ReasonExpired, "Observe", "Subscription %s expired at %s", st.sub.Spec.ResourceID, formatTime(res.ExpireTime))
 		}
-		st.summary.notReady(ReasonExpired, fmt.Sprintf("the resource expired at %s", formatTime(res.ExpireTime)))
+		msg := fmt.Sprintf("the resource expired at %s", formatTime(res.ExpireTime))
+		lapsing := st.policy != nil && st.policy.Spec.Mode == billingv1alpha1.RenewalModeLapse
+		if st.acting() && !lapsing {
+			// A managed subscription that expired although its policy keeps
+			// it: a dead end a person must look at (kstatus Failed).
+			st.summary.stalled(ReasonExpired, msg+" although the policy keeps it; renew it in the console within the grace period, or change the policy")
+			return
+		}
+		st.summary.notReady(ReasonExpired, msg)
 		return
 	}
 	setCondition(&st.sub.Status.Conditions, st.now, ConditionExpired, metav1.ConditionFalse, ReasonNotExpired,
