@@ -391,3 +391,33 @@ func classifyServerFailure(status int, write bool) Class {
 	}
 	return ClassAmbiguous
 }
+
+// Describe renders an error for object status: like Error, but without the
+// request id and transport details, which differ on every call. Status built
+// from it only changes when the error does, so a failing call does not
+// rewrite the status (and trigger another reconcile) each time.
+func Describe(err error) string {
+	e, ok := AsError(err)
+	if !ok {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(e.Class.String())
+	if e.HTTPStatus != 0 {
+		fmt.Fprintf(&b, ", HTTP %d", e.HTTPStatus)
+	}
+	if e.Code != "" {
+		b.WriteString(", ")
+		b.WriteString(e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(truncate(e.Message, 512))
+	}
+	if e.ResourceID != "" {
+		b.WriteString(" (resource ")
+		b.WriteString(e.ResourceID)
+		b.WriteString(")")
+	}
+	return b.String()
+}

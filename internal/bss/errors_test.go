@@ -3,6 +3,7 @@ package bss
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -546,5 +547,19 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	err := payCall(context.Background(), c)
 	if !IsTerminal(err) || len(ts.requests()) != 1 {
 		t.Fatalf("err %v after %d requests", err, len(ts.requests()))
+	}
+}
+
+func TestDescribeIsStableAcrossCalls(t *testing.T) {
+	a := &Error{Class: ClassTerminal, HTTPStatus: 401, Code: "APIGW.0301", Message: "Incorrect IAM authentication information", RequestID: "req-1"}
+	b := &Error{Class: ClassTerminal, HTTPStatus: 401, Code: "APIGW.0301", Message: "Incorrect IAM authentication information", RequestID: "req-2"}
+	if Describe(fmt.Errorf("quote: %w", a)) != Describe(b) {
+		t.Fatalf("descriptions differ: %q vs %q", Describe(a), Describe(b))
+	}
+	if strings.Contains(Describe(a), "req-1") || !strings.Contains(Describe(a), "APIGW.0301") {
+		t.Fatalf("description %q", Describe(a))
+	}
+	if got := Describe(errors.New("plain")); got != "plain" {
+		t.Fatalf("plain error described as %q", got)
 	}
 }

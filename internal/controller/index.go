@@ -111,3 +111,18 @@ func splitKey(key string) (namespace, name string, ok bool) {
 	}
 	return "", "", false
 }
+
+// accountsUsingSecret returns the names of the BillingAccounts whose
+// credentials a Secret holds.
+func accountsUsingSecret(ctx context.Context, c client.Reader, secret client.Object) ([]string, error) {
+	var list billingv1alpha1.BillingAccountList
+	if err := c.List(ctx, &list, client.InNamespace(secret.GetNamespace()),
+		client.MatchingFields{indexAccountSecret: secret.GetName()}); err != nil {
+		return nil, fmt.Errorf("list BillingAccounts of Secret %s: %w", secret.GetName(), err)
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, a := range list.Items {
+		names = append(names, a.Name)
+	}
+	return names, nil
+}

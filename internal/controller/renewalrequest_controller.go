@@ -3,9 +3,11 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -207,6 +209,7 @@ func (r *RenewalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.RenewalRequest{}).
 		Watches(&billingv1alpha1.BudgetAlert{}, handler.EnqueueRequestsFromMapFunc(r.requestsOfBudget)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.requestsOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrent)}).
 		Named("renewalrequest").
 		Complete(r)
@@ -229,10 +232,40 @@ func (r *RenewalRequestReconciler) requestsOfBudget(ctx context.Context, obj cli
 	return out
 }
 
+// requestsOfSecret maps a credentials Secret to the unfinished requests of
+// the accounts that use it, so that rotated credentials end a backoff
+// caused by rejected ones. The retry itself starts again from the recorded
+// state: an intent recorded before is looked up, never re-ordered blindly.
+func (r *RenewalRequestReconciler) requestsOfSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	accounts, err := accountsUsingSecret(ctx, r.Client, secret)
+	if err != nil || len(accounts) == 0 {
+		return nil
+	}
+	var list billingv1alpha1.RenewalRequestList
+	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace())); err != nil {
+		logf.FromContext(ctx).Error(err, "list RenewalRequests of a Secret")
+		return nil
+	}
+	var out []reconcile.Request
+	for _, rr := range list.Items {
+		if !isFinished(rr.Status.Phase) && slices.Contains(accounts, rr.Spec.AccountRef.Name) {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rr.Namespace, Name: rr.Name}})
+		}
+	}
+	return out
+}
+
 // bssWait handles a BSS error that leaves the attempt where it is: the
 // next reconcile looks again after a backoff. It never returns an error, so
 // that controller-runtime does not retry in a hot loop.
 func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) {
+	if bss.IsAuth(err) {
+		// Rejected credentials: no backoff is recorded, so that rotating
+		// the Secret (which re-queues the request) takes effect at once.
+		st.rr.Status.Message = fmt.Sprintf("%s: BSS rejected the credentials (%v); waiting for new ones", what, bss.Describe(err))
+		st.wakeAt(st.now.Add(5 * time.Minute))
+		return
+	}
 	st.rr.Status.FailureCount++
 	d := backoff(st.rr.Status.FailureCount, st.now, st.rr.Spec.BaselineExpireTime.Time)
 	if bss.IsThrottled(err) && d < 10*time.Second {
@@ -240,6 +273,6 @@ func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) 
 	}
 	next := st.now.Add(d)
 	st.rr.Status.NextAttemptTime = &metav1.Time{Time: next}
-	st.rr.Status.Message = fmt.Sprintf("%s: %v; retrying at %s", what, err, formatTime(next))
+	st.rr.Status.Message = fmt.Sprintf("%s: %v; retrying at %s", what, bss.Describe(err), formatTime(next))
 	st.wakeAt(next)
 }

@@ -67,7 +67,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 			rr.Status.OrderIDs = be.OrderIDs
 		}
 		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
-		rr.Status.Message = fmt.Sprintf("auto-payment failed (%v); the order awaits payment", err)
+		rr.Status.Message = fmt.Sprintf("auto-payment failed (%v); the order awaits payment", bss.Describe(err))
 		st.wakeAt(st.now)
 	case bss.HasCode(err, bss.CodePendingOrder):
 		// Another order for this resource awaits payment (digest §7.2 rule
@@ -84,13 +84,13 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	case bss.IsAmbiguous(err):
 		// The request may have been applied. Never call again blindly: the
 		// next pass looks the order up first.
-		rr.Status.Message = fmt.Sprintf("renew call outcome unknown (%v); looking the order up", err)
+		rr.Status.Message = fmt.Sprintf("renew call outcome unknown (%v); looking the order up", bss.Describe(err))
 		st.wakeAt(st.now.Add(10 * time.Second))
 	case bss.IsRetryable(err):
 		rr.Status.RenewCalls-- // definitely not applied
 		r.bssWait(st, "renew", err)
 	default:
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS refused the renewal: %v", err))
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS refused the renewal: %v", bss.Describe(err)))
 	}
 	return nil
 }
@@ -260,13 +260,13 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		st.wakeAt(st.now)
 	case bss.IsAmbiguous(err), bss.HasCode(err, bss.CodePaymentInProgress), bss.HasCode(err, bss.CodeOrderStatusChanged):
 		// The order's status tells next time whether it was paid.
-		rr.Status.Message = fmt.Sprintf("payment of %s outcome unknown (%v); reading the order again", id, err)
+		rr.Status.Message = fmt.Sprintf("payment of %s outcome unknown (%v); reading the order again", id, bss.Describe(err))
 		st.wakeAt(st.now.Add(10 * time.Second))
 	case bss.HasCode(err, bss.CodeOrderPaymentExpired):
-		r.end(st, billingv1alpha1.RenewalPhaseCancelled, fmt.Sprintf("order %s expired unpaid (%v)", id, err))
+		r.end(st, billingv1alpha1.RenewalPhaseCancelled, fmt.Sprintf("order %s expired unpaid (%v)", id, bss.Describe(err)))
 	default:
 		if setCondition(&rr.Status.Conditions, st.now, ConditionPaymentPending, metav1.ConditionTrue, ReasonPaymentFailed,
-			fmt.Sprintf("paying order %s failed: %v", id, err)) {
+			fmt.Sprintf("paying order %s failed: %v", id, bss.Describe(err))) {
 			r.event(rr, "Warning", ReasonPaymentFailed, "Pay", "paying order %s failed: %v", id, err)
 		}
 		r.bssWait(st, "pay order "+id, err)
@@ -285,7 +285,7 @@ func (r *RenewalRequestReconciler) cancelUnpaid(ctx context.Context, st *rrState
 	case bss.HasCode(err, bss.CodeOrderNotCancelable):
 		// Not cancellable means it changed state (paid, or cancelled by
 		// BSS); the next pass reads the order again.
-		st.rr.Status.Message = fmt.Sprintf("order %s could not be cancelled (%v); reading it again", id, err)
+		st.rr.Status.Message = fmt.Sprintf("order %s could not be cancelled (%v); reading it again", id, bss.Describe(err))
 		st.wakeAt(st.now)
 	case err == nil:
 		r.event(st.rr, "Warning", ReasonOrderCancelled, "Cancel", "cancelled renewal order %s, unpaid at the deadline", id)

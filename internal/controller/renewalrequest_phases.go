@@ -86,7 +86,7 @@ func (r *RenewalRequestReconciler) policyStillRenews(ctx context.Context, sub *b
 	}
 	var pol billingv1alpha1.RenewalPolicy
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: sub.Namespace, Name: ref.Name}, &pol); err != nil {
-		return fmt.Sprintf("RenewalPolicy %s cannot be read (%v)", ref.Name, err)
+		return fmt.Sprintf("RenewalPolicy %s cannot be read (%v)", ref.Name, bss.Describe(err))
 	}
 	if pol.Spec.Mode != billingv1alpha1.RenewalModeRenew {
 		return fmt.Sprintf("RenewalPolicy %s changed to mode %s", ref.Name, pol.Spec.Mode)
@@ -114,7 +114,7 @@ func (r *RenewalRequestReconciler) gate(ctx context.Context, st *rrState) error 
 			// priced by the order itself.
 			return r.gateOnPendingOrder(ctx, st)
 		case bss.IsTerminal(err):
-			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", err))
+			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", bss.Describe(err)))
 			return nil
 		default:
 			r.bssWait(st, "quote the renewal", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -151,6 +152,9 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&billingv1alpha1.BillingAccount{}, handler.EnqueueRequestsFromMapFunc(
 			r.mapByIndex(indexSubscriptionAccount)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Rotated credentials apply at once, also to subscriptions waiting
+		// after BSS rejected the old ones.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.subscriptionsOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrent)}).
 		Named("subscription")
 	if r.Changes != nil {
@@ -158,6 +162,23 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			&handler.TypedEnqueueRequestForObject[*billingv1alpha1.Subscription]{}))
 	}
 	return b.Complete(r)
+}
+
+// subscriptionsOfSecret maps a credentials Secret to the Subscriptions of
+// the accounts that use it.
+func (r *SubscriptionReconciler) subscriptionsOfSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	accounts, err := accountsUsingSecret(ctx, r.Client, secret)
+	if err != nil {
+		logf.FromContext(ctx).Error(err, "map Secret to Subscriptions")
+		return nil
+	}
+	var out []reconcile.Request
+	for _, a := range accounts {
+		acct := &billingv1alpha1.BillingAccount{}
+		acct.Namespace, acct.Name = secret.GetNamespace(), a
+		out = append(out, r.mapByIndex(indexSubscriptionAccount)(ctx, acct)...)
+	}
+	return out
 }
 
 // mapByIndex enqueues the Subscriptions in the object's namespace whose

@@ -79,7 +79,7 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 			// Look it up again next time; never call blindly twice.
 			return ctrl.Result{RequeueAfter: r.Timing.Delay(time.Minute)}, nil
 		default:
-			return block(ReasonRenewRefused, fmt.Sprintf("BSS refused to unsubscribe %s: %v", res.ID, err))
+			return block(ReasonRenewRefused, fmt.Sprintf("BSS refused to unsubscribe %s: %v", res.ID, bss.Describe(err)))
 		}
 	}
 	return ctrl.Result{}, r.releaseFinalizer(ctx, sub)

@@ -89,11 +89,11 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 	for _, step := range steps {
 		if err := step.apply(bctx, st.cl, res.ID); err != nil {
 			setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
-				fmt.Sprintf("%s; %s failed: %v", drift, step.name, err))
+				fmt.Sprintf("%s; %s failed: %v", drift, step.name, bss.Describe(err)))
 			r.event(sub, "Warning", "CorrectionFailed", step.name, "%s of %s failed: %v", step.name, res.ID, err)
 			st.wakeAt(st.now.Add(correctionCooldown))
 			if bss.IsTerminal(err) && !bss.IsAuth(err) {
-				st.summary.stalled(ReasonDrift, fmt.Sprintf("%s; %s failed: %v", drift, step.name, err))
+				st.summary.stalled(ReasonDrift, fmt.Sprintf("%s; %s failed: %v", drift, step.name, bss.Describe(err)))
 				return nil
 			}
 			return r.bssTrouble(st, step.name, err)

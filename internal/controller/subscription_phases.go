@@ -225,19 +225,19 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 func (r *SubscriptionReconciler) bssTrouble(st *subState, what string, err error) error {
 	switch {
 	case bss.IsAuth(err):
-		st.summary.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, err))
+		st.summary.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, bss.Describe(err)))
 		st.wakeAt(st.now.Add(5 * time.Minute))
 		return nil
 	case bss.IsThrottled(err):
-		st.summary.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
+		st.summary.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(30 * time.Second))
 		return nil
 	case bss.IsRetryable(err), bss.IsAmbiguous(err), errors.Is(err, context.DeadlineExceeded):
-		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(time.Minute))
 		return nil
 	default:
-		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(5 * time.Minute))
 		return nil
 	}

@@ -66,7 +66,7 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	sub, res, spec := st.sub, st.res, st.policy.Spec.Renew
 	lead, err := renewalLead(spec.RenewBefore, res)
 	if err != nil {
-		st.summary.stalled(ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, err))
+		st.summary.stalled(ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
 		return nil
 	}
 	due := renewalTime(sub, res.ExpireTime, lead)
@@ -129,7 +129,7 @@ func (r *SubscriptionReconciler) refreshQuote(ctx context.Context, st *subState,
 	defer cancel()
 	fresh, err := quoteRenewal(bctx, st.cl, st.res.ID, period, st.now)
 	if err != nil {
-		st.sub.Status.PlannedAction = fmt.Sprintf("quote unavailable: %v", err)
+		st.sub.Status.PlannedAction = fmt.Sprintf("quote unavailable: %v", bss.Describe(err))
 		st.wakeAt(st.now.Add(time.Hour))
 		return
 	}
