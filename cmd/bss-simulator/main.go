@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	} else if err := srv.AddAccount(defaultAccount(*seed)); err != nil {
 		return fmt.Errorf("add default account: %w", err)
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

@@ -84,7 +84,7 @@ func (b *bench) close() {
 // managerProc is a running manager binary.
 type managerProc struct {
 	cmd  *exec.Cmd
-	done chan error
+	done chan struct{}
 }
 
 func (b *bench) startManager(ctx context.Context, name string) (*managerProc, error) {
@@ -99,8 +99,8 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start manager: %w", err)
 	}
-	p := &managerProc{cmd: cmd, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); _ = logf.Close() }()
+	p := &managerProc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(p.done) }()
 	return p, nil
 }
 

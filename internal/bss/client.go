@@ -442,7 +442,9 @@ func (c *httpClient) errorFromResponse(op operation, resp *http.Response, data [
 	parseErr := json.Unmarshal(data, &eb)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if ok2xx && (parseErr != nil || !eb.failed()) {
-		return nil
+		// A 2xx body that is not an error body (or not JSON at all, like
+		// 204) is judged by the operation's own decoding, not here.
+		return nil //nolint:nilerr // see above
 	}
 	e := &Error{
 		Op:                 op.name,

@@ -122,7 +122,7 @@ const (
 	CodeDiscountUnavailable = "CBC.99003108"
 	// CodeOrderPaymentExpired is "The order has not been paid before the expiration time".
 	CodeOrderPaymentExpired = "CBC.99003110"
-	// CodeTryAgainLater is "An error occurred. Try again later."
+	// CodeTryAgainLater is "An error occurred. Try again later.".
 	CodeTryAgainLater = "CBC.99003115"
 	// CodeNoRenewedPeriods refuses unsubscribing renewal periods that do not exist.
 	CodeNoRenewedPeriods = "CBC.99003128"
@@ -166,9 +166,9 @@ const (
 	CodeDailyTransactionLimit = "CBC.99008056"
 	// CodeCostCenterDisabled is "Inactive Cost Management" (cost data).
 	CodeCostCenterDisabled = "CBC.18000014"
-	// CodeCostPermissionPartner is "Insufficient permissions. Contact your associated partner."
+	// CodeCostPermissionPartner is "Insufficient permissions. Contact your associated partner.".
 	CodeCostPermissionPartner = "CBC.18000016"
-	// CodeCostPermissionMaster is "Insufficient permissions. Contact your enterprise master."
+	// CodeCostPermissionMaster is "Insufficient permissions. Contact your enterprise master.".
 	CodeCostPermissionMaster = "CBC.18000053"
 	// CodeGatewayThrottled is the API gateway's throttling code (429).
 	CodeGatewayThrottled = "APIGW.0308"

@@ -131,7 +131,7 @@ func (c *httpClient) toOrder(w wireOrder, depth int) (Order, error) {
 		return o, fmt.Errorf("order %s: %w", w.OrderID, err)
 	}
 	for _, p := range w.EnterpriseProjects {
-		o.EnterpriseProjects = append(o.EnterpriseProjects, EnterpriseProject{ID: p.ID, Name: p.Name})
+		o.EnterpriseProjects = append(o.EnterpriseProjects, EnterpriseProject(p))
 	}
 	if len(w.SubOrderInfos) > 0 && depth >= maxSubOrderDepth {
 		return o, fmt.Errorf("order %s: sub-orders nested too deep", w.OrderID)

@@ -94,7 +94,7 @@ func (c *httpClient) PayOrder(ctx context.Context, req PayOrderRequest) error {
 		if cp.Type < 300 || cp.Type > 303 {
 			return invalid(op, "coupon type %d out of range 300..303", cp.Type)
 		}
-		body.CouponInfos = append(body.CouponInfos, idTypeBody{ID: cp.ID, Type: cp.Type})
+		body.CouponInfos = append(body.CouponInfos, idTypeBody(cp))
 	}
 	if d := req.Discount; d != nil {
 		if err := checkID(op, "discount id", d.ID); err != nil {

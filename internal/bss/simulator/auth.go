@@ -34,8 +34,8 @@ type authHeader struct {
 // errAuth is the message prefix of APIGW.0301 bodies.
 const errAuthPrefix = "Incorrect IAM authentication information: "
 
-func authFailure(status int, detail string) reply {
-	return reply{status: status, body: gatewayError{ErrorCode: "APIGW.0301", ErrorMsg: errAuthPrefix + detail}}
+func authFailure(detail string) reply {
+	return reply{status: http.StatusUnauthorized, body: gatewayError{ErrorCode: "APIGW.0301", ErrorMsg: errAuthPrefix + detail}}
 }
 
 // authenticate identifies the calling account from X-Auth-Token or an AK/SK
@@ -50,21 +50,21 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*Account, reply, bo
 			for _, t := range a.Tokens {
 				if subtle.ConstantTimeCompare([]byte(t.Value), []byte(tok)) == 1 {
 					if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
-						return nil, authFailure(http.StatusUnauthorized, "token expired"), false
+						return nil, authFailure("token expired"), false
 					}
 					return a, reply{}, true
 				}
 			}
 		}
-		return nil, authFailure(http.StatusUnauthorized, "verify token failed"), false
+		return nil, authFailure("verify token failed"), false
 	}
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
-		return nil, authFailure(http.StatusUnauthorized, "no Authorization or X-Auth-Token header"), false
+		return nil, authFailure("no Authorization or X-Auth-Token header"), false
 	}
 	ah, err := parseAuthorization(authz)
 	if err != nil {
-		return nil, authFailure(http.StatusUnauthorized, err.Error()), false
+		return nil, authFailure(err.Error()), false
 	}
 	var acct *Account
 	var cred Credential
@@ -77,16 +77,16 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*Account, reply, bo
 		}
 	}
 	if acct == nil {
-		return nil, authFailure(http.StatusUnauthorized, "access key not found"), false
+		return nil, authFailure("access key not found"), false
 	}
 	// X-Sdk-Date is transport time: it is checked against the real clock,
 	// not the simulated one, so that an accelerated or fake simulated clock
 	// does not make every signature stale.
 	if err := verifyRequest(r, body, ah, cred.SecretKey, s.realClock.Now(), s.cfg.maxClockSkew); err != nil {
-		return nil, authFailure(http.StatusUnauthorized, err.Error()), false
+		return nil, authFailure(err.Error()), false
 	}
 	if cred.SecurityToken != "" && r.Header.Get("X-Security-Token") != cred.SecurityToken {
-		return nil, authFailure(http.StatusUnauthorized, "security token mismatch"), false
+		return nil, authFailure("security token mismatch"), false
 	}
 	if d := r.Header.Get("X-Domain-Id"); d != "" && d != acct.DomainID {
 		return nil, reply{status: http.StatusForbidden, body: gatewayError{
@@ -120,7 +120,7 @@ func parseAuthorization(v string) (authHeader, error) {
 		}
 	}
 	if ah.access == "" || ah.signature == "" || len(ah.signedHeaders) == 0 {
-		return ah, errors.New("Authorization header lacks Access, SignedHeaders or Signature")
+		return ah, errors.New("the Authorization header lacks Access, SignedHeaders or Signature")
 	}
 	return ah, nil
 }

@@ -29,13 +29,13 @@ func TestThrottleBurst(t *testing.T) {
 			okCount := 0
 			for i := range 50 {
 				r := w.do(tc.method, tc.path, nil)
-				switch {
-				case r.status == 200:
+				switch r.status {
+				case 200:
 					okCount++
 					if i >= tc.limit {
 						t.Fatalf("request %d succeeded beyond the quota", i+1)
 					}
-				case r.status == 429:
+				case 429:
 					want := fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%d,time:1 second", tc.limit)
 					if r.str("error_code") != "APIGW.0308" || r.str("error_message") != want ||
 						fmt.Sprint(r.body["status_code"]) != "429" || r.str("request_id") == "" {
@@ -140,17 +140,22 @@ func TestLatencyAndAdminAPI(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	if res := post("/_sim/inventory", testInventory); res.StatusCode != 204 {
+	if res := post("/_sim/inventory", testInventory); res.StatusCode != 204 { //nolint:bodyclose // post closes the body
 		t.Fatalf("load inventory: %d", res.StatusCode)
 	}
 	req, _ := http.NewRequest("PUT", ts.URL+"/_sim/faults/"+simulator.OpBalances, strings.NewReader(`{"latency": 50000000}`))
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 204 {
-		t.Fatalf("set fault: %v %v", res, err)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("set fault: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 204 {
+		t.Fatalf("set fault: %d", res.StatusCode)
 	}
 	start := time.Now()
 	r, _ := http.NewRequest("GET", ts.URL+"/v2/accounts/customer-accounts/balances", nil)
 	r.Header.Set("X-Auth-Token", testTok)
-	res, err := http.DefaultClient.Do(r)
+	res, err = http.DefaultClient.Do(r)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("balances: %v %v", res, err)
 	}
@@ -177,7 +182,7 @@ func TestLatencyAndAdminAPI(t *testing.T) {
 	}
 	res.Body.Close()
 	// The default real clock cannot be set.
-	res = post("/_sim/clock", `{"advance":"1h"}`)
+	res = post("/_sim/clock", `{"advance":"1h"}`) //nolint:bodyclose // post closes the body
 	if res.StatusCode != 400 {
 		t.Fatalf("advance on a real clock: %d", res.StatusCode)
 	}

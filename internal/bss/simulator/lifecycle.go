@@ -82,9 +82,7 @@ func (s *Server) nextEvent(now time.Time) (event, bool) {
 		if r.IsMain && r.AutoRenew {
 			consider(event{at: s.nextAutoRenewAttempt(r), kind: evAutoRenew, res: r})
 		}
-		if t, ok := s.terminalTime(r); ok {
-			consider(event{at: t, kind: evTerminal, res: r})
-		}
+		consider(event{at: s.terminalTime(r), kind: evTerminal, res: r})
 	}
 	return best, found
 }
@@ -104,14 +102,14 @@ func (s *Server) nextAutoRenewAttempt(p *Resource) time.Time {
 // terminalTime returns when r stops being a yearly/monthly resource: at
 // expiry for policy 1 (to pay-per-use) and 2 (deleted); after the retention
 // period for 4 and 5; after grace plus retention for 0 and 3.
-func (s *Server) terminalTime(r *Resource) (time.Time, bool) {
+func (s *Server) terminalTime(r *Resource) time.Time {
 	switch s.effectivePolicy(r) {
 	case 1, 2:
-		return r.ExpireTime, true
+		return r.ExpireTime
 	case 4, 5:
-		return r.ExpireTime.Add(s.cfg.retentionPeriod), true
+		return r.ExpireTime.Add(s.cfg.retentionPeriod)
 	default:
-		return r.ExpireTime.Add(s.cfg.gracePeriod + s.cfg.retentionPeriod), true
+		return r.ExpireTime.Add(s.cfg.gracePeriod + s.cfg.retentionPeriod)
 	}
 }
 

@@ -83,7 +83,9 @@ func TestUnsubscribeResource(t *testing.T) {
 	fees := 0
 	for _, rec := range recs {
 		var f float64
-		fmt.Sscan(fmt.Sprint(rec["amount"]), &f)
+		if _, err := fmt.Sscan(fmt.Sprint(rec["amount"]), &f); err != nil {
+			t.Fatalf("refund amount %v: %v", rec["amount"], err)
+		}
 		sum += f
 		if f > 0 {
 			fees++
