@@ -94,7 +94,8 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 	}
 	cmd := exec.CommandContext(ctx, b.manager, "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--kube-api-qps=500", "--kube-api-burst=1000", "--max-concurrent-subscriptions=16", "--max-concurrent-renewals=16")
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+b.kubeconfig)
+	// The same GOMEMLIMIT as config/manager/manager.yaml ships.
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+b.kubeconfig, "GOMEMLIMIT=160MiB")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start manager: %w", err)

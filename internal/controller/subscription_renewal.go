@@ -71,9 +71,16 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	}
 	due := renewalTime(sub, res.ExpireTime, lead)
 	sub.Status.RenewalTime = formatTime(due)
-	if quoteFrom := due.Add(-quoteHorizon); st.now.Before(quoteFrom) {
+	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
+	renewNowPending := renewNow != "" && renewNow != sub.Status.RenewNowHandled
+	aboutToRenew := st.acting() && !res.AutoRenew() && sub.Status.ActiveRequest == "" && (!st.now.Before(due) || renewNowPending)
+	switch quoteFrom := due.Add(-quoteHorizon); {
+	case st.now.Before(quoteFrom):
 		st.wakeAt(quoteFrom)
-	} else {
+	case aboutToRenew:
+		// The RenewalRequest quotes right before the gates; quoting here
+		// too would spend a rating call per renewal for nothing.
+	default:
 		r.refreshQuote(ctx, st, spec.Period)
 	}
 
@@ -102,8 +109,6 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	}
 	sub.Status.PlannedAction = what
 
-	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
-	renewNowPending := renewNow != "" && renewNow != sub.Status.RenewNowHandled
 	if st.now.Before(due) && !renewNowPending {
 		st.wakeAt(due)
 		st.summary.ready(ReasonScheduled, "renewal scheduled: "+what)
@@ -266,7 +271,9 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		}
 		sub.Status.FailureCount = 0
 		sub.Status.NextAttemptTime = nil
-		sub.Status.LastQuote = nil // the next period gets a new quote
+		// The attempt's quote stands for the next period until it is a day
+		// old, like any other quote.
+		sub.Status.LastQuote = rr.Status.Quote.DeepCopy()
 		r.recordOrders(st, &rr)
 		r.event(sub, "Normal", ReasonRenewed, "Renew", "renewed by %s (orders %v, %s %s); new expiry %s",
 			rr.Name, rr.Status.OrderIDs, rr.Status.AmountPaid, rr.Status.Currency, formatMetaTime(rr.Status.NewExpireTime))
