@@ -2,35 +2,294 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/budget"
+	"github.com/bss-operator/bss-operator/internal/metrics"
 )
 
-// BudgetAlertReconciler reconciles BudgetAlert objects.
+// defaultBudgetRefresh is spec.refreshInterval's default.
+const defaultBudgetRefresh = 30 * time.Minute
+
+// BudgetAlertReconciler reconciles BudgetAlerts: it measures actual spend
+// (8.1, 7.1), adds the renewals Subscriptions of the account will make
+// inside the period, forecasts, projects the balance (5.1) against the
+// deductions due soon, records crossed thresholds and the actions in force,
+// and notifies once per crossing per period. docs/budgets.md explains the
+// figures.
 type BudgetAlertReconciler struct {
 	Deps
+	// HTTPClient posts webhook notifications; nil uses a client with a
+	// 10s timeout.
+	HTTPClient *http.Client
+	// MetricsRegistry, if set, gets the scrape-time BudgetAlert collector.
+	MetricsRegistry prometheus.Registerer
+
+	cacheOnce sync.Once
+	caches    *budgetCaches
+}
+
+// budgetState is one reconcile of one BudgetAlert.
+type budgetState struct {
+	b       *billingv1alpha1.BudgetAlert
+	now     time.Time
+	summary readiness
+	// wake is the earliest business time the object needs looking at again.
+	wake time.Time
+	// events are emitted once the status is written.
+	events []budgetEvent
+	// limit is spec.limit.amount parsed.
+	limit decimal.Decimal
+	// start and end bound the current period.
+	start, end time.Time
+	acct       *ResolvedAccount
+	// notes are caveats added to the Ready message.
+	notes []string
+}
+
+// budgetEvent is an Event to emit after the status patch.
+type budgetEvent struct {
+	eventType, reason, action, note string
+}
+
+// wakeAt asks for a reconcile no later than t.
+func (s *budgetState) wakeAt(t time.Time) {
+	if !t.After(s.now) {
+		t = s.now.Add(time.Second)
+	}
+	if s.wake.IsZero() || t.Before(s.wake) {
+		s.wake = t
+	}
+}
+
+// event queues an Event.
+func (s *budgetState) event(eventType, reason, action, format string, args ...any) {
+	s.events = append(s.events, budgetEvent{eventType, reason, action, fmt.Sprintf(format, args...)})
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=budgetalerts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=budgetalerts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile is a placeholder until the BudgetAlert logic lands: it reads the
-// object and changes nothing.
+// Reconcile recomputes one BudgetAlert's figures and conditions.
 func (r *BudgetAlertReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj billingv1alpha1.BudgetAlert
-	if err := r.Client.Get(ctx, req.NamespacedName, &obj); err != nil {
+	var b billingv1alpha1.BudgetAlert
+	if err := r.Client.Get(ctx, req.NamespacedName, &b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.cache().forget(req.NamespacedName.String())
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	return ctrl.Result{}, nil
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("budgetAlert", klog.KObj(&b)))
+	orig := b.DeepCopy()
+	st := &budgetState{b: &b, now: r.Timing.Now()}
+	err := r.reconcileNormal(ctx, st)
+	st.summary.apply(&b.Status.Conditions, st.now)
+	if perr := r.patchStatus(ctx, orig, &b, err == nil); perr != nil {
+		if apierrors.IsConflict(perr) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return ctrl.Result{}, perr
+	}
+	for _, e := range st.events {
+		r.Recorder.Eventf(&b, nil, e.eventType, e.reason, e.action, "%s", e.note)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if st.wake.IsZero() {
+		st.wakeAt(st.now.Add(r.refreshInterval(&b)))
+	}
+	return ctrl.Result{RequeueAfter: r.Timing.Until(st.wake)}, nil
 }
 
-// SetupWithManager registers the reconciler.
+// refreshInterval is spec.refreshInterval or its default.
+func (r *BudgetAlertReconciler) refreshInterval(b *billingv1alpha1.BudgetAlert) time.Duration {
+	if b.Spec.RefreshInterval != nil && b.Spec.RefreshInterval.Duration > 0 {
+		return b.Spec.RefreshInterval.Duration
+	}
+	return defaultBudgetRefresh
+}
+
+// reconcileNormal runs the steps; each records its outcome in st.
+func (r *BudgetAlertReconciler) reconcileNormal(ctx context.Context, st *budgetState) error {
+	b := st.b
+	if !r.parseSpec(st) {
+		return nil
+	}
+	newPeriod := b.Status.PeriodStart == nil || !b.Status.PeriodStart.Time.Equal(st.start)
+	if newPeriod {
+		if b.Status.PeriodStart != nil {
+			st.event(corev1.EventTypeNormal, "PeriodStarted", "Evaluate",
+				"a new %s period started at %s: crossed thresholds are reset", periodName(b), formatTime(st.start))
+		}
+		b.Status.PeriodStart = &metav1.Time{Time: st.start.UTC()}
+		b.Status.PeriodEnd = &metav1.Time{Time: st.end.UTC()}
+		b.Status.Crossed = nil
+	}
+	// The period rolls over at its end whatever else happens.
+	st.wakeAt(st.end)
+
+	acct, err := r.Accounts.Resolve(ctx, b.Namespace, b.Spec.AccountRef.Name)
+	if err != nil {
+		if reason := accountErrorReason(err); reason != "" {
+			st.summary.stalled(reason, err.Error())
+			st.wakeAt(st.now.Add(r.refreshInterval(b)))
+			return nil
+		}
+		return err
+	}
+	st.acct = acct
+
+	spend, ok := r.measureSpend(ctx, st)
+	if !ok {
+		return nil
+	}
+	dues, err := r.dueRenewals(ctx, st)
+	if err != nil {
+		return err
+	}
+	if !r.evaluate(st, spend, dues, newPeriod) {
+		return nil
+	}
+	if b.Spec.BalanceFloor != nil {
+		r.projectBalance(ctx, st, dues)
+	} else {
+		b.Status.Balance = nil
+		meta := condition(b.Status.Conditions, ConditionBalanceLow)
+		if meta != nil {
+			setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionFalse, ReasonNoBalanceFloor, "no balanceFloor is set")
+		}
+	}
+	r.notify(ctx, st)
+	return nil
+}
+
+// parseSpec reads the limit, the time zone and the period; a spec that
+// cannot be used stalls the object.
+func (r *BudgetAlertReconciler) parseSpec(st *budgetState) bool {
+	b := st.b
+	limit, err := decimal.NewFromString(b.Spec.Limit.Amount)
+	if err != nil || limit.IsNegative() {
+		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("limit %q is not a non-negative decimal", b.Spec.Limit.Amount))
+		return false
+	}
+	st.limit = limit
+	tz := b.Spec.TimeZone
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("timeZone %q: %v", tz, err))
+		return false
+	}
+	st.start, st.end, err = budget.Bounds(b.Spec.Period, st.now, loc)
+	if err != nil {
+		st.summary.stalled(ReasonInvalidBudget, err.Error())
+		return false
+	}
+	return true
+}
+
+// periodName is the period kind for messages.
+func periodName(b *billingv1alpha1.BudgetAlert) string {
+	if b.Spec.Period == "" {
+		return string(billingv1alpha1.BudgetMonthly)
+	}
+	return string(b.Spec.Period)
+}
+
+// patchStatus writes the status through the status subresource when it
+// changed. observedGeneration advances only when the reconcile succeeded.
+func (r *BudgetAlertReconciler) patchStatus(ctx context.Context, orig, b *billingv1alpha1.BudgetAlert, succeeded bool) error {
+	if succeeded {
+		b.Status.ObservedGeneration = b.Generation
+		for i := range b.Status.Conditions {
+			b.Status.Conditions[i].ObservedGeneration = b.Generation
+		}
+	}
+	if equality.Semantic.DeepEqual(orig.Status, b.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, b, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("patch status of BudgetAlert %s: %w", b.Name, client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+// SetupWithManager registers the reconciler. Subscriptions of the account
+// re-queue its BudgetAlerts (committed spend follows their renewal plans),
+// and so do changes to a webhook Secret.
 func (r *BudgetAlertReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.HTTPClient == nil {
+		r.HTTPClient = &http.Client{Timeout: webhookTimeout}
+	}
+	if r.MetricsRegistry != nil {
+		if err := r.MetricsRegistry.Register(metrics.NewBudgetCollector(mgr.GetClient())); err != nil {
+			return fmt.Errorf("register the BudgetAlert collector: %w", err)
+		}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.BudgetAlert{}).
+		Watches(&billingv1alpha1.Subscription{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSubscription)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSecret)).
 		Named("budgetalert").
 		Complete(r)
+}
+
+// budgetsOfSubscription maps a Subscription to the BudgetAlerts of its account.
+func (r *BudgetAlertReconciler) budgetsOfSubscription(ctx context.Context, obj client.Object) []reconcile.Request {
+	sub, ok := obj.(*billingv1alpha1.Subscription)
+	if !ok {
+		return nil
+	}
+	var list billingv1alpha1.BudgetAlertList
+	if err := r.Client.List(ctx, &list, client.InNamespace(sub.Namespace),
+		client.MatchingFields{indexBudgetAccount: sub.Spec.AccountRef.Name}); err != nil {
+		logf.FromContext(ctx).Error(err, "list BudgetAlerts of Subscription", "subscription", klog.KObj(sub))
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, b := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&b)})
+	}
+	return out
+}
+
+// budgetsOfSecret maps a Secret to the BudgetAlerts whose webhook it holds.
+func (r *BudgetAlertReconciler) budgetsOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list billingv1alpha1.BudgetAlertList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		logf.FromContext(ctx).Error(err, "list BudgetAlerts of Secret", "secret", klog.KObj(obj))
+		return nil
+	}
+	var out []reconcile.Request
+	for _, b := range list.Items {
+		if w := b.Spec.Webhook; w != nil && w.URLSecretRef.Name == obj.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&b)})
+		}
+	}
+	return out
 }

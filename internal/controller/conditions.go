@@ -85,3 +85,20 @@ const (
 	ReasonUnsubscribeUnconfirmed = "UnsubscribeNotConfirmed"
 	ReasonValid                  = "Valid"
 )
+
+// Reasons of BudgetAlerts.
+const (
+	// ReasonInvalidBudget is a spec the controller cannot use (time zone, amounts).
+	ReasonInvalidBudget = "InvalidBudget"
+	// ReasonBSSRefused is a BSS refusal a person must resolve (for example
+	// Cost Center not enabled, CBC.18000014).
+	ReasonBSSRefused = "BSSRefused"
+	// ReasonNoBalanceFloor says no balanceFloor is set.
+	ReasonNoBalanceFloor = "NoBalanceFloor"
+	// ReasonWebhookInvalid is a webhook Secret that is missing or holds no URL.
+	ReasonWebhookInvalid = "WebhookInvalid"
+	// ReasonWebhookFailed is a webhook delivery that failed and will be retried.
+	ReasonWebhookFailed = "WebhookFailed"
+	// ReasonWebhookDelivered is a webhook delivered after failures.
+	ReasonWebhookDelivered = "WebhookDelivered"
+)

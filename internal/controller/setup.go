@@ -4,8 +4,10 @@ package controller
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -31,6 +33,9 @@ type Options struct {
 	Metrics *metrics.Operator
 	// MaxConcurrentSubs is how many Subscriptions reconcile in parallel.
 	MaxConcurrentSubs int
+	// MetricsRegistry, if set, gets the scrape-time BudgetAlert collector
+	// (controller-runtime's metrics.Registry in the manager).
+	MetricsRegistry prometheus.Registerer
 }
 
 // Deps are the dependencies every reconciler shares.
@@ -96,7 +101,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
-		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps}).SetupWithManager},
+		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: webhookTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
 	}
 	for _, s := range setups {
 		if err := s.setup(mgr); err != nil {

@@ -1,0 +1,175 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/budget"
+)
+
+// money renders an amount for status: two decimals.
+func money(d decimal.Decimal) string { return d.StringFixed(2) }
+
+// evaluate computes committed spend and the forecast, decides which
+// thresholds are crossed and which actions are in force, and writes the
+// figures and ThresholdExceeded. It reports false when the figures cannot
+// be compared with the limit.
+func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, dues []dueRenewal, newPeriod bool) bool {
+	b := st.b
+	cur := b.Spec.Limit.Currency
+	pending := decimal.Zero
+	unpriced := 0
+	asOf := spend.fetchedAt.Add(-costDataLag)
+	for _, d := range dues {
+		if !d.inBudget || !d.at.Before(st.end) {
+			continue
+		}
+		if d.kind == duePaid && (d.at.Before(st.start) || !d.at.After(asOf)) {
+			continue // before the period, or already in the cost data
+		}
+		if !d.priced {
+			unpriced++
+			continue
+		}
+		if d.currency != cur {
+			r.currencyMismatch(st, fmt.Sprintf("the %s of %s is quoted in %s but the budget is in %s; currencies are never converted",
+				d.kind, d.source, d.currency, cur))
+			return false
+		}
+		pending = pending.Add(d.amount)
+	}
+	if unpriced > 0 {
+		st.notes = append(st.notes, fmt.Sprintf("%d renewals due in the period have no quote yet and are not in committed spend", unpriced))
+	}
+	fig := budget.Figures{
+		Actual:    spend.actual,
+		Committed: spend.actual.Add(pending),
+		Forecast: budget.Forecast(budget.ForecastInput{Actual: spend.actual, Usage: spend.usage, Pending: pending,
+			Start: st.start, End: st.end, AsOf: asOf}),
+	}
+	ev := budget.Evaluate(budget.EvaluateInput{
+		Thresholds: b.Spec.Thresholds, Limit: st.limit, Figures: fig, Previous: b.Status.Crossed,
+		NewPeriod:   newPeriod,
+		SpecChanged: b.Status.ObservedGeneration != 0 && b.Status.ObservedGeneration != b.Generation,
+		Now:         st.now,
+	})
+	b.Status.Actual, b.Status.Forecast, b.Status.Committed = money(fig.Actual), money(fig.Forecast), money(fig.Committed)
+	b.Status.Currency = cur
+	b.Status.PercentUsed = ""
+	if st.limit.IsPositive() {
+		b.Status.PercentUsed = fig.Actual.Mul(decimal.NewFromInt(100)).DivRound(st.limit, 1).StringFixed(1)
+	}
+	b.Status.Crossed = ev.Crossed
+	b.Status.ActiveActions = ev.Active
+	for _, c := range ev.New {
+		st.event(corev1.EventTypeWarning, ReasonThresholdCrossed, "Notify",
+			"%s spend %s %s reached %d%% of the %s limit %s %s (period from %s)", c.Basis, money(fig.Of(c.Basis)), cur,
+			c.Percent, periodName(b), money(st.limit), cur, formatTime(st.start))
+	}
+	figures := fmt.Sprintf("actual %s, forecast %s, committed %s of %s %s", b.Status.Actual, b.Status.Forecast,
+		b.Status.Committed, money(st.limit), cur)
+	if len(ev.Current) > 0 {
+		var parts []string
+		for _, t := range ev.Current {
+			basis := t.Basis
+			if basis == "" {
+				basis = billingv1alpha1.BasisActual
+			}
+			parts = append(parts, fmt.Sprintf("%s %d%%", basis, t.Percent))
+		}
+		msg := "crossed: " + strings.Join(parts, ", ") + "; " + figures
+		if len(ev.Active) > 0 {
+			msg += fmt.Sprintf("; in force: %v", ev.Active)
+		}
+		setCondition(&b.Status.Conditions, st.now, ConditionThresholdExceeded, metav1.ConditionTrue, ReasonThresholdCrossed, msg)
+		st.summary.ready(ReasonThresholdCrossed, msg)
+	} else {
+		setCondition(&b.Status.Conditions, st.now, ConditionThresholdExceeded, metav1.ConditionFalse, ReasonWithinLimits, figures)
+		st.summary.ready(ReasonWithinLimits, figures)
+	}
+	return true
+}
+
+// projectBalance projects the cash balance (5.1) over balanceFloor's
+// horizon: minus every explicit renewal and cloud auto-renew deduction due
+// before the horizon ends, whatever the filters.
+func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetState, dues []dueRenewal) {
+	b := st.b
+	floor := b.Spec.BalanceFloor
+	floorAmount, err := decimal.NewFromString(floor.Amount.Amount)
+	if err != nil {
+		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("balanceFloor amount %q is not a decimal", floor.Amount.Amount))
+		return
+	}
+	end := st.now.Add(horizon(floor))
+	// The balance is read again whenever the deductions due change (a
+	// renewal was paid), so that a payment is never subtracted twice.
+	var fp strings.Builder
+	for _, d := range dues {
+		if d.kind != duePaid && d.at.Before(end) {
+			fmt.Fprintf(&fp, "%s|%s|%s;", d.source, d.at.Format(time.RFC3339), d.amount)
+		}
+	}
+	cash, ok := r.cashBalance(ctx, st, fp.String())
+	if !ok {
+		return
+	}
+	if cash.currency != floor.Amount.Currency {
+		r.balanceCurrencyMismatch(st, fmt.Sprintf("the balance is in %s but balanceFloor is in %s; currencies are never converted",
+			cash.currency, floor.Amount.Currency))
+		return
+	}
+	due := decimal.Zero
+	unpriced := 0
+	for _, d := range dues {
+		if d.kind == duePaid || !d.at.Before(end) {
+			continue // the balance already paid it
+		}
+		if !d.priced {
+			unpriced++
+			continue
+		}
+		if d.currency != cash.currency {
+			r.balanceCurrencyMismatch(st, fmt.Sprintf("the %s of %s is quoted in %s but the balance is in %s; currencies are never converted",
+				d.kind, d.source, d.currency, cash.currency))
+			return
+		}
+		due = due.Add(d.amount)
+	}
+	projected := cash.amount.Sub(due)
+	b.Status.Balance = &billingv1alpha1.BalanceProjection{
+		Balance: money(cash.amount), DueDeductions: money(due), Projected: money(projected),
+		HorizonEnd: metaTime(end.Truncate(time.Second)),
+	}
+	msg := fmt.Sprintf("balance %s minus %s due by %s is %s %s; floor %s", money(cash.amount), money(due),
+		formatTime(end), money(projected), cash.currency, money(floorAmount))
+	if unpriced > 0 {
+		msg += fmt.Sprintf(" (%d deductions have no quote yet and are not counted)", unpriced)
+	}
+	prev := condition(b.Status.Conditions, ConditionBalanceLow)
+	wasLow := prev != nil && prev.Status == metav1.ConditionTrue
+	if projected.LessThan(floorAmount) {
+		if setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionTrue, ReasonBalanceBelowFloor, msg) {
+			st.event(corev1.EventTypeWarning, ReasonBalanceBelowFloor, "Notify", "%s", msg)
+		}
+		return
+	}
+	if setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionFalse, ReasonBalanceAboveFloor, msg) && wasLow {
+		st.event(corev1.EventTypeNormal, ReasonBalanceAboveFloor, "Notify", "%s", msg)
+	}
+}
+
+// balanceCurrencyMismatch refuses a balance projection across currencies.
+func (r *BudgetAlertReconciler) balanceCurrencyMismatch(st *budgetState, msg string) {
+	st.summary.stalled(ReasonCurrencyMismatch, msg)
+	if setCondition(&st.b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionUnknown, ReasonCurrencyMismatch, msg) {
+		st.event(corev1.EventTypeWarning, ReasonCurrencyMismatch, "Evaluate", "%s", msg)
+	}
+}
