@@ -56,7 +56,7 @@ func Forecast(in ForecastInput) decimal.Decimal {
 	if remaining > length {
 		remaining = length
 	}
-	extra := in.Usage.Mul(decimal.NewFromInt(int64(remaining / time.Second))).
+	extra := in.Usage.Mul(decimal.NewFromInt(int64(remaining/time.Second))).
 		DivRound(decimal.NewFromInt(int64(elapsed/time.Second)), 2)
 	return total.Add(extra)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,9 @@ func (r *BudgetAlertReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	orig := b.DeepCopy()
 	st := &budgetState{b: &b, now: r.Timing.Now()}
 	err := r.reconcileNormal(ctx, st)
+	if len(st.notes) > 0 && st.summary.readyMessage != "" {
+		st.summary.readyMessage += "; " + strings.Join(st.notes, "; ")
+	}
 	st.summary.apply(&b.Status.Conditions, st.now)
 	if perr := r.patchStatus(ctx, orig, &b, err == nil); perr != nil {
 		if apierrors.IsConflict(perr) {
@@ -177,8 +181,7 @@ func (r *BudgetAlertReconciler) reconcileNormal(ctx context.Context, st *budgetS
 		r.projectBalance(ctx, st, dues)
 	} else {
 		b.Status.Balance = nil
-		meta := condition(b.Status.Conditions, ConditionBalanceLow)
-		if meta != nil {
+		if condition(b.Status.Conditions, ConditionBalanceLow) != nil {
 			setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionFalse, ReasonNoBalanceFloor, "no balanceFloor is set")
 		}
 	}
