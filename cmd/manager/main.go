@@ -192,6 +192,7 @@ func run(opts options) error {
 	}
 	if err := controller.SetupWithManager(mgr, controller.Options{
 		Metrics:               operatorMetrics,
+		MetricsRegistry:       ctrlmetrics.Registry,
 		Timing:                timing,
 		Factory:               factory,
 		BSSTimeout:            2 * opts.bssTimeout,

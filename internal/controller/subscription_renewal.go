@@ -73,13 +73,13 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	sub.Status.RenewalTime = formatTime(due)
 	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
 	renewNowPending := renewNow != "" && renewNow != sub.Status.RenewNowHandled
-	aboutToRenew := st.acting() && !res.AutoRenew() && sub.Status.ActiveRequest == "" && (!st.now.Before(due) || renewNowPending)
+	// While a renewal is due or under way its RenewalRequest has the quote
+	// that counts; quoting here too would spend a rating call for nothing.
+	aboutToRenew := st.acting() && !res.AutoRenew() && (sub.Status.ActiveRequest != "" || !st.now.Before(due) || renewNowPending)
 	switch quoteFrom := due.Add(-quoteHorizon); {
 	case st.now.Before(quoteFrom):
 		st.wakeAt(quoteFrom)
 	case aboutToRenew:
-		// The RenewalRequest quotes right before the gates; quoting here
-		// too would spend a rating call per renewal for nothing.
 	default:
 		r.refreshQuote(ctx, st, spec.Period)
 	}
