@@ -2,35 +2,198 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
-	ctrl "sigs.k8s.io/controller-runtime"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	crt "sigs.k8s.io/controller-runtime"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
-// BillingAccountReconciler reconciles BillingAccount objects.
+// BillingAccountReconciler reconciles BillingAccounts: it proves the
+// credentials with a live balance query (5.1), reports balances, drives
+// the account's shared inventory refresh, and optionally discovers
+// resources as Observe-mode Subscriptions. Deleting an account never
+// touches the cloud.
 type BillingAccountReconciler struct {
 	Deps
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
-// Reconcile is a placeholder until the BillingAccount logic lands: it reads the
-// object and changes nothing.
-func (r *BillingAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj billingv1alpha1.BillingAccount
-	if err := r.Client.Get(ctx, req.NamespacedName, &obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+// Reconcile reads the account from BSS.
+func (r *BillingAccountReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	var acct billingv1alpha1.BillingAccount
+	if err := r.Client.Get(ctx, req.NamespacedName, &acct); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Inventory.Forget(AccountKey(req.Namespace, req.Name))
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, fmt.Errorf("get BillingAccount: %w", err)
 	}
-	return ctrl.Result{}, nil
+	if !acct.DeletionTimestamp.IsZero() {
+		r.Inventory.Forget(AccountKey(acct.Namespace, acct.Name))
+		return reconcile.Result{}, nil
+	}
+	orig := acct.DeepCopy()
+	now := r.Timing.Now()
+	var sum readiness
+	wait := r.sync(ctx, &acct, now, &sum)
+	sum.apply(&acct.Status.Conditions, now)
+	if c := condition(orig.Status.Conditions, ConditionReady); c == nil || c.Status != condition(acct.Status.Conditions, ConditionReady).Status {
+		ready := condition(acct.Status.Conditions, ConditionReady)
+		typ := "Normal"
+		if ready.Status != metav1.ConditionTrue {
+			typ = "Warning"
+		}
+		if r.Recorder != nil {
+			r.Recorder.Eventf(&acct, nil, typ, ready.Reason, "Sync", "%s", ready.Message)
+		}
+	}
+	acct.Status.ObservedGeneration = acct.Generation
+	for i := range acct.Status.Conditions {
+		acct.Status.Conditions[i].ObservedGeneration = acct.Generation
+	}
+	if !equality.Semantic.DeepEqual(orig.Status, acct.Status) {
+		if err := r.Client.Status().Patch(ctx, &acct, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+			if apierrors.IsConflict(err) {
+				return reconcile.Result{RequeueAfter: conflictRetry}, nil
+			}
+			return reconcile.Result{}, fmt.Errorf("patch status of BillingAccount %s: %w", acct.Name, err)
+		}
+	}
+	return reconcile.Result{RequeueAfter: r.Timing.Delay(wait)}, nil
 }
 
-// SetupWithManager registers the reconciler.
-func (r *BillingAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&billingv1alpha1.BillingAccount{}).
+// refreshInterval is the account's refresh interval.
+func refreshInterval(acct *billingv1alpha1.BillingAccount) time.Duration {
+	if acct.Spec.RefreshInterval != nil && acct.Spec.RefreshInterval.Duration > 0 {
+		return acct.Spec.RefreshInterval.Duration
+	}
+	return 10 * time.Minute
+}
+
+// sync does the live calls and returns how long to wait before the next.
+func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alpha1.BillingAccount, now time.Time, sum *readiness) time.Duration {
+	interval := refreshInterval(acct)
+	next := interval + time.Duration(jitterFraction(acct.UID, "refresh")*float64(interval)/10)
+	resolved, err := r.Accounts.ResolveObject(ctx, acct)
+	if err != nil {
+		var ae *AccountError
+		if errors.As(err, &ae) {
+			// A missing or malformed Secret needs a person.
+			sum.stalled(ae.Reason, ae.Message)
+			return interval
+		}
+		sum.notReady(ReasonBSSUnavailable, err.Error())
+		return time.Minute
+	}
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	balances, err := resolved.BSS.Balances(bctx)
+	if err != nil {
+		return r.trouble(acct, sum, "query the balance (5.1)", err, now)
+	}
+	r.recordBalances(acct, balances)
+	acct.Status.CredentialsVersion = resolved.SecretVersion
+	acct.Status.LastSyncTime = &metav1.Time{Time: now}
+
+	// The shared refresh of every Subscription of this account: the paged
+	// listing, once per interval whoever asks first.
+	if err := r.Inventory.Ensure(bctx, resolved.Key, resolved.BSS, interval*9/10); err != nil {
+		return r.trouble(acct, sum, "list the account's resources (6.3.1)", err, now)
+	}
+	if acct.Spec.Discovery != nil && acct.Spec.Discovery.Enabled {
+		n, err := r.discover(ctx, acct, resolved)
+		if err != nil {
+			sum.notReady(ReasonBSSUnavailable, fmt.Sprintf("discovery: %v", err))
+			return time.Minute
+		}
+		acct.Status.DiscoveredResources = int32(min(n, 1<<30))
+	} else {
+		acct.Status.DiscoveredResources = 0
+	}
+	sum.ready(ReasonSucceeded, fmt.Sprintf("BSS answered with these credentials at %s", formatTime(now)))
+	return next
+}
+
+// trouble reports a failed BSS call and says when to try again.
+func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount, sum *readiness, what string, err error, now time.Time) time.Duration {
+	switch {
+	case bss.IsAuth(err):
+		sum.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials in Secret %q: %v", acct.Spec.CredentialsSecretRef.Name, err))
+		return 5 * time.Minute
+	case bss.IsThrottled(err):
+		sum.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
+		sum.working(ReasonThrottled, "retrying after BSS throttling")
+		return 30 * time.Second
+	default:
+		sum.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		sum.working(ReasonBSSUnavailable, "retrying")
+		_ = now
+		return time.Minute
+	}
+}
+
+// recordBalances writes the balances into status with exact decimals.
+func (r *BillingAccountReconciler) recordBalances(acct *billingv1alpha1.BillingAccount, b *bss.Balances) {
+	acct.Status.Balances = nil
+	acct.Status.Balance, acct.Status.Currency = "", ""
+	for _, a := range b.Accounts {
+		acct.Status.Balances = append(acct.Status.Balances, billingv1alpha1.AccountBalance{
+			AccountType:      a.Type.String(),
+			Amount:           a.Amount.Amount.StringFixed(2),
+			DesignatedAmount: a.Designated.Amount.StringFixed(2),
+			Currency:         a.Amount.Currency,
+		})
+		if a.Type == bss.AccountCash {
+			acct.Status.Balance, acct.Status.Currency = a.Amount.Amount.StringFixed(2), a.Amount.Currency
+		}
+	}
+	acct.Status.Debt = b.Debt.Amount.StringFixed(2)
+	if acct.Status.Currency == "" {
+		acct.Status.Currency = b.Debt.Currency
+	}
+}
+
+// SetupWithManager registers the reconciler; changes to a credentials
+// Secret re-queue the accounts that use it, so rotation applies at once.
+func (r *BillingAccountReconciler) SetupWithManager(mgr crt.Manager) error {
+	return crt.NewControllerManagedBy(mgr).
+		For(&billingv1alpha1.BillingAccount{}, ctrl.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfSecret)).
 		Named("billingaccount").
 		Complete(r)
+}
+
+// accountsOfSecret maps a Secret to the accounts whose credentials it holds.
+func (r *BillingAccountReconciler) accountsOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list billingv1alpha1.BillingAccountList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{indexAccountSecret: obj.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list BillingAccounts of a Secret")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, a := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
+	}
+	return out
 }

@@ -1,0 +1,118 @@
+package controller_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/controller"
+)
+
+// waitAccount waits until the BillingAccount satisfies check.
+func waitAccount(t *testing.T, ns string, check func(*billingv1alpha1.BillingAccount) error) *billingv1alpha1.BillingAccount {
+	t.Helper()
+	var acct billingv1alpha1.BillingAccount
+	eventually(t, 20*time.Second, func() error {
+		if err := getErr(ns, "acct", &acct); err != nil {
+			return err
+		}
+		return check(&acct)
+	})
+	return &acct
+}
+
+// TestBillingAccountReadyWithBalances: a live balance query makes the
+// account Ready and fills its balances.
+func TestBillingAccountReadyWithBalances(t *testing.T) {
+	ns := h.env.Namespace(t)
+	h.newAccount(t, ns, "1234.50")
+	acct := waitAccount(t, ns, func(a *billingv1alpha1.BillingAccount) error {
+		return wantCondition(a.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonSucceeded)
+	})
+	if acct.Status.Balance != "1234.50" || acct.Status.Currency != "USD" || acct.Status.LastSyncTime == nil || acct.Status.CredentialsVersion == "" {
+		t.Fatalf("status %+v", acct.Status)
+	}
+}
+
+// TestBillingAccountCredentials: a wrong key is rejected and stalls; fixing
+// the Secret recovers without a restart; a missing Secret is reported.
+func TestBillingAccountCredentials(t *testing.T) {
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "10.00")
+	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+	})
+	setCreds := func(sk string) {
+		var sec corev1.Secret
+		get(t, ns, "bss-credentials", &sec)
+		patch := client.MergeFrom(sec.DeepCopy())
+		sec.Data[billingv1alpha1.SecretKeySecretKey] = []byte(sk)
+		if err := h.env.Client.Patch(ctx(), &sec, patch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setCreds("wrong")
+	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		if err := wantCondition(acct.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonCredentialsRejected); err != nil {
+			return err
+		}
+		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonCredentialsRejected)
+	})
+	setCreds(a.SK)
+	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+	})
+
+	if err := h.env.Client.Delete(ctx(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bss-credentials"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonCredentialsMissing)
+	})
+}
+
+// TestDiscoveryCreatesObserveSubscriptions: discovery adds Observe-mode
+// Subscriptions for matching primaries only and leaves existing ones alone.
+func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "10.00")
+	first := h.newResource(t, a, resourceOpts{expiresIn: 30 * day, attached: 1})
+	second := h.newResource(t, a, resourceOpts{expiresIn: 40 * day})
+	mine := subscription(ns, "mine", second, "none", billingv1alpha1.ManagementManage)
+	mustCreate(t, mine)
+
+	var acct billingv1alpha1.BillingAccount
+	get(t, ns, "acct", &acct)
+	patch := client.MergeFrom(acct.DeepCopy())
+	acct.Spec.Discovery = &billingv1alpha1.DiscoverySpec{Enabled: true, ServiceTypeCodes: []string{"hws.service.type.ec2"}}
+	if err := h.env.Client.Patch(ctx(), &acct, patch); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(2 * time.Minute) // the next refresh lists the new resources
+	eventually(t, 20*time.Second, func() error {
+		var list billingv1alpha1.SubscriptionList
+		if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		found := map[string]billingv1alpha1.Subscription{}
+		for _, s := range list.Items {
+			found[s.Spec.ResourceID] = s
+		}
+		if len(list.Items) != 2 {
+			return fmt.Errorf("%d Subscriptions, want 2 (one discovered, one mine)", len(list.Items))
+		}
+		d, ok := found[first]
+		if !ok || d.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve || metav1.GetControllerOf(&d) == nil {
+			return fmt.Errorf("discovered Subscription %+v", d)
+		}
+		if m := found[second]; m.Name != "mine" || m.Spec.ManagementPolicy != billingv1alpha1.ManagementManage {
+			return fmt.Errorf("my Subscription was changed: %+v", m)
+		}
+		return nil
+	})
+}

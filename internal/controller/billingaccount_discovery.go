@@ -1,0 +1,91 @@
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
+)
+
+// labelDiscovered marks Subscriptions that discovery created.
+const labelDiscovered = "billing.bss-operator.io/discovered"
+
+// labelAccount names the BillingAccount that discovered a Subscription.
+const labelAccount = "billing.bss-operator.io/account"
+
+// discover creates an Observe-mode Subscription, owned by the account, for
+// every primary resource that matches the filters and has none yet. It
+// never changes or deletes existing Subscriptions. It returns how many
+// resources matched.
+func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1alpha1.BillingAccount, resolved *ResolvedAccount) (int, error) {
+	d := acct.Spec.Discovery
+	matched := 0
+	for _, res := range r.Inventory.All(resolved.Key) {
+		if !res.IsMain || res.Status == bss.ResourceClosed || !matches(d, res) {
+			continue
+		}
+		matched++
+		var existing billingv1alpha1.SubscriptionList
+		if err := r.Client.List(ctx, &existing, client.InNamespace(acct.Namespace),
+			client.MatchingFields{indexSubscriptionResource: acct.Name + "/" + res.ID}); err != nil {
+			return matched, fmt.Errorf("list Subscriptions of %s: %w", res.ID, err)
+		}
+		if len(existing.Items) > 0 {
+			continue
+		}
+		sub := &billingv1alpha1.Subscription{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: acct.Namespace,
+				Name:      discoveredName(res),
+				Labels:    map[string]string{labelDiscovered: "true", labelAccount: acct.Name},
+			},
+			Spec: billingv1alpha1.SubscriptionSpec{
+				AccountRef:       billingv1alpha1.LocalObjectReference{Name: acct.Name},
+				ResourceID:       res.ID,
+				RenewalPolicyRef: d.RenewalPolicyRef.DeepCopy(),
+				ManagementPolicy: billingv1alpha1.ManagementObserve,
+			},
+		}
+		if err := controllerutil.SetControllerReference(acct, sub, r.Client.Scheme()); err != nil {
+			return matched, fmt.Errorf("own Subscription %s: %w", sub.Name, err)
+		}
+		if err := r.Client.Create(ctx, sub); err != nil && !apierrors.IsAlreadyExists(err) {
+			return matched, fmt.Errorf("create Subscription %s: %w", sub.Name, err)
+		}
+	}
+	return matched, nil
+}
+
+// matches applies the discovery filters; empty lists match everything.
+func matches(d *billingv1alpha1.DiscoverySpec, res bss.Resource) bool {
+	in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	return in(d.ServiceTypeCodes, res.ServiceTypeCode) && in(d.Regions, res.Region) &&
+		in(d.EnterpriseProjectIDs, res.EnterpriseProject.ID)
+}
+
+var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// discoveredName is a stable DNS-1123 name: the resource name and a short
+// hash of its ID (names are not unique in BSS; IDs are).
+func discoveredName(res bss.Resource) string {
+	base := strings.Trim(notDNS.ReplaceAllString(strings.ToLower(res.Name), "-"), "-")
+	if len(base) > 40 {
+		base = strings.Trim(base[:40], "-")
+	}
+	if base == "" {
+		base = "resource"
+	}
+	sum := sha256.Sum256([]byte(res.ID))
+	return base + "-" + hex.EncodeToString(sum[:4])
+}
