@@ -3,11 +3,12 @@ package config_test
 import (
 	"os"
 	"regexp"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"

@@ -232,7 +232,7 @@ func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*bill
 		return fmt.Errorf("watch cache: %w", err)
 	}
 	if _, err := c.GetInformer(ctx, &billingv1alpha1.Subscription{}); err != nil {
-		return fmt.Errorf("Subscription informer: %w", err)
+		return fmt.Errorf("watch Subscriptions: %w", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()

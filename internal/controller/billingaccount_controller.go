@@ -11,14 +11,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	crt "sigs.k8s.io/controller-runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
@@ -175,9 +175,9 @@ func (r *BillingAccountReconciler) recordBalances(acct *billingv1alpha1.BillingA
 
 // SetupWithManager registers the reconciler; changes to a credentials
 // Secret re-queue the accounts that use it, so rotation applies at once.
-func (r *BillingAccountReconciler) SetupWithManager(mgr crt.Manager) error {
-	return crt.NewControllerManagedBy(mgr).
-		For(&billingv1alpha1.BillingAccount{}, ctrl.WithPredicates(predicate.GenerationChangedPredicate{})).
+func (r *BillingAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&billingv1alpha1.BillingAccount{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfSecret)).
 		Named("billingaccount").
 		Complete(r)

@@ -157,7 +157,7 @@ func (r *BudgetAlertReconciler) subscriptionDues(ctx context.Context, st *budget
 	case explicit:
 		t, err := time.Parse(time.RFC3339, sub.Status.RenewalTime)
 		if err != nil {
-			return out, nil
+			return out, nil //nolint:nilerr // no parseable renewal time yet: nothing is due
 		}
 		base.kind, first = dueExplicit, t
 		p := policy.Spec.Renew.Period
@@ -172,7 +172,7 @@ func (r *BudgetAlertReconciler) subscriptionDues(ctx context.Context, st *budget
 	case res.ExpirePolicy == bss.ExpirePolicyAutoRenew.String():
 		expire, err := time.Parse(time.RFC3339, sub.Status.ExpireTime)
 		if err != nil {
-			return out, nil
+			return out, nil //nolint:nilerr // no parseable expiry yet: nothing is due
 		}
 		base.kind = dueAutoRenew
 		var effective time.Time

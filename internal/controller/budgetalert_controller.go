@@ -98,7 +98,7 @@ func (r *BudgetAlertReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	var b billingv1alpha1.BudgetAlert
 	if err := r.Client.Get(ctx, req.NamespacedName, &b); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.cache().forget(req.NamespacedName.String())
+			r.cache().forget(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

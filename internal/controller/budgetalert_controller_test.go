@@ -388,16 +388,6 @@ func ptr(s string) *decimal.Decimal {
 	return &d
 }
 
-// listRequests lists the RenewalRequests of a namespace.
-func listRequests(t *testing.T, ns string) []billingv1alpha1.RenewalRequest {
-	t.Helper()
-	var list billingv1alpha1.RenewalRequestList
-	if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
-		t.Fatal(err)
-	}
-	return list.Items
-}
-
 // gatedSetup creates an account whose spend (60.00) crosses a 50% threshold
 // of a 100.00 budget with the given action, waits for the action to be in
 // force, and creates a managed Subscription due for renewal whose policy
