@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bss-operator/bss-operator/internal/demo"
+	"github.com/bss-operator/bss-operator/internal/testenv"
 )
 
 const (
@@ -148,11 +149,16 @@ func TestEndToEnd(t *testing.T) {
 // (or with BSS_E2E_KEEP set) and their tails go to the test log.
 func startStack(ctx context.Context, t *testing.T) *demo.Stack {
 	t.Helper()
+	// Outside ctx's bound: the first build of the control plane takes minutes.
+	assets, err := testenv.Assets(t.Context())
+	if err != nil {
+		t.Fatalf("the envtest binaries are missing and could not be built (set KUBEBUILDER_ASSETS or run make envtest): %v", err)
+	}
 	dir, err := os.MkdirTemp("", "bss-e2e-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := demo.Start(ctx, demo.Config{Dir: dir, Namespace: namespace, Speed: speed, Progress: t.Logf})
+	s, err := demo.Start(ctx, demo.Config{Dir: dir, AssetsDir: assets, Namespace: namespace, Speed: speed, Progress: t.Logf})
 	if err != nil {
 		logTails(t, filepath.Join(dir, "logs"))
 		t.Fatalf("start the stack (logs in %s): %v", filepath.Join(dir, "logs"), err)
