@@ -22,6 +22,8 @@ type Process struct {
 	log  *os.File
 	done chan struct{}
 	err  error
+	// copied, if not nil, is closed once the stdout copier has finished.
+	copied chan struct{}
 }
 
 // startProcess starts cmd with its stdout and stderr appended to logPath.
@@ -60,7 +62,11 @@ func startProcess(name, logPath string, cmd *exec.Cmd, firstLine bool, timeout t
 	if firstLine {
 		// The child holds its own copy of the write end.
 		_ = pipeWriter.Close()
-		go teeFirstLine(pipeReader, logFile, lines)
+		p.copied = make(chan struct{})
+		go func() {
+			defer close(p.copied)
+			teeFirstLine(pipeReader, logFile, lines)
+		}()
 	}
 	go func() {
 		p.err = cmd.Wait()
@@ -128,7 +134,7 @@ func (p *Process) exitErr() error {
 // it. It returns an error when the process had to be killed or exited with
 // an error status of its own.
 func (p *Process) Stop(grace time.Duration) error {
-	defer p.log.Close()
+	defer p.closeLog()
 	if p.Exited() {
 		return p.unexpectedExit()
 	}
@@ -145,6 +151,18 @@ func (p *Process) Stop(grace time.Duration) error {
 		<-p.done
 		return fmt.Errorf("%s did not exit within %s of SIGTERM and was killed (see %s)", p.Name, grace, p.LogPath)
 	}
+}
+
+// closeLog closes the log once the stdout copier, if any, has written the
+// last lines (it ends when the process's stdout closes).
+func (p *Process) closeLog() {
+	if p.copied != nil {
+		select {
+		case <-p.copied:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	_ = p.log.Close()
 }
 
 // unexpectedExit is an error when the exited process reported failure.
