@@ -8,6 +8,9 @@ import (
 	"os"
 	"strings"
 	"time"
+	// Time zones of renewal windows and budgets must load in a distroless
+	// image that has no zoneinfo.
+	_ "time/tzdata"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"

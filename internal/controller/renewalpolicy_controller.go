@@ -2,35 +2,134 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 )
 
-// RenewalPolicyReconciler reconciles RenewalPolicy objects.
+// RenewalPolicyReconciler reconciles RenewalPolicies: it checks what the
+// schema cannot (lead times, the window's time zone, the budget reference)
+// and counts the Subscriptions that use the policy. It never calls BSS.
 type RenewalPolicyReconciler struct {
 	Deps
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalpolicies/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=budgetalerts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch
 
-// Reconcile is a placeholder until the RenewalPolicy logic lands: it reads the
-// object and changes nothing.
+// Reconcile validates one policy and writes its status.
 func (r *RenewalPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj billingv1alpha1.RenewalPolicy
-	if err := r.Client.Get(ctx, req.NamespacedName, &obj); err != nil {
+	var pol billingv1alpha1.RenewalPolicy
+	if err := r.Client.Get(ctx, req.NamespacedName, &pol); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	orig := pol.DeepCopy()
+	now := r.Timing.Now()
+	var sum readiness
+	if reason, msg, err := r.validate(ctx, &pol); err != nil {
+		return ctrl.Result{}, err
+	} else if reason != "" {
+		sum.stalled(reason, msg)
+	} else {
+		sum.ready(ReasonValid, fmt.Sprintf("mode %s is valid", pol.Spec.Mode))
+	}
+	var subs billingv1alpha1.SubscriptionList
+	if err := r.Client.List(ctx, &subs, client.InNamespace(pol.Namespace),
+		client.MatchingFields{indexSubscriptionPolicy: pol.Name}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("list Subscriptions of RenewalPolicy %s: %w", pol.Name, err)
+	}
+	pol.Status.Subscriptions = int32(min(len(subs.Items), 1<<30))
+	sum.apply(&pol.Status.Conditions, now)
+	pol.Status.ObservedGeneration = pol.Generation
+	for i := range pol.Status.Conditions {
+		pol.Status.Conditions[i].ObservedGeneration = pol.Generation
+	}
+	if equality.Semantic.DeepEqual(orig.Status, pol.Status) {
+		return ctrl.Result{}, nil
+	}
+	if err := r.Client.Status().Patch(ctx, &pol, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("patch status of RenewalPolicy %s: %w", pol.Name, err)
 	}
 	return ctrl.Result{}, nil
 }
 
-// SetupWithManager registers the reconciler.
+// validate returns a reason and message when the policy cannot be used.
+func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1alpha1.RenewalPolicy) (string, string, error) {
+	if pol.Spec.WarnBefore != "" {
+		if _, pct, err := parseLeadTime(pol.Spec.WarnBefore); err != nil || pct > 0 {
+			return ReasonPolicyInvalid, fmt.Sprintf("warnBefore %q: want a duration or a number of days", pol.Spec.WarnBefore), nil
+		}
+	}
+	renew := pol.Spec.Renew
+	if renew == nil {
+		return "", "", nil
+	}
+	if renew.RenewBefore != "" {
+		if _, _, err := parseLeadTime(renew.RenewBefore); err != nil {
+			return ReasonPolicyInvalid, "renewBefore: " + err.Error(), nil
+		}
+	}
+	if w := renew.Window; w != nil {
+		if _, _, err := windowOpen(w, time.Now()); err != nil {
+			return ReasonPolicyInvalid, "window: " + err.Error(), nil
+		}
+	}
+	if ref := renew.BudgetAlertRef; ref != nil {
+		var b billingv1alpha1.BudgetAlert
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: pol.Namespace, Name: ref.Name}, &b); err != nil {
+			if apierrors.IsNotFound(err) {
+				return ReasonBudgetNotFound, fmt.Sprintf("BudgetAlert %q does not exist; renewals under this policy are held until it does", ref.Name), nil
+			}
+			return "", "", fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
+		}
+	}
+	return "", "", nil
+}
+
+// SetupWithManager registers the reconciler; Subscriptions (for the count)
+// and BudgetAlerts (for the reference) re-queue the policies they touch.
 func (r *RenewalPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.RenewalPolicy{}).
+		Watches(&billingv1alpha1.Subscription{}, handler.EnqueueRequestsFromMapFunc(r.policyOfSubscription)).
+		Watches(&billingv1alpha1.BudgetAlert{}, handler.EnqueueRequestsFromMapFunc(r.policiesOfBudget)).
 		Named("renewalpolicy").
 		Complete(r)
+}
+
+func (r *RenewalPolicyReconciler) policyOfSubscription(_ context.Context, obj client.Object) []reconcile.Request {
+	sub, ok := obj.(*billingv1alpha1.Subscription)
+	if !ok || sub.Spec.RenewalPolicyRef == nil {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: sub.Namespace, Name: sub.Spec.RenewalPolicyRef.Name}}}
+}
+
+func (r *RenewalPolicyReconciler) policiesOfBudget(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list billingv1alpha1.RenewalPolicyList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{indexPolicyBudget: obj.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list RenewalPolicies of a BudgetAlert")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, p := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
+	}
+	return out
 }
