@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+
 	// Time zones of renewal windows and budgets must load in a distroless
 	// image that has no zoneinfo.
 	_ "time/tzdata"

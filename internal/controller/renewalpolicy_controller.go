@@ -70,24 +70,18 @@ func (r *RenewalPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 
 // validate returns a reason and message when the policy cannot be used.
 func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1alpha1.RenewalPolicy) (string, string, error) {
-	if pol.Spec.WarnBefore != "" {
-		if _, pct, err := parseLeadTime(pol.Spec.WarnBefore); err != nil || pct > 0 {
-			return ReasonPolicyInvalid, fmt.Sprintf("warnBefore %q: want a duration or a number of days", pol.Spec.WarnBefore), nil
-		}
+	if msg := leadTimeProblem("warnBefore", pol.Spec.WarnBefore, false); msg != "" {
+		return ReasonPolicyInvalid, msg, nil
 	}
 	renew := pol.Spec.Renew
 	if renew == nil {
 		return "", "", nil
 	}
-	if renew.RenewBefore != "" {
-		if _, _, err := parseLeadTime(renew.RenewBefore); err != nil {
-			return ReasonPolicyInvalid, "renewBefore: " + err.Error(), nil
-		}
+	if msg := leadTimeProblem("renewBefore", renew.RenewBefore, true); msg != "" {
+		return ReasonPolicyInvalid, msg, nil
 	}
-	if w := renew.Window; w != nil {
-		if _, _, err := windowOpen(w, time.Now()); err != nil {
-			return ReasonPolicyInvalid, "window: " + err.Error(), nil
-		}
+	if msg := windowProblem(renew.Window); msg != "" {
+		return ReasonPolicyInvalid, msg, nil
 	}
 	if ref := renew.BudgetAlertRef; ref != nil {
 		var b billingv1alpha1.BudgetAlert
@@ -99,6 +93,32 @@ func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1al
 		}
 	}
 	return "", "", nil
+}
+
+// leadTimeProblem describes what is wrong with a lead time, or "".
+func leadTimeProblem(field, value string, percentAllowed bool) string {
+	if value == "" {
+		return ""
+	}
+	_, pct, err := parseLeadTime(value)
+	switch {
+	case err != nil:
+		return field + ": " + err.Error()
+	case pct > 0 && !percentAllowed:
+		return fmt.Sprintf("%s %q: want a duration or a number of days", field, value)
+	}
+	return ""
+}
+
+// windowProblem describes what is wrong with a renewal window, or "".
+func windowProblem(w *billingv1alpha1.RenewalWindow) string {
+	if w == nil {
+		return ""
+	}
+	if _, _, err := windowOpen(w, time.Now()); err != nil {
+		return "window: " + err.Error()
+	}
+	return ""
 }
 
 // SetupWithManager registers the reconciler; Subscriptions (for the count)
