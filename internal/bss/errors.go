@@ -236,9 +236,25 @@ func (e *Error) Error() string {
 		b.WriteString(e.Op)
 	}
 	b.WriteString(": ")
+	e.writeSummary(&b)
+	if e.RequestID != "" {
+		b.WriteString(" (request id ")
+		b.WriteString(e.RequestID)
+		b.WriteString(")")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// writeSummary writes what identifies the error itself: class, status,
+// code, message and resource, but nothing that differs between calls.
+func (e *Error) writeSummary(b *strings.Builder) {
 	b.WriteString(e.Class.String())
 	if e.HTTPStatus != 0 {
-		fmt.Fprintf(&b, ", HTTP %d", e.HTTPStatus)
+		fmt.Fprintf(b, ", HTTP %d", e.HTTPStatus)
 	}
 	if e.Code != "" {
 		b.WriteString(", ")
@@ -253,16 +269,6 @@ func (e *Error) Error() string {
 		b.WriteString(e.ResourceID)
 		b.WriteString(")")
 	}
-	if e.RequestID != "" {
-		b.WriteString(" (request id ")
-		b.WriteString(e.RequestID)
-		b.WriteString(")")
-	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
 }
 
 // Unwrap returns the underlying cause.
@@ -402,22 +408,6 @@ func Describe(err error) string {
 		return err.Error()
 	}
 	var b strings.Builder
-	b.WriteString(e.Class.String())
-	if e.HTTPStatus != 0 {
-		fmt.Fprintf(&b, ", HTTP %d", e.HTTPStatus)
-	}
-	if e.Code != "" {
-		b.WriteString(", ")
-		b.WriteString(e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(truncate(e.Message, 512))
-	}
-	if e.ResourceID != "" {
-		b.WriteString(" (resource ")
-		b.WriteString(e.ResourceID)
-		b.WriteString(")")
-	}
+	e.writeSummary(&b)
 	return b.String()
 }
