@@ -10,11 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -185,15 +183,5 @@ func (r *BillingAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // accountsOfSecret maps a Secret to the accounts whose credentials it holds.
 func (r *BillingAccountReconciler) accountsOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list billingv1alpha1.BillingAccountList
-	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexAccountSecret: obj.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list BillingAccounts of a Secret")
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, a := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
-	}
-	return out
+	return enqueueByIndex(ctx, r.Client, &billingv1alpha1.BillingAccountList{}, obj.GetNamespace(), indexAccountSecret, obj.GetName())
 }

@@ -268,17 +268,7 @@ func (r *BudgetAlertReconciler) budgetsOfSubscription(ctx context.Context, obj c
 	if !ok {
 		return nil
 	}
-	var list billingv1alpha1.BudgetAlertList
-	if err := r.Client.List(ctx, &list, client.InNamespace(sub.Namespace),
-		client.MatchingFields{indexBudgetAccount: sub.Spec.AccountRef.Name}); err != nil {
-		logf.FromContext(ctx).Error(err, "list BudgetAlerts of Subscription", "subscription", klog.KObj(sub))
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, b := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&b)})
-	}
-	return out
+	return enqueueByIndex(ctx, r.Client, &billingv1alpha1.BudgetAlertList{}, sub.Namespace, indexBudgetAccount, sub.Spec.AccountRef.Name)
 }
 
 // budgetsOfSecret maps a Secret to the BudgetAlerts whose webhook it holds.

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 )
@@ -125,4 +128,26 @@ func accountsUsingSecret(ctx context.Context, c client.Reader, secret client.Obj
 		names = append(names, a.Name)
 	}
 	return names, nil
+}
+
+// enqueueByIndex lists the objects of list's kind in namespace whose field
+// index has value, as reconcile requests. A failed list is logged and
+// enqueues nothing (the objects' own resyncs still come).
+func enqueueByIndex(ctx context.Context, c client.Reader, list client.ObjectList, namespace, index, value string) []reconcile.Request {
+	if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{index: value}); err != nil {
+		logf.FromContext(ctx).Error(err, "list objects to enqueue", "index", index, "value", value)
+		return nil
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		logf.FromContext(ctx).Error(err, "read listed objects", "index", index)
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(items))
+	for _, item := range items {
+		if o, ok := item.(client.Object); ok {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+		}
+	}
+	return out
 }

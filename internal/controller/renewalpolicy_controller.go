@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
@@ -141,15 +140,5 @@ func (r *RenewalPolicyReconciler) policyOfSubscription(_ context.Context, obj cl
 }
 
 func (r *RenewalPolicyReconciler) policiesOfBudget(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list billingv1alpha1.RenewalPolicyList
-	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexPolicyBudget: obj.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list RenewalPolicies of a BudgetAlert")
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, p := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
-	}
-	return out
+	return enqueueByIndex(ctx, r.Client, &billingv1alpha1.RenewalPolicyList{}, obj.GetNamespace(), indexPolicyBudget, obj.GetName())
 }

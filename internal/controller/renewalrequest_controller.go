@@ -217,19 +217,8 @@ func (r *RenewalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // requestsOfBudget maps a BudgetAlert to the unfinished requests it gates.
 func (r *RenewalRequestReconciler) requestsOfBudget(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list billingv1alpha1.RenewalRequestList
-	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexRequestBudget: obj.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list RenewalRequests of BudgetAlert")
-		return nil
-	}
-	var out []reconcile.Request
-	for _, rr := range list.Items {
-		if !isFinished(rr.Status.Phase) {
-			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rr.Namespace, Name: rr.Name}})
-		}
-	}
-	return out
+	// Finished requests are enqueued too; they return at once.
+	return enqueueByIndex(ctx, r.Client, &billingv1alpha1.RenewalRequestList{}, obj.GetNamespace(), indexRequestBudget, obj.GetName())
 }
 
 // requestsOfSecret maps a credentials Secret to the unfinished requests of

@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -185,16 +184,6 @@ func (r *SubscriptionReconciler) subscriptionsOfSecret(ctx context.Context, secr
 // field index matches the object's name.
 func (r *SubscriptionReconciler) mapByIndex(index string) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var subs billingv1alpha1.SubscriptionList
-		if err := r.Client.List(ctx, &subs, client.InNamespace(obj.GetNamespace()),
-			client.MatchingFields{index: obj.GetName()}); err != nil {
-			logf.FromContext(ctx).Error(err, "list Subscriptions to enqueue", "index", index)
-			return nil
-		}
-		out := make([]reconcile.Request, 0, len(subs.Items))
-		for _, s := range subs.Items {
-			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.Name}})
-		}
-		return out
+		return enqueueByIndex(ctx, r.Client, &billingv1alpha1.SubscriptionList{}, obj.GetNamespace(), index, obj.GetName())
 	}
 }
