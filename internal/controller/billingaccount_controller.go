@@ -107,7 +107,7 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 	defer cancel()
 	balances, err := resolved.BSS.Balances(bctx)
 	if err != nil {
-		return r.trouble(acct, sum, "query the balance (5.1)", err, now)
+		return r.trouble(acct, sum, "query the balance (5.1)", err)
 	}
 	r.recordBalances(acct, balances)
 	acct.Status.CredentialsVersion = resolved.SecretVersion
@@ -116,7 +116,7 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 	// The shared refresh of every Subscription of this account: the paged
 	// listing, once per interval whoever asks first.
 	if err := r.Inventory.Ensure(bctx, resolved.Key, resolved.BSS, interval*9/10); err != nil {
-		return r.trouble(acct, sum, "list the account's resources (6.3.1)", err, now)
+		return r.trouble(acct, sum, "list the account's resources (6.3.1)", err)
 	}
 	if acct.Spec.Discovery != nil && acct.Spec.Discovery.Enabled {
 		n, err := r.discover(ctx, acct, resolved)
@@ -133,7 +133,7 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 }
 
 // trouble reports a failed BSS call and says when to try again.
-func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount, sum *readiness, what string, err error, now time.Time) time.Duration {
+func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount, sum *readiness, what string, err error) time.Duration {
 	switch {
 	case bss.IsAuth(err):
 		sum.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials in Secret %q: %v", acct.Spec.CredentialsSecretRef.Name, err))
@@ -145,7 +145,6 @@ func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount,
 	default:
 		sum.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
 		sum.working(ReasonBSSUnavailable, "retrying")
-		_ = now
 		return time.Minute
 	}
 }
