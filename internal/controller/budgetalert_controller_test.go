@@ -250,6 +250,11 @@ func TestBudgetCommittedAndBalance(t *testing.T) {
 		}
 		return nil
 	})
+	// The account's inventory may have been listed before the resource
+	// without a Subscription was seeded; let its refresh interval (one
+	// minute) pass so the projection's listing is current, as it would be
+	// on a live account.
+	h.advance(time.Minute + time.Second)
 	b := budgetAlert(ns, "team", "1000.00", threshold(10, billingv1alpha1.BasisCommitted), threshold(10, billingv1alpha1.BasisActual))
 	b.Spec.BalanceFloor = &billingv1alpha1.BalanceFloor{Amount: billingv1alpha1.Money{Amount: "400.00", Currency: "USD"}, HorizonDays: 14}
 	mustCreate(t, b)
