@@ -48,6 +48,7 @@ type options struct {
 	kubeAPIQPS           float64
 	kubeAPIBurst         int
 	maxConcurrentSubs    int
+	pprofAddr            string
 }
 
 func main() {
@@ -79,6 +80,8 @@ func main() {
 		"Demo and tests only: run business time from this RFC 3339 instant instead of the wall clock.")
 	flag.Float64Var(&opts.clockSpeed, "clock-speed", 1,
 		"Demo and tests only: business seconds per real second (the BSS simulator's --speed).")
+	flag.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
+		"Address of the Go profiler (net/http/pprof), for example 127.0.0.1:6060; empty disables it. Never expose it outside the pod.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -171,6 +174,7 @@ func run(opts options) error {
 		LeaderElectionNamespace:       opts.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
+		PprofBindAddress:              opts.pprofAddr,
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
