@@ -256,7 +256,7 @@ func (r *BudgetAlertReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.BudgetAlert{}).
-		Watches(&billingv1alpha1.Subscription{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSubscription)).
+		Watches(&billingv1alpha1.Subscription{}, coalescingMap(coalesceDelay, r.budgetsOfSubscription)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSecret)).
 		Named("budgetalert").
 		Complete(r)

@@ -146,8 +146,11 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.Subscription{}).
 		Owns(&billingv1alpha1.RenewalRequest{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		// Only the policy's spec matters to its Subscriptions; its status
+		// (a count of them) changes as they come and go.
 		Watches(&billingv1alpha1.RenewalPolicy{}, handler.EnqueueRequestsFromMapFunc(
-			r.mapByIndex(indexSubscriptionPolicy))).
+			r.mapByIndex(indexSubscriptionPolicy)),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&billingv1alpha1.BillingAccount{}, handler.EnqueueRequestsFromMapFunc(
 			r.mapByIndex(indexSubscriptionAccount)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
