@@ -86,6 +86,8 @@ func (b *bench) close() {
 type managerProc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
+	// pprof is the profiler's address, empty when not profiling.
+	pprof string
 }
 
 func (b *bench) startManager(ctx context.Context, name string) (*managerProc, error) {
@@ -93,15 +95,23 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 	if err != nil {
 		return nil, fmt.Errorf("manager log: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, b.manager, "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--kube-api-qps=500", "--kube-api-burst=1000", "--max-concurrent-subscriptions=16", "--max-concurrent-renewals=16")
+	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--kube-api-qps=500", "--kube-api-burst=1000", "--max-concurrent-subscriptions=16", "--max-concurrent-renewals=16"}
+	var pprofAddr string
+	if b.cfg.profileDir != "" {
+		if pprofAddr, err = freeAddress(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
+	cmd := exec.CommandContext(ctx, b.manager, args...)
 	// The same GOMEMLIMIT as config/manager/manager.yaml ships.
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+b.kubeconfig, "GOMEMLIMIT=160MiB")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start manager: %w", err)
 	}
-	p := &managerProc{cmd: cmd, done: make(chan struct{})}
+	p := &managerProc{cmd: cmd, done: make(chan struct{}), pprof: pprofAddr}
 	go func() { _ = cmd.Wait(); _ = logf.Close(); close(p.done) }()
 	return p, nil
 }

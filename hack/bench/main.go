@@ -29,6 +29,8 @@ func main() {
 	flag.DurationVar(&cfg.refresh, "refresh", 30*time.Second, "BillingAccount refreshInterval (at least 30s)")
 	flag.IntVar(&cfg.refreshes, "refreshes", 3, "refresh intervals to count BSS calls over")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "limit for each wait")
+	flag.StringVar(&cfg.profileDir, "profile-dir", "",
+		"if set, write the manager's CPU profile of the convergence (load scenarios) or of the burst, and a heap profile after it, into this directory")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 
@@ -79,6 +81,8 @@ type config struct {
 	refresh   time.Duration
 	refreshes int
 	timeout   time.Duration
+	// profileDir receives pprof profiles of the manager; empty for none.
+	profileDir string
 }
 
 // scenario is a number of accounts with a number of subscriptions each.

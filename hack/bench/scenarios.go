@@ -72,12 +72,14 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 		}
 	}
 	changed := time.Now()
+	prof := b.startProfile(ctx, mgr, "convergence-"+sc.name, 2*b.cfg.refresh+30*time.Second)
 	if err := b.waitSubs(ctx, ns, len(all), func(s *billingv1alpha1.Subscription) bool {
 		return s.Status.Resource != nil && s.Status.Resource.Name == s.Spec.ResourceID+"-renamed"
 	}); err != nil {
 		return r, err
 	}
 	r.convergence = time.Since(changed)
+	prof.stop(ctx)
 	r.rssMiB, r.peakMiB, r.cpuSeconds = procStats(mgr.cmd.Process.Pid)
 	r.throttled = throttled(b.sim.Counters()) + throttled(counters)
 
@@ -119,12 +121,14 @@ func (b *bench) runBurst(ctx context.Context, n int) (burstResult, error) {
 		return br, err
 	}
 	defer mgr.stop()
+	prof := b.startProfile(ctx, mgr, "burst", 2*time.Minute)
 	if err := b.waitSubs(ctx, ns, n, func(s *billingv1alpha1.Subscription) bool {
 		return s.Status.LastRenewal != nil && s.Status.ActiveRequest == ""
 	}); err != nil {
 		return br, err
 	}
 	br.elapsed = time.Since(start)
+	prof.stop(ctx)
 	counters := b.sim.Counters()
 	br.throttled = throttled(counters)
 	for op := range counters.Calls {
