@@ -46,6 +46,8 @@ type bench struct {
 	seq        int
 }
 
+// newBench builds the manager and starts the control plane and the
+// simulator. On an error it still returns what it started, to be closed.
 func newBench(ctx context.Context, cfg config) (*bench, error) {
 	dir, err := os.MkdirTemp("", "bss-bench-")
 	if err != nil {
@@ -57,15 +59,15 @@ func newBench(ctx context.Context, cfg config) (*bench, error) {
 	build := exec.CommandContext(ctx, "go", "build", "-o", b.manager, "./cmd/manager")
 	build.Dir, build.Stderr, build.Env = testenv.RepoRoot(), os.Stderr, append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build manager: %w", err)
+		return b, fmt.Errorf("build manager: %w", err)
 	}
 	fmt.Fprintln(os.Stderr, "starting the control plane")
 	if b.env, err = testenv.Start(); err != nil {
-		return nil, err
+		return b, err
 	}
 	b.kubeconfig = filepath.Join(dir, "kubeconfig")
 	if err := b.env.WriteKubeconfig(b.kubeconfig); err != nil {
-		return nil, err
+		return b, err
 	}
 	b.sim = simulator.New()
 	b.ts = httptest.NewServer(b.sim)
@@ -250,7 +252,9 @@ func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*bill
 	if !c.WaitForCacheSync(cctx) {
 		return fmt.Errorf("watch cache did not sync")
 	}
-	deadline := time.Now().Add(b.cfg.timeout)
+	start := time.Now()
+	deadline := start.Add(b.cfg.timeout)
+	lastReport := start
 	for {
 		var list billingv1alpha1.SubscriptionList
 		if err := c.List(ctx, &list); err != nil {
@@ -264,6 +268,11 @@ func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*bill
 		}
 		if done >= want {
 			return nil
+		}
+		if time.Since(lastReport) >= 5*time.Second {
+			// The curve tells waiting for a refresh from writing statuses.
+			lastReport = time.Now()
+			fmt.Fprintf(os.Stderr, "   %5.0fs: %d of %d\n", time.Since(start).Seconds(), done, want)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("only %d of %d Subscriptions ready after %s", done, want, b.cfg.timeout)

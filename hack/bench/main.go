@@ -12,8 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -33,28 +35,41 @@ func main() {
 		"if set, write the manager's CPU profile of the convergence (load scenarios) or of the burst, and a heap profile after it, into this directory")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
+	// run returns instead of exiting so that its deferred clean-up stops
+	// the control plane: os.Exit would leave kube-apiserver and etcd
+	// running (and loading the machine the next run measures).
+	os.Exit(run(cfg))
+}
 
+// run measures every scenario and returns the exit code: 0 when every
+// target is met, 1 on an error, 2 on bad flags, 3 when a target is missed.
+func run(cfg config) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
 	defer cancel()
+	// An interrupt ends the waits, so that the clean-up below still runs.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	b, err := newBench(ctx, cfg)
+	if b != nil {
+		defer b.close()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		return 1
 	}
-	defer b.close()
 
 	var results []result
 	for _, s := range strings.Split(cfg.scenarios, ",") {
 		sc, err := parseScenario(strings.TrimSpace(s))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(2)
+			return 2
 		}
 		fmt.Fprintf(os.Stderr, "== scenario %s\n", sc.name)
 		r, err := b.runLoad(ctx, sc)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
+			return 1
 		}
 		results = append(results, r)
 	}
@@ -64,14 +79,15 @@ func main() {
 		br, err := b.runBurst(ctx, cfg.burst)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
+			return 1
 		}
 		burst = &br
 	}
 	printResults(os.Stdout, results, burst)
 	if !meetsTargets(results, burst) {
-		os.Exit(3)
+		return 3
 	}
+	return 0
 }
 
 // config are the command's settings.
