@@ -111,7 +111,26 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if st.wake.IsZero() {
 		st.wakeAt(st.now.Add(time.Minute))
 	}
-	return ctrl.Result{RequeueAfter: r.Timing.Until(st.wake)}, nil
+	return ctrl.Result{RequeueAfter: r.Timing.Until(st.wake), Priority: phasePriority(rr.Status.Phase)}, nil
+}
+
+// phasePriority ranks an attempt in the work queue by how far it got: an
+// attempt that has recorded its intent to order goes before attempts that
+// have not been quoted yet, and paying and confirming go before ordering.
+// In a burst of due renewals the stages then run side by side, each at its
+// API's quota, instead of every attempt being quoted before the first is
+// ordered; and fewer attempts are half done at any moment.
+func phasePriority(phase billingv1alpha1.RenewalPhase) *int {
+	p := 0
+	switch phase {
+	case billingv1alpha1.RenewalPhaseOrdering:
+		p = 10
+	case billingv1alpha1.RenewalPhasePaymentPending:
+		p = 20
+	case billingv1alpha1.RenewalPhaseConfirming:
+		p = 30
+	}
+	return &p
 }
 
 // patchStatus writes the status through the status subresource when it changed.
