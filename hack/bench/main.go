@@ -31,6 +31,8 @@ func main() {
 	flag.DurationVar(&cfg.refresh, "refresh", 30*time.Second, "BillingAccount refreshInterval (at least 30s)")
 	flag.IntVar(&cfg.refreshes, "refreshes", 3, "refresh intervals to count BSS calls over")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "limit for each wait")
+	flag.StringVar(&cfg.managerFlags, "manager-flags", "",
+		"extra flags for the manager, space-separated (for example --max-concurrent-subscriptions=32)")
 	flag.StringVar(&cfg.profileDir, "profile-dir", "",
 		"if set, write the manager's CPU profile of the convergence (load scenarios) or of the burst, and a heap profile after it, into this directory")
 	flag.Parse()
@@ -60,7 +62,10 @@ func run(cfg config) int {
 
 	var results []result
 	for _, s := range strings.Split(cfg.scenarios, ",") {
-		sc, err := parseScenario(strings.TrimSpace(s))
+		if s = strings.TrimSpace(s); s == "" {
+			continue // -scenarios "" runs the burst alone
+		}
+		sc, err := parseScenario(s)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			return 2
@@ -97,6 +102,8 @@ type config struct {
 	refresh   time.Duration
 	refreshes int
 	timeout   time.Duration
+	// managerFlags are extra manager flags.
+	managerFlags string
 	// profileDir receives pprof profiles of the manager; empty for none.
 	profileDir string
 }
