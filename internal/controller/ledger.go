@@ -58,6 +58,16 @@ func (l *orderLedger) answered(uid types.UID, intent time.Time, orderIDs []strin
 	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, orderIDs: append([]string(nil), orderIDs...)}
 }
 
+// knows reports whether this process recorded an intent for the attempt
+// (and has not forgotten it). A cached copy without an intent is then
+// older than this process's own write.
+func (l *orderLedger) knows(uid types.UID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.entries[uid]
+	return ok
+}
+
 // forget drops a finished attempt.
 func (l *orderLedger) forget(uid types.UID) {
 	l.mu.Lock()

@@ -64,6 +64,9 @@ type rrState struct {
 	acct *ResolvedAccount
 	sub  *billingv1alpha1.Subscription
 	wake time.Time
+	// stale is set when the cached copy predates this process's own write:
+	// the pass writes nothing and looks again shortly.
+	stale bool
 }
 
 func (s *rrState) wakeAt(t time.Time) {
@@ -88,6 +91,9 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 
 	st := &rrState{rr: &rr, orig: rr.DeepCopy(), now: r.Timing.Now()}
 	err := r.advance(ctx, st)
+	if st.stale {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
 	r.summarize(st)
 	if perr := r.patchStatus(ctx, st.orig, &rr); perr != nil {
 		if apierrors.IsConflict(perr) {

@@ -25,6 +25,14 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	if rr.Status.Phase == "" {
 		rr.Status.Phase = billingv1alpha1.RenewalPhasePending
 	}
+	if rr.Status.OrderIntentTime == nil && r.ledger().knows(rr.UID) {
+		// The cache has not caught up with the intent this process
+		// recorded: acting on it would quote again and lose the write to
+		// an optimistic-lock conflict. The watch event of the write
+		// brings the request back.
+		st.stale = true
+		return nil
+	}
 	if next := rr.Status.NextAttemptTime; next != nil && st.now.Before(next.Time) {
 		st.wakeAt(next.Time)
 		return nil

@@ -1,0 +1,97 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss/simulator"
+)
+
+// TestStaleCacheAfterIntentDoesNotQuoteAgain: the pass after the intent is
+// recorded may read a cached copy from before it (the watch event of the
+// finalizer patch arrives first). That pass must neither quote again (a
+// rating call, the binding quota in a burst) nor write; the attempt then
+// completes with one quote and one order.
+func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
+	n := h.seq.Add(1)
+	a := account{DomainID: fmt.Sprintf("stale%027d", n), Name: "acct", NS: "crash", AK: fmt.Sprintf("AKS%017d", n), SK: "stale-secret"}
+	if err := h.sim.AddAccount(simulator.AccountSeed{DomainID: a.DomainID, Name: "stale", Currency: "USD",
+		Cash: decimal.RequireFromString("1000"), Credentials: []simulator.Credential{{AccessKey: a.AK, SecretKey: a.SK}}}); err != nil {
+		t.Fatal(err)
+	}
+	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
+
+	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
+	statusWrites := 0
+	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
+		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
+		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
+		WithInterceptorFuncs(interceptor.Funcs{
+			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
+					stale.DeepCopyInto(rr)
+					stale = nil
+					return nil
+				}
+				return c.Get(ctx, k, obj, opts...)
+			},
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+				if _, ok := obj.(*billingv1alpha1.RenewalRequest); ok {
+					statusWrites++
+				}
+				return c.Status().Patch(ctx, obj, patch, opts...)
+			},
+		}).Build()
+	r := crashReconciler(k8s)
+	before := h.sim.Counters()
+
+	var pending billingv1alpha1.RenewalRequest
+	if err := k8s.Get(ctx(), key, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("first pass: %v", err)
+	}
+	var rr billingv1alpha1.RenewalRequest
+	if err := k8s.Get(ctx(), key, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.Status.OrderIntentTime == nil {
+		t.Fatalf("the first pass recorded no intent: phase %s (%s)", rr.Status.Phase, rr.Status.Message)
+	}
+	writes := statusWrites
+	stale = &pending
+	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("stale pass: %v", err)
+	}
+	if statusWrites != writes {
+		t.Fatalf("the pass on a stale copy tried %d status writes", statusWrites-writes)
+	}
+	for i := 0; i < 10 && rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded; i++ {
+		if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+			t.Fatalf("reconcile: %v", err)
+		}
+		if err := k8s.Get(ctx(), key, &rr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := h.sim.Counters()
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
+		t.Fatalf("phase %s (%s), want Succeeded", rr.Status.Phase, rr.Status.Message)
+	}
+	if q := after.Total(simulator.OpRenewRate) - before.Total(simulator.OpRenewRate); q != 1 {
+		t.Fatalf("%d rating calls, want 1", q)
+	}
+	if o := len(renewalOrders(a)); o != 1 {
+		t.Fatalf("%d renewal orders, want 1", o)
+	}
+}
