@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"k8s.io/client-go/rest"
 )
 
 // freeAddress returns a loopback address with a port free right now.
@@ -27,6 +30,9 @@ type profiling struct {
 	dir, name, addr string
 	cancel          context.CancelFunc
 	done            chan error
+	// apiserverDone reports the kube-apiserver's CPU profile of the same
+	// span (it shows what a status write costs on the other side).
+	apiserverDone chan error
 }
 
 // startProfile begins a CPU profile of at most limit; it does nothing
@@ -36,10 +42,20 @@ func (b *bench) startProfile(ctx context.Context, p *managerProc, name string, l
 		return nil
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	pr := &profiling{dir: b.cfg.profileDir, name: name, addr: p.pprof, cancel: cancel, done: make(chan error, 1)}
+	pr := &profiling{dir: b.cfg.profileDir, name: name, addr: p.pprof, cancel: cancel,
+		done: make(chan error, 1), apiserverDone: make(chan error, 1)}
 	go func() {
 		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pr.addr, int(limit.Seconds()))
-		pr.done <- fetchTo(pctx, url, filepath.Join(pr.dir, name+".cpu.pprof"))
+		pr.done <- fetchTo(pctx, http.DefaultClient, url, filepath.Join(pr.dir, name+".cpu.pprof"))
+	}()
+	go func() {
+		hc, err := rest.HTTPClientFor(b.env.Config)
+		if err != nil {
+			pr.apiserverDone <- fmt.Errorf("apiserver client: %w", err)
+			return
+		}
+		url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(b.env.Config.Host, "/"), int(limit.Seconds()))
+		pr.apiserverDone <- fetchTo(pctx, hc, url, filepath.Join(pr.dir, name+".apiserver.cpu.pprof"))
 	}()
 	return pr
 }
@@ -54,14 +70,17 @@ func (pr *profiling) stop(ctx context.Context) {
 	if err := <-pr.done; err != nil {
 		fmt.Fprintln(os.Stderr, "   cpu profile:", err)
 	}
-	if err := fetchTo(ctx, fmt.Sprintf("http://%s/debug/pprof/heap", pr.addr), filepath.Join(pr.dir, pr.name+".heap.pprof")); err != nil {
+	if err := <-pr.apiserverDone; err != nil {
+		fmt.Fprintln(os.Stderr, "   apiserver cpu profile:", err)
+	}
+	if err := fetchTo(ctx, http.DefaultClient, fmt.Sprintf("http://%s/debug/pprof/heap", pr.addr), filepath.Join(pr.dir, pr.name+".heap.pprof")); err != nil {
 		fmt.Fprintln(os.Stderr, "   heap profile:", err)
 	}
 	fmt.Fprintf(os.Stderr, "   profiles in %s (go tool pprof)\n", pr.dir)
 }
 
 // fetchTo writes the body of a GET into a file.
-func fetchTo(ctx context.Context, url, path string) error {
+func fetchTo(ctx context.Context, hc *http.Client, url, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("profile dir: %w", err)
 	}
@@ -69,7 +88,7 @@ func fetchTo(ctx context.Context, url, path string) error {
 	if err != nil {
 		return fmt.Errorf("profile request: %w", err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", url, err)
 	}
