@@ -174,6 +174,7 @@ func run(opts options) error {
 		LeaderElectionNamespace:       opts.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
+		Client:                        controller.ClientOptions(),
 		PprofBindAddress:              opts.pprofAddr,
 	})
 	if err != nil {

@@ -45,8 +45,11 @@ type ResolvedAccount struct {
 // AccountResolver reads BillingAccounts and their Secrets and hands out
 // BSS clients for them.
 type AccountResolver struct {
-	// Reader reads BillingAccounts and Secrets (the manager's cache).
+	// Reader reads BillingAccounts (the manager's cache), and Secrets when
+	// Secrets is nil.
 	Reader client.Reader
+	// Secrets reads credentials Secrets; nil reads them through Reader.
+	Secrets *SecretReader
 	// Factory builds and caches BSS clients.
 	Factory ClientFactory
 }
@@ -72,15 +75,15 @@ func (r *AccountResolver) Resolve(ctx context.Context, namespace, name string) (
 // ResolveObject is Resolve for an account already read.
 func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alpha1.BillingAccount) (*ResolvedAccount, error) {
 	secretName := acct.Spec.CredentialsSecretRef.Name
-	var secret corev1.Secret
-	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName}, &secret); err != nil {
+	secret, err := r.Secret(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName})
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, &AccountError{Reason: ReasonCredentialsMissing,
 				Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", secretName, acct.Namespace)}
 		}
 		return nil, fmt.Errorf("get credentials Secret %s/%s: %w", acct.Namespace, secretName, err)
 	}
-	creds, err := credentialsFromSecret(&secret)
+	creds, err := credentialsFromSecret(secret)
 	if err != nil {
 		return nil, &AccountError{Reason: ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("credentials Secret %q: %v", secretName, err)}
@@ -102,6 +105,18 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 			Message: fmt.Sprintf("BillingAccount %q cannot be used: %v", acct.Name, err)}
 	}
 	return &ResolvedAccount{Object: acct, Key: key, BSS: c, SecretVersion: secret.ResourceVersion}, nil
+}
+
+// Secret reads a Secret through Secrets, or through Reader without one.
+func (r *AccountResolver) Secret(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
+	if r.Secrets != nil {
+		return r.Secrets.Get(ctx, key)
+	}
+	var secret corev1.Secret
+	if err := r.Reader.Get(ctx, key, &secret); err != nil {
+		return nil, fmt.Errorf("get Secret %s: %w", key, err)
+	}
+	return &secret, nil
 }
 
 // credentialsFromSecret reads AK/SK (with an optional security token) or a

@@ -175,7 +175,7 @@ func (r *BillingAccountReconciler) recordBalances(acct *billingv1alpha1.BillingA
 func (r *BillingAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.BillingAccount{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfSecret)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfSecret), builder.OnlyMetadata).
 		Named("billingaccount").
 		Complete(r)
 }

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -257,7 +258,7 @@ func (r *BudgetAlertReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.BudgetAlert{}).
 		Watches(&billingv1alpha1.Subscription{}, coalescingMap(coalesceDelay, r.budgetsOfSubscription)).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSecret)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.budgetsOfSecret), builder.OnlyMetadata).
 		Named("budgetalert").
 		Complete(r)
 }

@@ -138,8 +138,8 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 // webhookURL reads the webhook URL from its Secret.
 func (r *BudgetAlertReconciler) webhookURL(ctx context.Context, b *billingv1alpha1.BudgetAlert) (string, error) {
 	name := b.Spec.Webhook.URLSecretRef.Name
-	var s corev1.Secret
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: name}, &s); err != nil {
+	s, err := r.Accounts.Secret(ctx, client.ObjectKey{Namespace: b.Namespace, Name: name})
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", fmt.Errorf("webhook Secret %q not found", name)
 		}

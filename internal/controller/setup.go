@@ -84,9 +84,10 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	changes := make(chan event.TypedGenericEvent[*billingv1alpha1.Subscription], 1024)
 	notifier := &changeNotifier{reader: mgr.GetClient(), events: changes}
 	deps := Deps{
-		Client:     mgr.GetClient(),
-		Timing:     opts.Timing,
-		Accounts:   &AccountResolver{Reader: mgr.GetClient(), Factory: opts.Factory},
+		Client: mgr.GetClient(),
+		Timing: opts.Timing,
+		Accounts: &AccountResolver{Reader: mgr.GetClient(), Factory: opts.Factory,
+			Secrets: &SecretReader{Metadata: mgr.GetCache(), Live: mgr.GetAPIReader()}},
 		Inventory:  inventory.New(opts.Timing.Clock, notifier.notify),
 		Recorder:   mgr.GetEventRecorder("bss-operator"),
 		BSSTimeout: opts.BSSTimeout,

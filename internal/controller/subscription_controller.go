@@ -156,7 +156,7 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Rotated credentials apply at once, also to subscriptions waiting
 		// after BSS rejected the old ones.
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.subscriptionsOfSecret)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.subscriptionsOfSecret), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrent)}).
 		Named("subscription")
 	if r.Changes != nil {

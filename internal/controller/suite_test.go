@@ -71,6 +71,8 @@ func runSuite(m *testing.M) int {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  env.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		// As in the manager: no informer over Secret data.
+		Client: controller.ClientOptions(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
