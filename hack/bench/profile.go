@@ -45,6 +45,14 @@ func (b *bench) startProfile(ctx context.Context, p *managerProc, name string, l
 	pr := &profiling{dir: b.cfg.profileDir, name: name, addr: p.pprof, cancel: cancel,
 		done: make(chan error, 1), apiserverDone: make(chan error, 1)}
 	go func() {
+		// A manager just started may not listen yet.
+		for i := 0; i < 50; i++ {
+			if conn, err := net.DialTimeout("tcp", pr.addr, time.Second); err == nil {
+				_ = conn.Close()
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pr.addr, int(limit.Seconds()))
 		pr.done <- fetchTo(pctx, http.DefaultClient, url, filepath.Join(pr.dir, name+".cpu.pprof"))
 	}()
