@@ -21,15 +21,6 @@ import (
 
 const rulesPath = "prometheus/rules.yaml"
 
-// pendingMetrics are names the rules use that the operator does not export
-// yet: the scrape-time object collector (docs/metrics.md, Pending). Once the
-// collector exports one of them the test fails, to move it out of this list;
-// if the collector chooses other names, the rules must follow.
-var pendingMetrics = []string{
-	"bss_operator_subscription_condition",
-	"bss_operator_subscription_expiry_timestamp_seconds",
-}
-
 // recordingRegisterer remembers every collector registered through it.
 type recordingRegisterer struct {
 	prometheus.Registerer
@@ -54,12 +45,15 @@ func (r *recordingRegisterer) MustRegister(cs ...prometheus.Collector) {
 // fqNamePattern extracts a descriptor's name from Desc.String().
 var fqNamePattern = regexp.MustCompile(`fqName: "([^"]+)"`)
 
+// variableLabelsPattern extracts a descriptor's label names.
+var variableLabelsPattern = regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
+
 // exportedMetrics builds the operator's metrics as cmd/manager does, on a
 // fresh registry, and returns every series name they can produce: from the
 // descriptors (all metrics, also those without series yet) and from a
 // Gather after recording one value of each (which also checks that the
 // registry is consistent). Histograms and summaries add their suffixes.
-func exportedMetrics(t *testing.T) map[string]bool {
+func exportedMetrics(t *testing.T) (series map[string]bool, labels map[string][]string) {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	rec := &recordingRegisterer{Registerer: reg}
@@ -76,12 +70,16 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if err := rec.Register(metrics.NewBudgetCollector(fake.NewClientBuilder().Build())); err != nil {
 		t.Fatal(err)
 	}
+	if err := rec.Register(metrics.NewObjectCollector(fake.NewClientBuilder().Build())); err != nil {
+		t.Fatal(err)
+	}
 	bssMetrics.ObserveRequest("QueryResources", metrics.ResultSuccess, time.Second)
 	bssMetrics.ObserveClientThrottle("QueryResources", time.Second)
 	bssMetrics.ObserveServerThrottle("QueryResources")
 	opMetrics.RenewalEnded("team", "Succeeded", decimal.RequireFromString("10.00"), "USD")
 
 	described := map[string]bool{}
+	labels = map[string][]string{}
 	for _, c := range rec.collectors {
 		ch := make(chan *prometheus.Desc, 64)
 		go func() { c.Describe(ch); close(ch) }()
@@ -91,6 +89,9 @@ func exportedMetrics(t *testing.T) map[string]bool {
 				t.Fatalf("cannot read the name of %s", d)
 			}
 			described[m[1]] = true
+			if l := variableLabelsPattern.FindStringSubmatch(d.String()); l != nil && l[1] != "" {
+				labels[m[1]] = strings.Split(l[1], ",")
+			}
 		}
 	}
 	families, err := reg.Gather()
@@ -112,7 +113,21 @@ func exportedMetrics(t *testing.T) map[string]bool {
 			addSeries(out, name, dto.MetricType_SUMMARY)
 		}
 	}
-	return out
+	return out, labels
+}
+
+// labelsOf returns the label names a series may carry: its metric's
+// variable labels, plus le or quantile on histogram and summary series.
+func labelsOf(labels map[string][]string, series string) []string {
+	if l, ok := labels[series]; ok {
+		return l
+	}
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if l, ok := labels[strings.TrimSuffix(series, suffix)]; ok && strings.HasSuffix(series, suffix) {
+			return append(slices.Clone(l), "le", "quantile")
+		}
+	}
+	return nil
 }
 
 // addSeries adds the series names a metric family exposes.
@@ -168,15 +183,9 @@ func TestPrometheusRules(t *testing.T) {
 	if obj.APIVersion != "monitoring.coreos.com/v1" || obj.Kind != "PrometheusRule" {
 		t.Fatalf("%s is %s %s", rulesPath, obj.APIVersion, obj.Kind)
 	}
-	exported := exportedMetrics(t)
-	for _, name := range pendingMetrics {
-		if exported[name] {
-			t.Errorf("%s is exported now: remove it from pendingMetrics and from docs/metrics.md's Pending section", name)
-		}
-	}
+	exported, exportedLabels := exportedMetrics(t)
 	p := parser.NewParser(parser.Options{})
 	alerts := map[string]bool{}
-	used := map[string]bool{}
 	for _, g := range obj.Spec.Groups {
 		if len(g.Rules) == 0 {
 			t.Errorf("group %s has no rules", g.Name)
@@ -197,10 +206,15 @@ func TestPrometheusRules(t *testing.T) {
 				if expr.Type() != parser.ValueTypeVector {
 					t.Errorf("expr is a %s, want an instant vector", expr.Type())
 				}
-				for _, name := range metricNames(t, expr) {
-					used[name] = true
-					if !exported[name] && !slices.Contains(pendingMetrics, name) {
-						t.Errorf("expr uses %s, which the operator does not export", name)
+				for _, sel := range selectors(t, expr) {
+					if !exported[sel.Name] {
+						t.Errorf("expr uses %s, which the operator does not export", sel.Name)
+						continue
+					}
+					for _, m := range sel.LabelMatchers {
+						if m.Name != "__name__" && !slices.Contains(labelsOf(exportedLabels, sel.Name), m.Name) {
+							t.Errorf("expr matches label %q of %s, which has labels %v", m.Name, sel.Name, labelsOf(exportedLabels, sel.Name))
+						}
 					}
 				}
 				if sev := r.Labels["severity"]; sev != "warning" && sev != "critical" {
@@ -217,11 +231,6 @@ func TestPrometheusRules(t *testing.T) {
 			})
 		}
 	}
-	for _, name := range pendingMetrics {
-		if !used[name] {
-			t.Errorf("pending metric %s is used by no rule", name)
-		}
-	}
 	for _, want := range []string{
 		"BSSSubscriptionExpiringWithoutRenewal", "BSSRenewalFailing", "BSSRenewalPaymentPending",
 		"BSSBudgetThresholdExceeded", "BSSBalanceLow", "BSSAPIThrottled", "BSSAPIErrors",
@@ -232,11 +241,11 @@ func TestPrometheusRules(t *testing.T) {
 	}
 }
 
-// metricNames lists the metric names an expression selects; a selector
+// selectors lists the vector selectors of an expression; a selector
 // without a name fails the test (it would match any metric).
-func metricNames(t *testing.T, expr parser.Expr) []string {
+func selectors(t *testing.T, expr parser.Expr) []*parser.VectorSelector {
 	t.Helper()
-	var names []string
+	var out []*parser.VectorSelector
 	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
 		vs, ok := node.(*parser.VectorSelector)
 		if !ok {
@@ -246,10 +255,10 @@ func metricNames(t *testing.T, expr parser.Expr) []string {
 			t.Errorf("selector %s has no metric name", vs)
 			return nil
 		}
-		names = append(names, vs.Name)
+		out = append(out, vs)
 		return nil
 	})
-	return names
+	return out
 }
 
 // TestPrometheusKustomization renders config/prometheus and checks that it

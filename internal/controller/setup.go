@@ -33,7 +33,8 @@ type Options struct {
 	Metrics *metrics.Operator
 	// MaxConcurrentSubs is how many Subscriptions reconcile in parallel.
 	MaxConcurrentSubs int
-	// MetricsRegistry, if set, gets the scrape-time BudgetAlert collector
+	// MetricsRegistry, if set, gets the scrape-time collectors of
+	// Subscriptions, RenewalRequests, BillingAccounts and BudgetAlerts
 	// (controller-runtime's metrics.Registry in the manager).
 	MetricsRegistry prometheus.Registerer
 }
@@ -103,6 +104,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: webhookTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
+	}
+	if opts.MetricsRegistry != nil {
+		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetClient())); err != nil {
+			return fmt.Errorf("register the object collector: %w", err)
+		}
 	}
 	for _, s := range setups {
 		if err := s.setup(mgr); err != nil {

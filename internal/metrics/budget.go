@@ -74,9 +74,7 @@ func (c *BudgetCollector) Collect(ch chan<- prometheus.Metric) {
 // collectOne exports the gauges of one BudgetAlert.
 func (c *BudgetCollector) collectOne(ch chan<- prometheus.Metric, b *billingv1alpha1.BudgetAlert) {
 	ns, name := b.Namespace, b.Name
-	for _, cond := range b.Status.Conditions {
-		ch <- prometheus.MustNewConstMetric(c.condition, prometheus.GaugeValue, 1, ns, name, cond.Type, string(cond.Status))
-	}
+	conditions(ch, c.condition, ns, name, b.Status.Conditions)
 	limit, err := decimal.NewFromString(b.Spec.Limit.Amount)
 	if err != nil {
 		return
