@@ -103,7 +103,7 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 	args = append(args, strings.Fields(b.cfg.managerFlags)...)
 	var pprofAddr string
 	if b.cfg.profileDir != "" {
-		if pprofAddr, err = freeAddress(); err != nil {
+		if pprofAddr, err = freeAddress(ctx); err != nil {
 			return nil, err
 		}
 		args = append(args, "--pprof-bind-address="+pprofAddr)

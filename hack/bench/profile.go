@@ -15,8 +15,9 @@ import (
 )
 
 // freeAddress returns a loopback address with a port free right now.
-func freeAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freeAddress(ctx context.Context) (string, error) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("find a free port: %w", err)
 	}
@@ -47,7 +48,8 @@ func (b *bench) startProfile(ctx context.Context, p *managerProc, name string, l
 	go func() {
 		// A manager just started may not listen yet.
 		for i := 0; i < 50; i++ {
-			if conn, err := net.DialTimeout("tcp", pr.addr, time.Second); err == nil {
+			d := net.Dialer{Timeout: time.Second}
+			if conn, err := d.DialContext(pctx, "tcp", pr.addr); err == nil {
 				_ = conn.Close()
 				break
 			}
