@@ -187,8 +187,9 @@ type RenewalWindow struct {
 	// +kubebuilder:validation:MaxItems=7
 	Days []Weekday `json:"days,omitempty"`
 
-	// startHour is the hour (0-23) the window opens.
+	// startHour is the hour (0-23) the window opens; 0 (midnight) when unset.
 	// +optional
+	// +kubebuilder:default=0
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=23
 	StartHour int32 `json:"startHour,omitempty"`

@@ -74,9 +74,22 @@ type RenewalApproval struct {
 }
 
 // RenewalRequestSpec is one renewal attempt, created by the Subscription
-// controller. Everything but approval is fixed at creation.
-// +kubebuilder:validation:XValidation:rule="self.subscriptionName == oldSelf.subscriptionName && self.resourceID == oldSelf.resourceID && self.revision == oldSelf.revision && self.period == oldSelf.period",message="a RenewalRequest's target and period cannot change; a new attempt is a new RenewalRequest"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval.decision == oldSelf.approval.decision)",message="an approval decision cannot be changed or withdrawn once made"
+// controller. Everything but approval is fixed at creation, so that an
+// approver cannot loosen the gates (price cap, approval rule, window,
+// budget) the policy set; and an approval, once made, is fixed too.
+// +kubebuilder:validation:XValidation:rule="self.subscriptionName == oldSelf.subscriptionName",message="spec.subscriptionName is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.accountRef == oldSelf.accountRef",message="spec.accountRef is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.resourceID == oldSelf.resourceID",message="spec.resourceID is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.revision == oldSelf.revision",message="spec.revision is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.baselineExpireTime == oldSelf.baselineExpireTime",message="spec.baselineExpireTime is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.period == oldSelf.period",message="spec.period is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="self.payment.method == oldSelf.payment.method && self.payment.discount == oldSelf.payment.discount && duration(self.payment.cancelUnpaidAfter) == duration(oldSelf.payment.cancelUnpaidAfter)",message="spec.payment is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="has(self.maxPrice) == has(oldSelf.maxPrice) && (!has(self.maxPrice) || self.maxPrice == oldSelf.maxPrice)",message="spec.maxPrice is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="has(self.approvalPolicy) == has(oldSelf.approvalPolicy) && (!has(self.approvalPolicy) || self.approvalPolicy == oldSelf.approvalPolicy)",message="spec.approvalPolicy is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="has(self.approvalAmount) == has(oldSelf.approvalAmount) && (!has(self.approvalAmount) || self.approvalAmount == oldSelf.approvalAmount)",message="spec.approvalAmount is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="has(self.window) == has(oldSelf.window) && (!has(self.window) || self.window == oldSelf.window)",message="spec.window is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="has(self.budgetAlertRef) == has(oldSelf.budgetAlertRef) && (!has(self.budgetAlertRef) || self.budgetAlertRef == oldSelf.budgetAlertRef)",message="spec.budgetAlertRef is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval == oldSelf.approval)",message="an approval decision cannot be changed or withdrawn once made"
 type RenewalRequestSpec struct {
 	// subscriptionName is the Subscription being renewed, in the same namespace.
 	// +required

@@ -292,9 +292,67 @@ func TestUpdateRejectsImmutableChanges(t *testing.T) {
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(req), req); err != nil {
 		t.Fatal(err)
 	}
-	req.Spec.Period.Count = 2
-	err = env.Client.Update(ctx, req)
-	if err == nil || !strings.Contains(err.Error(), "target and period cannot change") {
-		t.Fatalf("changing the period: got %v, want it refused", err)
+	// Nothing but the approval may change: an approver must not be able
+	// to loosen the gates the policy set, nor rewrite a decision.
+	for _, tt := range []struct {
+		name   string
+		change func(*billingv1alpha1.RenewalRequestSpec)
+		want   string
+	}{
+		{"period", func(s *billingv1alpha1.RenewalRequestSpec) { s.Period.Count = 2 }, "spec.period is fixed at creation"},
+		{"payment", func(s *billingv1alpha1.RenewalRequestSpec) { s.Payment.Method = billingv1alpha1.PaymentMethodAutoPay }, "spec.payment is fixed at creation"},
+		{"maxPrice added", func(s *billingv1alpha1.RenewalRequestSpec) {
+			s.MaxPrice = &billingv1alpha1.Money{Amount: "1.00", Currency: "USD"}
+		}, "spec.maxPrice is fixed at creation"},
+		{"account", func(s *billingv1alpha1.RenewalRequestSpec) { s.AccountRef.Name = "other" }, "spec.accountRef is fixed at creation"},
+		{"approval reason", func(s *billingv1alpha1.RenewalRequestSpec) { s.Approval.Reason = "rewritten" }, "an approval decision cannot be changed"},
+		{"approval maxAmount", func(s *billingv1alpha1.RenewalRequestSpec) {
+			s.Approval.MaxAmount = &billingv1alpha1.Money{Amount: "999999.00", Currency: "USD"}
+		}, "an approval decision cannot be changed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var cur billingv1alpha1.RenewalRequest
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(req), &cur); err != nil {
+				t.Fatal(err)
+			}
+			tt.change(&cur.Spec)
+			err := env.Client.Update(ctx, &cur)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("changing %s: got %v, want it refused with %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRenewalRequestWithGatesTakesAnApproval: adding the approval to a
+// request whose optional gates are set is allowed (the immutability rule
+// must not refuse the one change it exists to permit).
+func TestRenewalRequestWithGatesTakesAnApproval(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	usd := func(a string) *billingv1alpha1.Money { return &billingv1alpha1.Money{Amount: a, Currency: "USD"} }
+	req := &billingv1alpha1.RenewalRequest{
+		ObjectMeta: meta(ns, "db-r2"),
+		Spec: billingv1alpha1.RenewalRequestSpec{
+			SubscriptionName:   "db",
+			AccountRef:         billingv1alpha1.LocalObjectReference{Name: "acct"},
+			ResourceID:         "rds-0001",
+			Revision:           2,
+			BaselineExpireTime: metav1.NewTime(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)),
+			Period:             billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 1},
+			Payment:            billingv1alpha1.PaymentSpec{Method: billingv1alpha1.PaymentMethodPay},
+			MaxPrice:           usd("100.00"),
+			ApprovalPolicy:     billingv1alpha1.ApprovalAboveAmount,
+			ApprovalAmount:     usd("50.00"),
+			Window:             &billingv1alpha1.RenewalWindow{StartHour: 1, EndHour: 5},
+			BudgetAlertRef:     &billingv1alpha1.LocalObjectReference{Name: "team"},
+		},
+	}
+	if err := env.Client.Create(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	req.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", MaxAmount: usd("120.00")}
+	if err := env.Client.Update(ctx, req); err != nil {
+		t.Fatalf("approving a request with every gate set: %v", err)
 	}
 }

@@ -43,6 +43,10 @@ const (
 	ReasonThrottled              = "Throttled"
 	ReasonAccountNotFound        = "AccountNotFound"
 	ReasonAccountNotReady        = "AccountNotReady"
+	// ReasonRequestNotOwned: a RenewalRequest exists that the operator did
+	// not create for this Subscription (for example one applied by hand);
+	// it is never ordered.
+	ReasonRequestNotOwned = "RenewalRequestNotOwned"
 	ReasonPolicyNotFound         = "PolicyNotFound"
 	ReasonPolicyInvalid          = "PolicyInvalid"
 	ReasonBudgetNotFound         = "BudgetAlertNotFound"

@@ -120,6 +120,8 @@ func crashReconciler(k8s client.Client) *controller.RenewalRequestReconciler {
 func crashObjects(a account, id string, method billingv1alpha1.PaymentMethod) []client.Object {
 	ns := "crash"
 	res, _ := h.sim.Resource(id)
+	sub := subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage)
+	sub.UID = "crash-subscription-uid"
 	return []client.Object{
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
 			Data: map[string][]byte{"accessKey": []byte(a.AK), "secretKey": []byte(a.SK)}},
@@ -127,9 +129,13 @@ func crashObjects(a account, id string, method billingv1alpha1.PaymentMethod) []
 			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: h.url, DomainID: a.DomainID,
 				CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"}}},
 		renewPolicy(ns, "monthly"),
-		subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage),
+		sub,
 		&billingv1alpha1.RenewalRequest{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vm-r1"},
+			// Created by the Subscription controller: controlled by the
+			// Subscription, for the revision after the one it records.
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "vm-r1", OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: billingv1alpha1.GroupVersion.String(), Kind: "Subscription", Name: "vm", UID: sub.UID,
+				Controller: new(true), BlockOwnerDeletion: new(true)}}},
 			Spec: billingv1alpha1.RenewalRequestSpec{
 				SubscriptionName: "vm", AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
 				ResourceID: id, Revision: 1, BaselineExpireTime: metav1.Time{Time: res.ExpireTime},

@@ -62,6 +62,15 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 		return nil
 	}
 
+	if beforeOrder && !createdFor(rr, st.sub) {
+		// Only attempts the Subscription controller created, for its
+		// current or next revision, may spend: a RenewalRequest applied by
+		// hand (or copied from Git) is refused before anything is ordered.
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
+			"not created by the operator for Subscription %s (revision %d); nothing was ordered — renewals start from the Subscription (annotation %s)",
+			rr.Spec.SubscriptionName, rr.Spec.Revision, billingv1alpha1.AnnotationRenewNow))
+		return nil
+	}
 	if beforeOrder {
 		if reason := r.policyStillRenews(ctx, st.sub); reason != "" {
 			r.end(st, billingv1alpha1.RenewalPhaseFailed, reason+"; nothing was ordered")
@@ -81,6 +90,17 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 		return r.confirm(ctx, st)
 	}
 	return nil
+}
+
+// createdFor reports whether the Subscription controller created the
+// request for sub: sub is its controller (by UID), and its revision is the
+// one sub's status records or the next (created, not yet recorded).
+func createdFor(rr *billingv1alpha1.RenewalRequest, sub *billingv1alpha1.Subscription) bool {
+	if !metav1.IsControlledBy(rr, sub) {
+		return false
+	}
+	rev := sub.Status.RenewalRevision
+	return rr.Spec.Revision == rev || rr.Spec.Revision == rev+1
 }
 
 // policyStillRenews returns why the Subscription's policy no longer asks

@@ -228,8 +228,12 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(rr), &existing); err != nil {
 			return fmt.Errorf("get existing RenewalRequest %s: %w", rr.Name, err)
 		}
-		if existing.Spec.SubscriptionName != sub.Name {
-			return fmt.Errorf("RenewalRequest %s exists but belongs to Subscription %q", rr.Name, existing.Spec.SubscriptionName)
+		if existing.Spec.SubscriptionName != sub.Name || !metav1.IsControlledBy(&existing, sub) {
+			// Not this operator's attempt (applied by hand, or left from a
+			// deleted Subscription of the same name): never adopt it.
+			st.summary.stalled(ReasonRequestNotOwned, fmt.Sprintf(
+				"RenewalRequest %s exists but was not created by the operator for this Subscription; delete it to let the renewal start", rr.Name))
+			return nil
 		}
 	} else {
 		r.event(sub, "Normal", "RenewalStarted", "Renew", "started renewal %s: %d %s of %s from expiry %s",
