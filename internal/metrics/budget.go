@@ -58,23 +58,25 @@ func (c *BudgetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.condition
 }
 
-// Collect implements prometheus.Collector. A failed list exports nothing.
+// Collect implements prometheus.Collector. The list is a read-only view of
+// the cache (no copies). A failed list exports nothing.
 func (c *BudgetCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), budgetListTimeout)
 	defer cancel()
 	var list billingv1alpha1.BudgetAlertList
-	if err := c.reader.List(ctx, &list); err != nil {
+	if err := c.reader.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return
 	}
+	shared := pairs{}
 	for i := range list.Items {
-		c.collectOne(ch, &list.Items[i])
+		c.collectOne(ch, &list.Items[i], shared)
 	}
 }
 
 // collectOne exports the gauges of one BudgetAlert.
-func (c *BudgetCollector) collectOne(ch chan<- prometheus.Metric, b *billingv1alpha1.BudgetAlert) {
+func (c *BudgetCollector) collectOne(ch chan<- prometheus.Metric, b *billingv1alpha1.BudgetAlert, shared pairs) {
 	ns, name := b.Namespace, b.Name
-	conditions(ch, c.condition, ns, name, b.Status.Conditions)
+	conditions(ch, c.condition, shared, shared.get(&labelNamespace, ns), pair(&labelName, name), b.Status.Conditions)
 	limit, err := decimal.NewFromString(b.Spec.Limit.Amount)
 	if err != nil {
 		return

@@ -15,6 +15,50 @@ import (
 // objectListTimeout bounds the cache reads of one scrape.
 const objectListTimeout = 5 * time.Second
 
+// Kinds read by the ObjectCollector, as its health gauges name them.
+const (
+	kindSubscription   = "Subscription"
+	kindRenewalRequest = "RenewalRequest"
+	kindBillingAccount = "BillingAccount"
+)
+
+// statusField is a status field that holds a time or an amount as a
+// string, so a scrape may find it unparsable.
+type statusField int
+
+// The status fields the collector parses, in the order of
+// parsedStatusFields.
+const (
+	fieldSubscriptionExpireTime statusField = iota
+	fieldSubscriptionRenewalTime
+	fieldSubscriptionLastQuote
+	fieldAccountBalance
+	fieldAccountDebt
+	numStatusFields
+)
+
+// parsedStatusFields names each statusField by kind and JSON path.
+var parsedStatusFields = [numStatusFields]struct{ kind, field string }{
+	fieldSubscriptionExpireTime:  {kindSubscription, "expireTime"},
+	fieldSubscriptionRenewalTime: {kindSubscription, "renewalTime"},
+	fieldSubscriptionLastQuote:   {kindSubscription, "lastQuote.amount"},
+	fieldAccountBalance:          {kindBillingAccount, "balances.amount"},
+	fieldAccountDebt:             {kindBillingAccount, "debt"},
+}
+
+// unparsable counts, during one scrape, the set status fields that did not
+// parse.
+type unparsable [numStatusFields]int
+
+// waitingPhases maps the RenewalRequest phases that wait for a person (to
+// approve, or to pay) to the condition whose transition to True marks when
+// the wait began. The types are the controller's condition types
+// (internal/controller/conditions.go), which this package cannot import.
+var waitingPhases = map[billingv1alpha1.RenewalPhase]string{
+	billingv1alpha1.RenewalPhaseAwaitingApproval: "ApprovalRequired",
+	billingv1alpha1.RenewalPhasePaymentPending:   "PaymentPending",
+}
+
 // ObjectCollector exports gauges computed at scrape time from the status
 // of Subscriptions, RenewalRequests and BillingAccounts in a reader (the
 // manager's cache). Deleted objects leave no series, and nothing is stored
@@ -22,24 +66,30 @@ const objectListTimeout = 5 * time.Second
 //
 //	bss_operator_subscription_expiry_timestamp_seconds{namespace,name,account,resource_id}
 //	bss_operator_subscription_renewal_timestamp_seconds{namespace,name}
+//	bss_operator_subscription_renewal_failures{namespace,name}
 //	bss_operator_subscription_info{namespace,name,account,resource_id,management,policy}
 //	bss_operator_subscription_last_quote{namespace,name,currency}
 //	bss_operator_subscription_condition{namespace,name,condition,status}
 //	bss_operator_renewal_requests{namespace,phase}
+//	bss_operator_renewal_request_waiting_since_timestamp_seconds{namespace,name,subscription,phase}
 //	bss_operator_billingaccount_balance{namespace,name,account_type,currency}
 //	bss_operator_billingaccount_debt{namespace,name,currency}
 //	bss_operator_billingaccount_condition{namespace,name,condition,status}
+//	bss_operator_object_list_failed{kind}
+//	bss_operator_object_status_unparsable{kind,field}
 type ObjectCollector struct {
 	reader client.Reader
 
-	subExpiry, subRenewal, subInfo, subQuote, subCondition *prometheus.Desc
-	requests                                               *prometheus.Desc
-	acctBalance, acctDebt, acctCondition                   *prometheus.Desc
+	subExpiry, subRenewal, subFailures, subInfo, subQuote, subCondition *prometheus.Desc
+	requests, requestWaiting                                            *prometheus.Desc
+	acctBalance, acctDebt, acctCondition                                *prometheus.Desc
+	listFailed, unparsable                                              *prometheus.Desc
 }
 
 // NewObjectCollector returns a collector that lists the objects from
-// reader on every scrape. Register it on controller-runtime's
-// metrics.Registry.
+// reader on every scrape. Pass the manager's cache (mgr.GetCache()) so that
+// scrapes never reach the API server, and register the collector on
+// controller-runtime's metrics.Registry.
 func NewObjectCollector(reader client.Reader) *ObjectCollector {
 	d := prometheus.NewDesc
 	return &ObjectCollector{
@@ -50,6 +100,9 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 		subRenewal: d("bss_operator_subscription_renewal_timestamp_seconds",
 			"When the operator will start the next explicit renewal (status.renewalTime), in Unix seconds.",
 			[]string{"namespace", "name"}, nil),
+		subFailures: d("bss_operator_subscription_renewal_failures",
+			"Consecutive renewal attempts of the Subscription that ended Failed or Cancelled (status.failureCount); 0 after a success.",
+			[]string{"namespace", "name"}, nil),
 		subInfo: d("bss_operator_subscription_info",
 			"Always 1: the Subscription's account, resource, management policy and RenewalPolicy, for joins.",
 			[]string{"namespace", "name", "account", "resource_id", "management", "policy"}, nil),
@@ -57,11 +110,14 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 			"The last renewal price quoted for the Subscription (status.lastQuote.amount).",
 			[]string{"namespace", "name", "currency"}, nil),
 		subCondition: d("bss_operator_subscription_condition",
-			"1 for the current status of each Subscription condition (Ready, ExpiringSoon, PaymentPending, ApprovalRequired, ...).",
+			"1 for the current status (True, False, Unknown) of each Subscription condition (Ready, ExpiringSoon, PaymentPending, ApprovalRequired, ...).",
 			[]string{"namespace", "name", "condition", "status"}, nil),
 		requests: d("bss_operator_renewal_requests",
 			"RenewalRequests by phase (finished ones included until they are pruned from history).",
 			[]string{"namespace", "phase"}, nil),
+		requestWaiting: d("bss_operator_renewal_request_waiting_since_timestamp_seconds",
+			"When a RenewalRequest began to wait for approval (phase AwaitingApproval) or payment (phase PaymentPending), in Unix seconds.",
+			[]string{"namespace", "name", "subscription", "phase"}, nil),
 		acctBalance: d("bss_operator_billingaccount_balance",
 			"The BillingAccount's balance per BSS account type (status.balances).",
 			[]string{"namespace", "name", "account_type", "currency"}, nil),
@@ -69,108 +125,169 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 			"The amount the BillingAccount owes (status.debt).",
 			[]string{"namespace", "name", "currency"}, nil),
 		acctCondition: d("bss_operator_billingaccount_condition",
-			"1 for the current status of each BillingAccount condition (Ready, Reconciling, Stalled).",
+			"1 for the current status (True, False, Unknown) of each BillingAccount condition (Ready, Reconciling, Stalled).",
 			[]string{"namespace", "name", "condition", "status"}, nil),
+		listFailed: d("bss_operator_object_list_failed",
+			"1 if this scrape could not list the kind from the cache, so its object gauges are missing; 0 otherwise.",
+			[]string{"kind"}, nil),
+		unparsable: d("bss_operator_object_status_unparsable",
+			"Objects whose status field is set but does not parse as a time or an amount, so their gauge for it is missing.",
+			[]string{"kind", "field"}, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *ObjectCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.subExpiry, c.subRenewal, c.subInfo, c.subQuote, c.subCondition,
-		c.requests, c.acctBalance, c.acctDebt, c.acctCondition} {
+	for _, d := range []*prometheus.Desc{c.subExpiry, c.subRenewal, c.subFailures, c.subInfo, c.subQuote, c.subCondition,
+		c.requests, c.requestWaiting, c.acctBalance, c.acctDebt, c.acctCondition, c.listFailed, c.unparsable} {
 		ch <- d
 	}
 }
 
 // Collect implements prometheus.Collector. The lists are read-only views
-// of the cache (no copies: 10,000 Subscriptions are scraped without
-// allocating their objects again); a failed list exports nothing of its
-// kind.
+// of the cache (UnsafeDisableDeepCopy: 10,000 Subscriptions are scraped
+// without deep-copying them), and an object's series share its label
+// pairs (series.go). A failed list exports nothing of its kind
+// and sets bss_operator_object_list_failed for it; it never fails the
+// scrape, which would lose every other metric.
 func (c *ObjectCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), objectListTimeout)
 	defer cancel()
+	var skipped unparsable
+	shared := pairs{}
+
 	var subs billingv1alpha1.SubscriptionList
-	if err := c.reader.List(ctx, &subs, client.UnsafeDisableDeepCopy); err == nil {
+	err := c.reader.List(ctx, &subs, client.UnsafeDisableDeepCopy)
+	c.listed(ch, kindSubscription, err)
+	if err == nil {
 		for i := range subs.Items {
-			c.collectSubscription(ch, &subs.Items[i])
+			c.collectSubscription(ch, &subs.Items[i], shared, &skipped)
 		}
 	}
+
 	var requests billingv1alpha1.RenewalRequestList
-	if err := c.reader.List(ctx, &requests, client.UnsafeDisableDeepCopy); err == nil {
-		type key struct{ ns, phase string }
-		counts := map[key]int{}
-		for i := range requests.Items {
-			rr := &requests.Items[i]
-			phase := string(rr.Status.Phase)
-			if phase == "" {
-				phase = string(billingv1alpha1.RenewalPhasePending)
-			}
-			counts[key{rr.Namespace, phase}]++
-		}
-		for k, n := range counts {
-			ch <- prometheus.MustNewConstMetric(c.requests, prometheus.GaugeValue, float64(n), k.ns, k.phase)
+	err = c.reader.List(ctx, &requests, client.UnsafeDisableDeepCopy)
+	c.listed(ch, kindRenewalRequest, err)
+	if err == nil {
+		c.collectRequests(ch, requests.Items)
+	}
+
+	var accounts billingv1alpha1.BillingAccountList
+	err = c.reader.List(ctx, &accounts, client.UnsafeDisableDeepCopy)
+	c.listed(ch, kindBillingAccount, err)
+	if err == nil {
+		for i := range accounts.Items {
+			c.collectAccount(ch, &accounts.Items[i], shared, &skipped)
 		}
 	}
-	var accounts billingv1alpha1.BillingAccountList
-	if err := c.reader.List(ctx, &accounts, client.UnsafeDisableDeepCopy); err == nil {
-		for i := range accounts.Items {
-			c.collectAccount(ch, &accounts.Items[i])
-		}
+
+	for f, name := range parsedStatusFields {
+		ch <- prometheus.MustNewConstMetric(c.unparsable, prometheus.GaugeValue, float64(skipped[f]), name.kind, name.field)
 	}
 }
 
+// listed exports whether the list of kind failed.
+func (c *ObjectCollector) listed(ch chan<- prometheus.Metric, kind string, err error) {
+	failed := 0.0
+	if err != nil {
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.listFailed, prometheus.GaugeValue, failed, kind)
+}
+
 // collectSubscription exports the gauges of one Subscription.
-func (c *ObjectCollector) collectSubscription(ch chan<- prometheus.Metric, s *billingv1alpha1.Subscription) {
-	ns, name, acct, id := s.Namespace, s.Name, s.Spec.AccountRef.Name, s.Spec.ResourceID
+func (c *ObjectCollector) collectSubscription(ch chan<- prometheus.Metric, s *billingv1alpha1.Subscription, shared pairs, skipped *unparsable) {
+	ns, name := shared.get(&labelNamespace, s.Namespace), pair(&labelName, s.Name)
+	acct, id := shared.get(&labelAccount, s.Spec.AccountRef.Name), pair(&labelResourceID, s.Spec.ResourceID)
 	policy := ""
 	if s.Spec.RenewalPolicyRef != nil {
 		policy = s.Spec.RenewalPolicyRef.Name
 	}
-	ch <- prometheus.MustNewConstMetric(c.subInfo, prometheus.GaugeValue, 1, ns, name, acct, id, string(s.Spec.ManagementPolicy), policy)
-	if t, ok := unixSeconds(s.Status.ExpireTime); ok {
-		ch <- prometheus.MustNewConstMetric(c.subExpiry, prometheus.GaugeValue, t, ns, name, acct, id)
+	ch <- newGauge(c.subInfo, 1, acct, shared.get(&labelManagement, string(s.Spec.ManagementPolicy)), name, ns,
+		shared.get(&labelPolicy, policy), id)
+	if t, ok := unixSeconds(s.Status.ExpireTime, skipped, fieldSubscriptionExpireTime); ok {
+		ch <- newGauge(c.subExpiry, t, acct, name, ns, id)
 	}
-	if t, ok := unixSeconds(s.Status.RenewalTime); ok {
-		ch <- prometheus.MustNewConstMetric(c.subRenewal, prometheus.GaugeValue, t, ns, name)
+	if t, ok := unixSeconds(s.Status.RenewalTime, skipped, fieldSubscriptionRenewalTime); ok {
+		ch <- newGauge(c.subRenewal, t, name, ns)
 	}
+	ch <- newGauge(c.subFailures, float64(s.Status.FailureCount), name, ns)
 	if q := s.Status.LastQuote; q != nil {
-		if v, err := decimal.NewFromString(q.Amount); err == nil {
-			ch <- prometheus.MustNewConstMetric(c.subQuote, prometheus.GaugeValue, v.InexactFloat64(), ns, name, q.Currency)
+		if v, ok := amount(q.Amount, skipped, fieldSubscriptionLastQuote); ok {
+			ch <- newGauge(c.subQuote, v, shared.get(&labelCurrency, q.Currency), name, ns)
 		}
 	}
-	conditions(ch, c.subCondition, ns, name, s.Status.Conditions)
+	conditions(ch, c.subCondition, shared, ns, name, s.Status.Conditions)
+}
+
+// collectRequests exports the RenewalRequests by namespace and phase, and
+// when each one that waits for a person began to wait.
+func (c *ObjectCollector) collectRequests(ch chan<- prometheus.Metric, items []billingv1alpha1.RenewalRequest) {
+	type key struct{ ns, phase string }
+	counts := map[key]int{}
+	for i := range items {
+		rr := &items[i]
+		phase := rr.Status.Phase
+		if phase == "" {
+			phase = billingv1alpha1.RenewalPhasePending
+		}
+		counts[key{rr.Namespace, string(phase)}]++
+		if condType, ok := waitingPhases[phase]; ok {
+			since := rr.CreationTimestamp.Time
+			for j := range rr.Status.Conditions {
+				if cond := &rr.Status.Conditions[j]; cond.Type == condType && cond.Status == metav1.ConditionTrue {
+					since = cond.LastTransitionTime.Time
+				}
+			}
+			if !since.IsZero() {
+				ch <- prometheus.MustNewConstMetric(c.requestWaiting, prometheus.GaugeValue, float64(since.Unix()),
+					rr.Namespace, rr.Name, rr.Spec.SubscriptionName, string(phase))
+			}
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.requests, prometheus.GaugeValue, float64(n), k.ns, k.phase)
+	}
 }
 
 // collectAccount exports the gauges of one BillingAccount.
-func (c *ObjectCollector) collectAccount(ch chan<- prometheus.Metric, a *billingv1alpha1.BillingAccount) {
-	ns, name := a.Namespace, a.Name
+func (c *ObjectCollector) collectAccount(ch chan<- prometheus.Metric, a *billingv1alpha1.BillingAccount, shared pairs, skipped *unparsable) {
+	ns, name := shared.get(&labelNamespace, a.Namespace), pair(&labelName, a.Name)
 	for _, b := range a.Status.Balances {
-		if v, err := decimal.NewFromString(b.Amount); err == nil {
-			ch <- prometheus.MustNewConstMetric(c.acctBalance, prometheus.GaugeValue, v.InexactFloat64(), ns, name, b.AccountType, b.Currency)
+		if v, ok := amount(b.Amount, skipped, fieldAccountBalance); ok {
+			ch <- newGauge(c.acctBalance, v, shared.get(&labelAccountType, b.AccountType), shared.get(&labelCurrency, b.Currency), name, ns)
 		}
 	}
-	if v, err := decimal.NewFromString(a.Status.Debt); err == nil {
-		ch <- prometheus.MustNewConstMetric(c.acctDebt, prometheus.GaugeValue, v.InexactFloat64(), ns, name, a.Status.Currency)
+	if v, ok := amount(a.Status.Debt, skipped, fieldAccountDebt); ok {
+		ch <- newGauge(c.acctDebt, v, shared.get(&labelCurrency, a.Status.Currency), name, ns)
 	}
-	conditions(ch, c.acctCondition, ns, name, a.Status.Conditions)
+	conditions(ch, c.acctCondition, shared, ns, name, a.Status.Conditions)
 }
 
-// conditions exports 1 for each condition's current status.
-func conditions(ch chan<- prometheus.Metric, desc *prometheus.Desc, ns, name string, conds []metav1.Condition) {
-	for _, cond := range conds {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, 1, ns, name, cond.Type, string(cond.Status))
-	}
-}
-
-// unixSeconds parses an RFC 3339 status time; an empty or unparsable one
-// exports no series rather than a wrong one.
-func unixSeconds(s string) (float64, bool) {
+// unixSeconds parses an RFC 3339 status time. An empty one exports no
+// series; an unparsable one exports none either (rather than a wrong one)
+// and is counted in skipped.
+func unixSeconds(s string, skipped *unparsable, field statusField) (float64, bool) {
 	if s == "" {
 		return 0, false
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
+		skipped[field]++
 		return 0, false
 	}
 	return float64(t.Unix()), true
+}
+
+// amount parses a decimal status amount, like unixSeconds.
+func amount(s string, skipped *unparsable, field statusField) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	v, err := decimal.NewFromString(s)
+	if err != nil {
+		skipped[field]++
+		return 0, false
+	}
+	return v.InexactFloat64(), true
 }
