@@ -106,7 +106,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: webhookTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
 	}
 	if opts.MetricsRegistry != nil {
-		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetClient())); err != nil {
+		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetCache())); err != nil {
 			return fmt.Errorf("register the object collector: %w", err)
 		}
 	}
