@@ -217,6 +217,7 @@ func TestPrometheusRules(t *testing.T) {
 						}
 					}
 				}
+				checkGrouping(t, expr, exportedLabels)
 				if sev := r.Labels["severity"]; sev != "warning" && sev != "critical" {
 					t.Errorf("severity %q, want warning or critical", sev)
 				}
@@ -239,6 +240,26 @@ func TestPrometheusRules(t *testing.T) {
 			t.Errorf("no %s alert", want)
 		}
 	}
+}
+
+// checkGrouping fails for an aggregation "by (labels)" whose metrics lack
+// one of the labels: the aggregation would silently merge every series.
+func checkGrouping(t *testing.T, expr parser.Expr, labels map[string][]string) {
+	t.Helper()
+	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+		agg, ok := node.(*parser.AggregateExpr)
+		if !ok || agg.Without {
+			return nil
+		}
+		for _, sel := range selectors(t, agg.Expr) {
+			for _, l := range agg.Grouping {
+				if !slices.Contains(labelsOf(labels, sel.Name), l) {
+					t.Errorf("%s groups by %q, which %s does not have (labels %v)", agg.Op, l, sel.Name, labelsOf(labels, sel.Name))
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // selectors lists the vector selectors of an expression; a selector
