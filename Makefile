@@ -100,6 +100,7 @@ verify: manifests generate ## Check that generated files and go.mod are up to da
 build: manifests generate fmt vet ## Build the manager, simulator and kubectl plugin binaries.
 	CGO_ENABLED=0 go build -trimpath -o bin/manager ./cmd/manager
 	CGO_ENABLED=0 go build -trimpath -o bin/bss-simulator ./cmd/bss-simulator
+	CGO_ENABLED=0 go build -trimpath -o bin/kubectl-bss ./cmd/kubectl-bss
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
