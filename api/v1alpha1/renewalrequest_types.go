@@ -36,6 +36,16 @@ const (
 	RenewalPhaseCancelled RenewalPhase = "Cancelled"
 )
 
+// Finished reports whether an attempt in this phase has ended (Succeeded,
+// Failed, Denied or Cancelled): nothing more happens to it.
+func (p RenewalPhase) Finished() bool {
+	switch p {
+	case RenewalPhaseSucceeded, RenewalPhaseFailed, RenewalPhaseDenied, RenewalPhaseCancelled:
+		return true
+	}
+	return false
+}
+
 // ApprovalDecision is a person's decision on a renewal.
 // +kubebuilder:validation:Enum=Approve;Deny
 type ApprovalDecision string

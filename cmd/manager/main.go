@@ -13,8 +13,6 @@ import (
 	// image that has no zoneinfo.
 	_ "time/tzdata"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -24,11 +22,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
 
 // options are the manager's command-line settings.
@@ -93,18 +91,6 @@ func main() {
 	}
 }
 
-// newScheme returns the scheme with the core and billing types.
-func newScheme() (*runtime.Scheme, error) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("add client-go types: %w", err)
-	}
-	if err := billingv1alpha1.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("add billing types: %w", err)
-	}
-	return scheme, nil
-}
-
 // businessTiming is the wall clock, or for the demo an accelerated clock
 // that matches the simulator's.
 func businessTiming(opts options) (controller.Timing, error) {
@@ -130,7 +116,7 @@ func businessTiming(opts options) (controller.Timing, error) {
 
 func run(opts options) error {
 	log := ctrl.Log.WithName("setup")
-	scheme, err := newScheme()
+	scheme, err := bssscheme.New()
 	if err != nil {
 		return err
 	}

@@ -34,19 +34,19 @@ const (
 
 // Condition reasons (UpperCamelCase, as metav1.Condition requires).
 const (
-	ReasonSucceeded              = "Succeeded"
-	ReasonInProgress             = "InProgress"
-	ReasonCredentialsMissing     = "CredentialsMissing"
-	ReasonCredentialsInvalid     = "CredentialsInvalid"
-	ReasonCredentialsRejected    = "CredentialsRejected"
-	ReasonBSSUnavailable         = "BSSUnavailable"
-	ReasonThrottled              = "Throttled"
-	ReasonAccountNotFound        = "AccountNotFound"
-	ReasonAccountNotReady        = "AccountNotReady"
+	ReasonSucceeded           = "Succeeded"
+	ReasonInProgress          = "InProgress"
+	ReasonCredentialsMissing  = "CredentialsMissing"
+	ReasonCredentialsInvalid  = "CredentialsInvalid"
+	ReasonCredentialsRejected = "CredentialsRejected"
+	ReasonBSSUnavailable      = "BSSUnavailable"
+	ReasonThrottled           = "Throttled"
+	ReasonAccountNotFound     = "AccountNotFound"
+	ReasonAccountNotReady     = "AccountNotReady"
 	// ReasonRequestNotOwned: a RenewalRequest exists that the operator did
 	// not create for this Subscription (for example one applied by hand);
 	// it is never ordered.
-	ReasonRequestNotOwned = "RenewalRequestNotOwned"
+	ReasonRequestNotOwned        = "RenewalRequestNotOwned"
 	ReasonPolicyNotFound         = "PolicyNotFound"
 	ReasonPolicyInvalid          = "PolicyInvalid"
 	ReasonBudgetNotFound         = "BudgetAlertNotFound"

@@ -86,7 +86,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("renewalRequest", klog.KObj(&rr)))
-	if isFinished(rr.Status.Phase) {
+	if rr.Status.Phase.Finished() {
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
 
@@ -110,7 +110,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if isFinished(rr.Status.Phase) {
+	if rr.Status.Phase.Finished() {
 		r.ledger().forget(rr.UID)
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
@@ -263,7 +263,7 @@ func (r *RenewalRequestReconciler) requestsOfSecret(ctx context.Context, secret 
 	}
 	var out []reconcile.Request
 	for _, rr := range list.Items {
-		if !isFinished(rr.Status.Phase) && slices.Contains(accounts, rr.Spec.AccountRef.Name) {
+		if !rr.Status.Phase.Finished() && slices.Contains(accounts, rr.Spec.AccountRef.Name) {
 			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rr.Namespace, Name: rr.Name}})
 		}
 	}

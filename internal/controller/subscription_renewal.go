@@ -471,7 +471,7 @@ func (r *SubscriptionReconciler) pruneHistory(ctx context.Context, st *subState)
 	}
 	var finished []billingv1alpha1.RenewalRequest
 	for _, rr := range list.Items {
-		if rr.Name != st.sub.Status.ActiveRequest && isFinished(rr.Status.Phase) {
+		if rr.Name != st.sub.Status.ActiveRequest && rr.Status.Phase.Finished() {
 			finished = append(finished, rr)
 		}
 	}
@@ -490,16 +490,6 @@ func (r *SubscriptionReconciler) summarize(st *subState) {
 		st.summary.ready(ReasonPaused, "paused: status is refreshed, nothing is changed")
 	}
 	st.summary.apply(&st.sub.Status.Conditions, st.now)
-}
-
-// isFinished reports whether a renewal attempt has ended.
-func isFinished(p billingv1alpha1.RenewalPhase) bool {
-	switch p {
-	case billingv1alpha1.RenewalPhaseSucceeded, billingv1alpha1.RenewalPhaseFailed,
-		billingv1alpha1.RenewalPhaseDenied, billingv1alpha1.RenewalPhaseCancelled:
-		return true
-	}
-	return false
 }
 
 // approverOf names who decided a request.

@@ -181,7 +181,7 @@ func (a *App) renew(ctx context.Context, t Target, name string, wait bool, timeo
 			last = rr.Status.Phase
 			printf(a.Out, "renewalrequest/%s %s: %s\n", request, last, dash(rr.Status.Message))
 		}
-		if !finished(rr.Status.Phase) {
+		if !rr.Status.Phase.Finished() {
 			return false, nil
 		}
 		if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {

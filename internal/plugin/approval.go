@@ -55,7 +55,7 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 	if a := rr.Spec.Approval; a != nil {
 		return fmt.Errorf("renewalrequest %s was already decided (%s by %s); a decision cannot be changed", name, a.Decision, a.Approver)
 	}
-	if finished(rr.Status.Phase) {
+	if rr.Status.Phase.Finished() {
 		return fmt.Errorf("renewalrequest %s has ended (%s): nothing to decide", name, rr.Status.Phase)
 	}
 	approval := billingv1alpha1.RenewalApproval{Decision: decision, Reason: reason}

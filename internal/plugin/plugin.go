@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
 
 // Target is the cluster and namespace a command works on.
@@ -55,19 +54,6 @@ type App struct {
 	flags KubeFlags
 }
 
-// Scheme is the scheme the plugin's client needs: the billing kinds and
-// the built-in ones (SelfSubjectReview).
-func Scheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		return nil, fmt.Errorf("add client-go types: %w", err)
-	}
-	if err := billingv1alpha1.AddToScheme(s); err != nil {
-		return nil, fmt.Errorf("add billing types: %w", err)
-	}
-	return s, nil
-}
-
 // KubeconfigConnector connects as kubectl does: --kubeconfig, KUBECONFIG
 // or ~/.kube/config, --context, and the context's namespace unless -n.
 func KubeconfigConnector(flags KubeFlags) (Target, error) {
@@ -85,7 +71,7 @@ func KubeconfigConnector(flags KubeFlags) (Target, error) {
 			return Target{}, fmt.Errorf("namespace from kubeconfig: %w", err)
 		}
 	}
-	scheme, err := Scheme()
+	scheme, err := bssscheme.New()
 	if err != nil {
 		return Target{}, err
 	}

@@ -86,7 +86,7 @@ func (a *App) status(ctx context.Context, t Target, all bool) error {
 	fmt.Fprintln(w, "NAMESPACE\tNAME\tSUBSCRIPTION\tPHASE\tQUOTE\tAPPROVAL\tMESSAGE\t")
 	sort.Slice(requests.Items, func(i, j int) bool { return key(&requests.Items[i]) < key(&requests.Items[j]) })
 	for _, rr := range requests.Items {
-		if finished(rr.Status.Phase) {
+		if rr.Status.Phase.Finished() {
 			continue
 		}
 		quote := "-"
@@ -101,16 +101,6 @@ func (a *App) status(ctx context.Context, t Target, all bool) error {
 			quote, dash(rr.Status.ApprovalState), dash(rr.Status.Message))
 	}
 	return w.Flush()
-}
-
-// finished reports whether an attempt has ended.
-func finished(p billingv1alpha1.RenewalPhase) bool {
-	switch p {
-	case billingv1alpha1.RenewalPhaseSucceeded, billingv1alpha1.RenewalPhaseFailed,
-		billingv1alpha1.RenewalPhaseDenied, billingv1alpha1.RenewalPhaseCancelled:
-		return true
-	}
-	return false
 }
 
 func key(o client.Object) string { return o.GetNamespace() + "/" + o.GetName() }

@@ -19,12 +19,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/scheme"
 )
 
 // Env is a running control plane with the billing CRDs installed.
@@ -63,17 +62,8 @@ func Assets(ctx context.Context) (string, error) {
 	return strings.TrimSpace(stdout.String()), nil
 }
 
-// NewScheme returns a scheme with the core and billing types.
-func NewScheme() (*k8sruntime.Scheme, error) {
-	scheme := k8sruntime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("add client-go types: %w", err)
-	}
-	if err := billingv1alpha1.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("add billing types: %w", err)
-	}
-	return scheme, nil
-}
+// NewScheme returns the project's scheme (internal/scheme).
+func NewScheme() (*k8sruntime.Scheme, error) { return scheme.New() }
 
 // Start starts a control plane and installs the CRDs from config/crd/bases.
 // Call Stop when done (typically from TestMain).

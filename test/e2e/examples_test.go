@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -14,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -239,30 +237,8 @@ func exampleDocs(t *testing.T, path string) []exampleDoc {
 // approves it with the merge patch the README shows, which must turn it
 // into approved.yaml, and checks that the decision cannot be changed.
 func TestExamplesValidate(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatalf("start the control plane (the envtest binaries come from KUBEBUILDER_ASSETS or hack/envtest/build.sh): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stop the control plane: %v", err)
-		}
-	})
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	env, run := controlPlane(t)
 	ns := env.Namespace(t)
-	run := func(args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(env.AssetsDir, "kubectl"), args...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
-	}
 
 	root := filepath.Join(testenv.RepoRoot(), "examples")
 	for _, f := range allExampleFiles(t, root) {

@@ -1,15 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bss-operator/bss-operator/internal/demo"
+	"github.com/bss-operator/bss-operator/internal/testenv"
 )
 
 // kubectl runs kubectl and fails the test on error.
@@ -136,5 +139,34 @@ func logTails(t *testing.T, dir string) {
 			lines = lines[n-40:]
 		}
 		t.Logf("last lines of %s:\n%s", l, strings.Join(lines, "\n"))
+	}
+}
+
+// controlPlane starts a kube-apiserver with the CRDs for one test and
+// returns it with a runner of the matching kubectl against it.
+func controlPlane(t *testing.T) (*testenv.Env, func(args ...string) (string, error)) {
+	t.Helper()
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatalf("start the control plane (the envtest binaries come from KUBEBUILDER_ASSETS or hack/envtest/build.sh): %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stop the control plane: %v", err)
+		}
+	})
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := env.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	return env, func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(env.AssetsDir, "kubectl"), args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
 	}
 }

@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -22,31 +18,9 @@ import (
 // the Subscriptions name primary resources of the simulator's demo
 // inventory.
 func TestSamplesValidate(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatalf("start the control plane (the envtest binaries come from KUBEBUILDER_ASSETS or hack/envtest/build.sh): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stop the control plane: %v", err)
-		}
-	})
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	env, kubectl := controlPlane(t)
 	ns := env.Namespace(t)
 	samples := filepath.Join(testenv.RepoRoot(), "config", "samples")
-	kubectl := func(args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(env.AssetsDir, "kubectl"), args...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
-	}
 
 	files, err := filepath.Glob(filepath.Join(samples, "*.yaml"))
 	if err != nil {
