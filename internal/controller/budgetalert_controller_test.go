@@ -339,8 +339,10 @@ func TestBudgetWebhookRetries(t *testing.T) {
 		StringData: map[string]string{"url": srv.URL + "/hook?token=secret"}})
 	b := budgetAlert(ns, "team", "100.00", threshold(50, billingv1alpha1.BasisActual))
 	b.Spec.Webhook = &billingv1alpha1.WebhookSpec{URLSecretRef: billingv1alpha1.LocalObjectReference{Name: "hook"}}
-	mustCreate(t, b)
+	// Spend is seeded first: the budget reads BSS once per refresh
+	// interval of business time, and the test clock stands still.
 	seedCosts(t, a, cost{amount: "60.00", mode: 1})
+	mustCreate(t, b)
 
 	waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
 		if len(b.Status.Crossed) != 1 || b.Status.Crossed[0].Notified {
