@@ -82,10 +82,10 @@ type RenewalPolicySpec struct {
 
 	// warnBefore is how long before expiry a subscription with no renewal
 	// under way gets the ExpiringSoon condition and Warning events: a Go
-	// duration ("336h") or a number of days ("14d").
+	// duration ("336h") or a number of days from 0 to 3660 ("14d").
 	// +optional
 	// +kubebuilder:default="14d"
-	// +kubebuilder:validation:Pattern=`^([0-9]{1,4}d|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
+	// +kubebuilder:validation:Pattern=`^(([0-9]{1,3}|[0-2][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
 	WarnBefore string `json:"warnBefore,omitempty"`
 
 	// historyLimit is how many finished RenewalRequests are kept per
@@ -102,12 +102,12 @@ type RenewalPolicySpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.maxPrice) || !has(self.approval) || !has(self.approval.amount) || self.maxPrice.currency == self.approval.amount.currency",message="maxPrice and approval.amount must use the same currency"
 type RenewSpec struct {
 	// renewBefore is when to renew: a duration before expiry ("720h"), a
-	// number of days before expiry ("30d"), or a percentage of the current
-	// subscription period before expiry ("10%"). Leave room for several
+	// number of days before expiry from 0 to 3660 ("30d"), or a percentage
+	// of the current subscription period before expiry from 1% to 99% ("10%"). Leave room for several
 	// attempts and for approval.
 	// +optional
 	// +kubebuilder:default="14d"
-	// +kubebuilder:validation:Pattern=`^([0-9]{1,4}d|[0-9]{1,2}%|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
+	// +kubebuilder:validation:Pattern=`^(([0-9]{1,3}|[0-2][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d|[1-9][0-9]?%|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
 	RenewBefore string `json:"renewBefore,omitempty"`
 
 	// period is how long one renewal extends the subscription.

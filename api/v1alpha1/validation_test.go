@@ -201,6 +201,33 @@ func TestCreateRejectsInvalid(t *testing.T) {
 			wantMsg: "spec.renew.renewBefore",
 		},
 		{
+			name: "renewBefore of 0%",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = "0%"
+				return p
+			},
+			wantMsg: "spec.renew.renewBefore",
+		},
+		{
+			name: "renewBefore over ten years of days",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = "3661d"
+				return p
+			},
+			wantMsg: "spec.renew.renewBefore",
+		},
+		{
+			name: "warnBefore over ten years of days",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.WarnBefore = "9999d"
+				return p
+			},
+			wantMsg: "spec.warnBefore",
+		},
+		{
 			name: "plain http endpoint off loopback",
 			obj: func() client.Object {
 				return &billingv1alpha1.BillingAccount{
