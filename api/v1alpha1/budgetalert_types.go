@@ -139,6 +139,7 @@ type BudgetAlertSpec struct {
 	// +optional
 	// +kubebuilder:default="Asia/Shanghai"
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+/-]*$`
 	TimeZone string `json:"timeZone,omitempty"`
 
 	// limit is the budget for one period. Spend in another currency is

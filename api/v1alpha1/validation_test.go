@@ -264,6 +264,20 @@ func TestCreateRejectsInvalid(t *testing.T) {
 			},
 			wantMsg: "balanceFloor must use the limit's currency",
 		},
+		{
+			name: "budget time zone that is not a zone name",
+			obj: func() client.Object {
+				return &billingv1alpha1.BudgetAlert{
+					ObjectMeta: meta(ns, "badzone"),
+					Spec: billingv1alpha1.BudgetAlertSpec{
+						AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
+						Limit:      billingv1alpha1.Money{Amount: "1000", Currency: "USD"},
+						TimeZone:   "../../etc/localtime",
+					},
+				}
+			},
+			wantMsg: "spec.timeZone",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
