@@ -401,6 +401,15 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 		// Finished without renewing: terminal for kstatus (Failed). The
 		// Subscription starts a new attempt after its backoff.
 		sum.stalled(string(rr.Status.Phase), rr.Status.Message)
+	case billingv1alpha1.RenewalPhaseBlocked:
+		// Held by a budget (its condition says which) or else by the
+		// renewal window.
+		reason := ReasonOutsideWindow
+		if c := condition(*conds, ConditionBudgetBlocked); c != nil && c.Status == metav1.ConditionTrue {
+			reason = c.Reason
+		}
+		sum.notReady(reason, rr.Status.Message)
+		sum.working(reason, rr.Status.Message)
 	default:
 		sum.notReady(string(rr.Status.Phase), rr.Status.Message)
 		sum.working(string(rr.Status.Phase), rr.Status.Message)

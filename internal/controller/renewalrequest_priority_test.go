@@ -2,6 +2,9 @@ package controller
 
 import (
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 )
@@ -27,5 +30,35 @@ func TestPhasePriorityFavoursAttemptsFurtherAlong(t *testing.T) {
 		if got := *phasePriority(p); got != *phasePriority(billingv1alpha1.RenewalPhasePending) {
 			t.Errorf("%s has priority %d, want the Pending rank", p, got)
 		}
+	}
+}
+
+// TestBlockedRequestSaysWhy: a held attempt's Ready reason names what
+// holds it, the budget or the renewal window.
+func TestBlockedRequestSaysWhy(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name   string
+		budget *metav1.Condition
+		want   string
+	}{
+		{name: "window", want: ReasonOutsideWindow},
+		{name: "budget", budget: &metav1.Condition{Type: ConditionBudgetBlocked, Status: metav1.ConditionTrue, Reason: ReasonBudgetBlocks}, want: ReasonBudgetBlocks},
+		{name: "budget released, window closed", budget: &metav1.Condition{Type: ConditionBudgetBlocked, Status: metav1.ConditionFalse, Reason: ReasonWithinLimits}, want: ReasonOutsideWindow},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rr := &billingv1alpha1.RenewalRequest{}
+			rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
+			rr.Status.Message = "held"
+			if tt.budget != nil {
+				tt.budget.LastTransitionTime = metav1.NewTime(now)
+				rr.Status.Conditions = []metav1.Condition{*tt.budget}
+			}
+			(&RenewalRequestReconciler{}).summarize(&rrState{rr: rr, now: now})
+			c := condition(rr.Status.Conditions, ConditionReady)
+			if c == nil || c.Status != metav1.ConditionFalse || c.Reason != tt.want {
+				t.Fatalf("Ready = %+v, want False %s", c, tt.want)
+			}
+		})
 	}
 }
