@@ -34,13 +34,7 @@ var errCrash = errors.New("simulated crash before the status write")
 func TestRestartBeforeStatusWriteGivesOneOrder(t *testing.T) {
 	for _, method := range []billingv1alpha1.PaymentMethod{billingv1alpha1.PaymentMethodAutoPay, billingv1alpha1.PaymentMethodPay} {
 		t.Run(string(method), func(t *testing.T) {
-			n := h.seq.Add(1)
-			a := account{DomainID: fmt.Sprintf("crash%027d", n), Name: "acct", NS: "crash", AK: fmt.Sprintf("AKC%017d", n), SK: "crash-secret"}
-			if err := h.sim.AddAccount(simulator.AccountSeed{DomainID: a.DomainID, Name: "crash", Currency: "USD",
-				Cash: decimal.RequireFromString("1000"), Credentials: []simulator.Credential{{AccessKey: a.AK, SecretKey: a.SK}}}); err != nil {
-				t.Fatal(err)
-			}
-			id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+			a, id := fakeClusterAccount(t, "crash")
 			objs := crashObjects(a, id, method)
 			renewCallsBefore := h.sim.Counters().Writes[simulator.OpRenew]
 
@@ -100,6 +94,21 @@ func TestRestartBeforeStatusWriteGivesOneOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeClusterAccount seeds a simulator account (named after prefix) with
+// one resource due in five days, for tests whose Kubernetes side is a fake
+// client (see crashObjects); it returns the account and the resource ID.
+func fakeClusterAccount(t *testing.T, prefix string) (account, string) {
+	t.Helper()
+	n := h.seq.Add(1)
+	a := account{DomainID: fmt.Sprintf("%s%027d", prefix, n), Name: "acct", NS: "crash",
+		AK: fmt.Sprintf("AK%s%013d", prefix, n), SK: prefix + "-secret"}
+	if err := h.sim.AddAccount(simulator.AccountSeed{DomainID: a.DomainID, Name: prefix, Currency: "USD",
+		Cash: decimal.RequireFromString("1000"), Credentials: []simulator.Credential{{AccessKey: a.AK, SecretKey: a.SK}}}); err != nil {
+		t.Fatal(err)
+	}
+	return a, h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
 }
 
 // crashReconciler is a RenewalRequest reconciler as a freshly started

@@ -2,10 +2,8 @@ package controller_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -21,13 +19,7 @@ import (
 // rating call, the binding quota in a burst) nor write; the attempt then
 // completes with one quote and one order.
 func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
-	n := h.seq.Add(1)
-	a := account{DomainID: fmt.Sprintf("stale%027d", n), Name: "acct", NS: "crash", AK: fmt.Sprintf("AKS%017d", n), SK: "stale-secret"}
-	if err := h.sim.AddAccount(simulator.AccountSeed{DomainID: a.DomainID, Name: "stale", Currency: "USD",
-		Cash: decimal.RequireFromString("1000"), Credentials: []simulator.Credential{{AccessKey: a.AK, SecretKey: a.SK}}}); err != nil {
-		t.Fatal(err)
-	}
-	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	a, id := fakeClusterAccount(t, "stale")
 	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
 
 	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
