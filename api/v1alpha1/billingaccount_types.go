@@ -139,7 +139,8 @@ type BillingAccountStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// conditions: Ready is True when a live BSS call with the current
-	// credentials succeeded; Reconciling and Stalled for kstatus.
+	// credentials succeeded; Reconciling and Stalled for kstatus, present
+	// only while True.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -217,7 +217,8 @@ type BudgetAlertStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, ThresholdExceeded, BalanceLow, Reconciling, Stalled.
+	// conditions: Ready, ThresholdExceeded, BalanceLow; Reconciling and
+	// Stalled (kstatus) only while True.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -164,8 +164,9 @@ type RenewalRequestStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready (True once Succeeded), Reconciling, Stalled,
-	// ApprovalRequired, PaymentPending, BudgetBlocked.
+	// conditions: Ready (True once Succeeded), ApprovalRequired,
+	// PaymentPending, BudgetBlocked; Reconciling and Stalled (kstatus) only
+	// while True.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

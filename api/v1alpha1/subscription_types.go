@@ -250,8 +250,10 @@ type SubscriptionStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, Reconciling, Stalled, Renewing, ApprovalRequired,
-	// PaymentPending, BudgetBlocked, ExpiringSoon, Expired, DriftDetected.
+	// conditions: Ready, Renewing, ExpiringSoon, Expired, DriftDetected;
+	// Reconciling and Stalled (kstatus) only while True; ApprovalRequired,
+	// PaymentPending and BudgetBlocked, copied from the active
+	// RenewalRequest, only while a renewal is under way.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

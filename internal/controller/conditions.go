@@ -2,15 +2,20 @@ package controller
 
 // Condition types used on the billing kinds. Ready, Reconciling and Stalled
 // follow kstatus, so that kubectl wait, Flux, kpt and Argo CD understand them.
+// Ready is always present; Reconciling and Stalled only while True.
 const (
 	// ConditionReady is True when the object is in its desired state.
 	ConditionReady = "Ready"
-	// ConditionReconciling is True while work toward the desired state is under way.
+	// ConditionReconciling is True while work toward the desired state is
+	// under way, and absent otherwise.
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled is True when the operator cannot make progress
-	// without a person (bad credentials, a refused resource).
+	// without a person (bad credentials, a refused resource), and absent
+	// otherwise.
 	ConditionStalled = "Stalled"
-	// ConditionRenewing is True while a renewal attempt is under way.
+	// ConditionRenewing is True while a renewal attempt is under way. On a
+	// Subscription, the three gate conditions below mirror the active
+	// RenewalRequest's and are absent when no renewal is under way.
 	ConditionRenewing = "Renewing"
 	// ConditionApprovalRequired is True while a renewal waits for a person.
 	ConditionApprovalRequired = "ApprovalRequired"

@@ -132,22 +132,26 @@ func TestKstatusRules(t *testing.T) {
 	}{
 		{"no status yet", nil, status.CurrentStatus},
 		{"generation not observed", map[string]any{"observedGeneration": int64(1), "conditions": []any{cond("Ready", "True", "UpToDate")}}, status.InProgressStatus},
+		// The controllers write Reconciling and Stalled only while True.
 		{"ready", map[string]any{"observedGeneration": int64(2), "conditions": []any{
-			cond("Ready", "True", "UpToDate"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded")}}, status.CurrentStatus},
+			cond("Ready", "True", "UpToDate"), cond("Renewing", "False", "UpToDate")}}, status.CurrentStatus},
 		{"reconciling", map[string]any{"observedGeneration": int64(2), "conditions": []any{
-			cond("Ready", "True", "UpToDate"), cond("Reconciling", "True", "Renewing"), cond("Stalled", "False", "Succeeded")}}, status.InProgressStatus},
+			cond("Ready", "True", "UpToDate"), cond("Reconciling", "True", "Renewing")}}, status.InProgressStatus},
 		{"stalled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
-			cond("Ready", "False", "ResourceNotFound"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "True", "ResourceNotFound")}}, status.FailedStatus},
-		{"ready only", map[string]any{"observedGeneration": int64(2), "conditions": []any{cond("Ready", "True", "UpToDate")}}, status.CurrentStatus},
+			cond("Ready", "False", "ResourceNotFound"), cond("Stalled", "True", "ResourceNotFound")}}, status.FailedStatus},
+		// Objects written before Reconciling and Stalled were removed when
+		// False read the same.
+		{"ready, False copies", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "True", "UpToDate"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded")}}, status.CurrentStatus},
 		// After Reconciling and Stalled, kstatus falls back to Ready, and
 		// reads Ready=False as InProgress whatever the reason: a transient
 		// wait (Throttled) and a dead end the controller does not mark
 		// Stalled (an expired managed subscription, a Failed or Denied
 		// RenewalRequest) look the same.
 		{"not ready, throttled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
-			cond("Ready", "False", "Throttled"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded")}}, status.InProgressStatus},
+			cond("Ready", "False", "Throttled")}}, status.InProgressStatus},
 		{"expired, not stalled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
-			cond("Ready", "False", "Expired"), cond("Reconciling", "False", "Succeeded"), cond("Stalled", "False", "Succeeded"), cond("Expired", "True", "Expired")}}, status.InProgressStatus},
+			cond("Ready", "False", "Expired"), cond("Expired", "True", "Expired")}}, status.InProgressStatus},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

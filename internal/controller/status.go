@@ -81,7 +81,12 @@ func (r *readiness) ready(reason, message string) {
 	}
 }
 
-// apply writes Ready, Reconciling and Stalled.
+// apply writes Ready, Reconciling and Stalled. Ready is always present;
+// Reconciling and Stalled, which kstatus reads in the abnormal-true
+// polarity, are present only while True and removed once the work is done
+// or the dead end resolved, as Flux's controllers do: a False copy would
+// say nothing that Ready does not, and every condition an object carries
+// is decoded, validated and stored again on each status write (issue 7).
 func (r *readiness) apply(conds *[]metav1.Condition, now time.Time) {
 	if r.notReadyReason != "" {
 		setCondition(conds, now, ConditionReady, metav1.ConditionFalse, r.notReadyReason, r.notReadyMessage)
@@ -95,12 +100,12 @@ func (r *readiness) apply(conds *[]metav1.Condition, now time.Time) {
 	if r.stalledReason != "" {
 		setCondition(conds, now, ConditionStalled, metav1.ConditionTrue, r.stalledReason, r.stalledMessage)
 	} else {
-		setCondition(conds, now, ConditionStalled, metav1.ConditionFalse, ReasonSucceeded, "no person needs to act")
+		meta.RemoveStatusCondition(conds, ConditionStalled)
 	}
 	if r.workReason != "" {
 		setCondition(conds, now, ConditionReconciling, metav1.ConditionTrue, r.workReason, r.workMessage)
 	} else {
-		setCondition(conds, now, ConditionReconciling, metav1.ConditionFalse, ReasonSucceeded, "no work under way")
+		meta.RemoveStatusCondition(conds, ConditionReconciling)
 	}
 }
 

@@ -47,6 +47,15 @@ func TestRenewWithAutoPay(t *testing.T) {
 		if s.Status.ExpireTime != after.UTC().Format(time.RFC3339) {
 			return fmt.Errorf("status expireTime %s, want %s", s.Status.ExpireTime, after.UTC().Format(time.RFC3339))
 		}
+		if err := wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionFalse, controller.ReasonUpToDate); err != nil {
+			return err
+		}
+		// With the renewal done, its gate conditions are gone, and so are
+		// Reconciling and Stalled, which are only present while True.
+		if err := wantConditionTypes(s.Status.Conditions, controller.ConditionReady, controller.ConditionRenewing,
+			controller.ConditionExpiringSoon, controller.ConditionExpired, controller.ConditionDriftDetected); err != nil {
+			return err
+		}
 		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
 	})
 	if len(sub.Status.OrderHistory) != 1 || sub.Status.OrderHistory[0].OrderID != rr.Status.OrderIDs[0] {
@@ -235,6 +244,12 @@ func TestManualPaymentIsCancelledAtDeadline(t *testing.T) {
 	mustCreate(t, subscription(ns, "vm", id, "manual", billingv1alpha1.ManagementManage))
 	waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhasePaymentPending)
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if err := wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionTrue, controller.ReasonRenewing); err != nil {
+			return err
+		}
+		if err := wantCondition(s.Status.Conditions, controller.ConditionReconciling, metav1.ConditionTrue, ""); err != nil {
+			return err
+		}
 		return wantCondition(s.Status.Conditions, controller.ConditionPaymentPending, metav1.ConditionTrue, controller.ReasonAwaitingPayment)
 	})
 	if o := renewalOrders(a); len(o) != 1 || o[0].Status != 6 {
@@ -249,7 +264,11 @@ func TestManualPaymentIsCancelledAtDeadline(t *testing.T) {
 		if s.Status.FailureCount != 1 || s.Status.NextAttemptTime == nil {
 			return fmt.Errorf("failureCount %d nextAttempt %v", s.Status.FailureCount, s.Status.NextAttemptTime)
 		}
-		return nil
+		// The cancelled request no longer gates anything.
+		if c := condition(s.Status.Conditions, controller.ConditionPaymentPending); c != nil {
+			return fmt.Errorf("PaymentPending still present after the request ended: %s", describeConditions(s.Status.Conditions))
+		}
+		return wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionFalse, controller.ReasonUpToDate)
 	})
 }
 

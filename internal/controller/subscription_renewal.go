@@ -9,6 +9,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -309,23 +310,31 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 	return true, nil
 }
 
-// mirrorRequest copies the gate conditions of the active request (or clears them).
+// gateConditions are the conditions of a renewal's gates, which a
+// Subscription mirrors from its active RenewalRequest.
+var gateConditions = [...]string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked}
+
+// mirrorRequest copies the gate conditions of the active request. Without
+// one, Renewing is False and the gate conditions are absent: they describe
+// a renewal, and there is none (the finished one is in status.lastRenewal
+// and on its RenewalRequest). A gate the request has not reached is absent
+// too. Fewer conditions also make every status write cheaper (issue 7).
 func (r *SubscriptionReconciler) mirrorRequest(st *subState, rr *billingv1alpha1.RenewalRequest) {
 	conds := &st.sub.Status.Conditions
 	if rr == nil {
 		setCondition(conds, st.now, ConditionRenewing, metav1.ConditionFalse, ReasonUpToDate, "no renewal under way")
-		for _, t := range []string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked} {
-			setCondition(conds, st.now, t, metav1.ConditionFalse, ReasonUpToDate, "no renewal under way")
+		for _, t := range gateConditions {
+			meta.RemoveStatusCondition(conds, t)
 		}
 		return
 	}
 	setCondition(conds, st.now, ConditionRenewing, metav1.ConditionTrue, ReasonRenewing,
 		fmt.Sprintf("renewal %s is %s", rr.Name, rr.Status.Phase))
-	for _, t := range []string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked} {
+	for _, t := range gateConditions {
 		if c := condition(rr.Status.Conditions, t); c != nil {
 			setCondition(conds, st.now, t, c.Status, c.Reason, rr.Name+": "+c.Message)
 		} else {
-			setCondition(conds, st.now, t, metav1.ConditionFalse, ReasonUpToDate, "not needed by "+rr.Name)
+			meta.RemoveStatusCondition(conds, t)
 		}
 	}
 }

@@ -261,6 +261,27 @@ func wantCondition(conds []metav1.Condition, typ string, status metav1.Condition
 	return nil
 }
 
+// wantConditionTypes checks that conds hold exactly the given types.
+func wantConditionTypes(conds []metav1.Condition, types ...string) error {
+	want := map[string]bool{}
+	for _, t := range types {
+		want[t] = true
+	}
+	have := map[string]bool{}
+	for _, c := range conds {
+		have[c.Type] = true
+	}
+	if len(have) != len(conds) || len(have) != len(want) {
+		return fmt.Errorf("conditions %s, want exactly %v", describeConditions(conds), types)
+	}
+	for t := range want {
+		if !have[t] {
+			return fmt.Errorf("conditions %s, want exactly %v", describeConditions(conds), types)
+		}
+	}
+	return nil
+}
+
 func describeConditions(conds []metav1.Condition) string {
 	var b strings.Builder
 	for _, c := range conds {

@@ -314,8 +314,9 @@ var subscriptionConditions = []string{"Ready", "Reconciling", "Stalled", "Renewi
 	"PaymentPending", "BudgetBlocked", "ExpiringSoon", "Expired", "DriftDetected"}
 
 // BenchmarkSubscriptionCollector scrapes 10,000 Subscriptions, each with a
-// quote and all ten conditions, from a cache-like reader, and drains the
-// series as the registry does (without its sorting and encoding).
+// quote and all ten conditions (the worst case: an idle one has five), from
+// a cache-like reader, and drains the series as the registry does (without
+// its sorting and encoding).
 func BenchmarkSubscriptionCollector(b *testing.B) {
 	const n = 10000
 	indexer := make([]any, 0, n)

@@ -83,7 +83,7 @@ func (g *gauge) Write(out *dto.Metric) error {
 
 // conditions exports 1 for each condition's current status, labelled
 // {condition, name, namespace, status}. Only the current status has a
-// series: with the ten conditions of a Subscription, a series per status
+// series: with up to ten conditions on a Subscription, a series per status
 // (the kube-state-metrics style) would triple the largest family, to
 // 300,000 series for 10,000 Subscriptions.
 func conditions(ch chan<- prometheus.Metric, desc *prometheus.Desc, shared pairs, ns, name *dto.LabelPair, conds []metav1.Condition) {
