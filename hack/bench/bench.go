@@ -237,32 +237,57 @@ func (b *bench) seedSubscriptions(ctx context.Context, ns, acct, domain, policy 
 	return ids, nil
 }
 
-// waitSubs waits until every Subscription in ns satisfies ok. It watches
-// through an informer cache rather than listing: listing 10,000 objects
-// every half second would load the apiserver the bench is measuring.
-func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*billingv1alpha1.Subscription) bool) error {
+// subsWatch is the bench's view of one namespace's Subscriptions: a watch
+// started before the change it waits for, so that no wait pays for a LIST
+// of 10,000 objects inside the interval it measures. It watches rather
+// than lists: listing 10,000 objects every half second would load the
+// apiserver the bench is measuring.
+type subsWatch struct {
+	cache  cache.Cache
+	cancel context.CancelFunc
+}
+
+// watchSubs starts watching the Subscriptions in ns and returns once the
+// watch has listed them.
+func (b *bench) watchSubs(ctx context.Context, ns string) (*subsWatch, error) {
 	c, err := cache.New(b.env.Config, cache.Options{Scheme: b.env.Scheme, DefaultNamespaces: map[string]cache.Config{ns: {}}})
 	if err != nil {
-		return fmt.Errorf("watch cache: %w", err)
+		return nil, fmt.Errorf("watch cache: %w", err)
 	}
 	if _, err := c.GetInformer(ctx, &billingv1alpha1.Subscription{}); err != nil {
-		return fmt.Errorf("watch Subscriptions: %w", err)
+		return nil, fmt.Errorf("watch Subscriptions: %w", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	go func() { _ = c.Start(cctx) }()
 	if !c.WaitForCacheSync(cctx) {
-		return fmt.Errorf("watch cache did not sync")
+		cancel()
+		return nil, fmt.Errorf("watch cache did not sync")
 	}
-	start := time.Now()
-	deadline := start.Add(b.cfg.timeout)
-	lastReport := start
+	return &subsWatch{cache: c, cancel: cancel}, nil
+}
+
+func (w *subsWatch) stop() { w.cancel() }
+
+// waitResult says when a wait began to see progress and when it ended.
+type waitResult struct {
+	// first is the time until the first object satisfied the condition:
+	// in the convergence wait, until the account's next listing landed.
+	first time.Duration
+	// all is the time until every object did.
+	all time.Duration
+}
+
+// wait waits until want Subscriptions satisfy ok, measuring from since.
+func (w *subsWatch) wait(ctx context.Context, since time.Time, want int, timeout time.Duration, ok func(*billingv1alpha1.Subscription) bool) (waitResult, error) {
+	var res waitResult
+	deadline := time.Now().Add(timeout)
+	lastReport := since
 	for {
 		var list billingv1alpha1.SubscriptionList
 		// Read-only: copying 10,000 objects every poll would load the
 		// machine the bench measures.
-		if err := c.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-			return fmt.Errorf("list cached Subscriptions: %w", err)
+		if err := w.cache.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+			return res, fmt.Errorf("list cached Subscriptions: %w", err)
 		}
 		done := 0
 		for i := range list.Items {
@@ -270,18 +295,26 @@ func (b *bench) waitSubs(ctx context.Context, ns string, want int, ok func(*bill
 				done++
 			}
 		}
+		if done > 0 && res.first == 0 {
+			res.first = time.Since(since)
+		}
 		if done >= want {
-			return nil
+			res.all = time.Since(since)
+			return res, nil
 		}
 		if time.Since(lastReport) >= 5*time.Second {
 			// The curve tells waiting for a refresh from writing statuses.
 			lastReport = time.Now()
-			fmt.Fprintf(os.Stderr, "   %5.0fs: %d of %d\n", time.Since(start).Seconds(), done, want)
+			fmt.Fprintf(os.Stderr, "   %5.0fs: %d of %d\n", time.Since(since).Seconds(), done, want)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d Subscriptions ready after %s", done, want, b.cfg.timeout)
+			return res, fmt.Errorf("only %d of %d Subscriptions ready after %s", done, want, timeout)
 		}
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

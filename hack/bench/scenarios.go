@@ -45,6 +45,11 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 	}
 	fmt.Fprintf(os.Stderr, "   %d Subscriptions created; starting the manager\n", len(all))
 
+	w, err := b.watchSubs(ctx, ns)
+	if err != nil {
+		return r, err
+	}
+	defer w.stop()
 	b.sim.ResetCounters()
 	start := time.Now()
 	mgr, err := b.startManager(ctx, sc.name)
@@ -52,10 +57,11 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 		return r, err
 	}
 	defer mgr.stop()
-	if err := b.waitSubs(ctx, ns, len(all), func(s *billingv1alpha1.Subscription) bool { return s.Status.ExpireTime != "" }); err != nil {
+	synced, err := w.wait(ctx, start, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool { return s.Status.ExpireTime != "" })
+	if err != nil {
 		return r, err
 	}
-	r.initialSync = time.Since(start)
+	r.initialSync = synced.all
 	fmt.Fprintf(os.Stderr, "   initial sync in %s; counting calls over %d refreshes\n", r.initialSync.Round(time.Second), b.cfg.refreshes)
 
 	time.Sleep(b.cfg.refresh) // let the initial wave settle
@@ -73,12 +79,13 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 	}
 	changed := time.Now()
 	prof := b.startProfile(ctx, mgr, "convergence-"+sc.name, 2*b.cfg.refresh+30*time.Second)
-	if err := b.waitSubs(ctx, ns, len(all), func(s *billingv1alpha1.Subscription) bool {
+	conv, err := w.wait(ctx, changed, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool {
 		return s.Status.Resource != nil && s.Status.Resource.Name == s.Spec.ResourceID+"-renamed"
-	}); err != nil {
+	})
+	if err != nil {
 		return r, err
 	}
-	r.convergence = time.Since(changed)
+	r.convergence, r.firstSeen = conv.all, conv.first
 	prof.stop(ctx)
 	r.rssMiB, r.peakMiB, r.cpuSeconds = procStats(mgr.cmd.Process.Pid)
 	r.throttled = throttled(b.sim.Counters()) + throttled(counters)
@@ -114,6 +121,11 @@ func (b *bench) runBurst(ctx context.Context, n int) (burstResult, error) {
 	if _, err := b.seedSubscriptions(ctx, ns, acct, ba.Spec.DomainID, "due", n, 3*24*time.Hour); err != nil {
 		return br, err
 	}
+	w, err := b.watchSubs(ctx, ns)
+	if err != nil {
+		return br, err
+	}
+	defer w.stop()
 	b.sim.ResetCounters()
 	start := time.Now()
 	mgr, err := b.startManager(ctx, "burst")
@@ -122,12 +134,13 @@ func (b *bench) runBurst(ctx context.Context, n int) (burstResult, error) {
 	}
 	defer mgr.stop()
 	prof := b.startProfile(ctx, mgr, "burst", 2*time.Minute)
-	if err := b.waitSubs(ctx, ns, n, func(s *billingv1alpha1.Subscription) bool {
+	done, err := w.wait(ctx, start, n, b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool {
 		return s.Status.LastRenewal != nil && s.Status.ActiveRequest == ""
-	}); err != nil {
+	})
+	if err != nil {
 		return br, err
 	}
-	br.elapsed = time.Since(start)
+	br.elapsed = done.all
 	prof.stop(ctx)
 	counters := b.sim.Counters()
 	br.throttled = throttled(counters)
