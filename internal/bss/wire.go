@@ -82,15 +82,11 @@ func (w *wireInt) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		// Accept integral decimals such as 2.0, never fractional ones,
-		// nor ones outside int64, which IntPart would silently wrap. The
-		// exponent is checked first: IsInteger and IntPart expand it.
-		if len(s) > 40 {
-			return fmt.Errorf("decode integer %q: %w", truncate(s, 40), err)
-		}
+		// Accept integral decimals such as 2.0, never fractional ones, nor
+		// ones outside int64, which IntPart would silently wrap.
 		d, derr := decimal.NewFromString(s)
-		if derr != nil || d.Exponent() < -maxDecimalExponent || d.Exponent() > maxDecimalExponent ||
-			!d.IsInteger() || d.Cmp(decimal.NewFromInt(math.MinInt64)) < 0 || d.Cmp(decimal.NewFromInt(math.MaxInt64)) > 0 {
+		if len(s) > 40 || derr != nil || !d.IsInteger() ||
+			d.Cmp(decimal.NewFromInt(math.MinInt64)) < 0 || d.Cmp(decimal.NewFromInt(math.MaxInt64)) > 0 {
 			return fmt.Errorf("decode integer %q: %w", truncate(s, 40), err)
 		}
 		v = d.IntPart()

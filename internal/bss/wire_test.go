@@ -6,9 +6,8 @@ import (
 )
 
 // TestWireIntDecode covers integers as BSS sends them, and numbers that
-// must be refused rather than expanded: an exponent such as 1e999999999
-// would make an integral check or the conversion build a billion-digit
-// number, stalling the client on one bad field.
+// must be refused: fractions, huge exponents, and integers outside int64,
+// which would otherwise wrap to a wrong value.
 func TestWireIntDecode(t *testing.T) {
 	cases := []struct {
 		in    string

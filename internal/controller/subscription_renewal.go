@@ -310,10 +310,6 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 	return true, nil
 }
 
-// gateConditions are the conditions of a renewal's gates, which a
-// Subscription mirrors from its active RenewalRequest.
-var gateConditions = [...]string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked}
-
 // mirrorRequest copies the gate conditions of the active request. Without
 // one, Renewing is False and the gate conditions are absent: they describe
 // a renewal, and there is none (the finished one is in status.lastRenewal
@@ -321,6 +317,7 @@ var gateConditions = [...]string{ConditionApprovalRequired, ConditionPaymentPend
 // too. Fewer conditions also make every status write cheaper (issue 7).
 func (r *SubscriptionReconciler) mirrorRequest(st *subState, rr *billingv1alpha1.RenewalRequest) {
 	conds := &st.sub.Status.Conditions
+	gateConditions := [...]string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked}
 	if rr == nil {
 		setCondition(conds, st.now, ConditionRenewing, metav1.ConditionFalse, ReasonUpToDate, "no renewal under way")
 		for _, t := range gateConditions {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -263,21 +264,15 @@ func wantCondition(conds []metav1.Condition, typ string, status metav1.Condition
 
 // wantConditionTypes checks that conds hold exactly the given types.
 func wantConditionTypes(conds []metav1.Condition, types ...string) error {
-	want := map[string]bool{}
-	for _, t := range types {
-		want[t] = true
-	}
-	have := map[string]bool{}
+	have := make([]string, 0, len(conds))
 	for _, c := range conds {
-		have[c.Type] = true
+		have = append(have, c.Type)
 	}
-	if len(have) != len(conds) || len(have) != len(want) {
-		return fmt.Errorf("conditions %s, want exactly %v", describeConditions(conds), types)
-	}
-	for t := range want {
-		if !have[t] {
-			return fmt.Errorf("conditions %s, want exactly %v", describeConditions(conds), types)
-		}
+	want := slices.Clone(types)
+	slices.Sort(have)
+	slices.Sort(want)
+	if !slices.Equal(have, want) {
+		return fmt.Errorf("conditions %s, want exactly %v", describeConditions(conds), want)
 	}
 	return nil
 }
