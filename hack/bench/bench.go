@@ -84,6 +84,10 @@ func (b *bench) close() {
 	_ = os.RemoveAll(b.dir)
 }
 
+// managerWorkers is the manager's reconcile concurrency per kind in the
+// bench, and the bench's own when it measures the apiserver's write rate.
+const managerWorkers = 16
+
 // managerProc is a running manager binary.
 type managerProc struct {
 	cmd  *exec.Cmd
@@ -98,7 +102,8 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 		return nil, fmt.Errorf("manager log: %w", err)
 	}
 	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--kube-api-qps=500", "--kube-api-burst=1000", "--max-concurrent-subscriptions=16", "--max-concurrent-renewals=16"}
+		"--kube-api-qps=500", "--kube-api-burst=1000",
+		fmt.Sprintf("--max-concurrent-subscriptions=%d", managerWorkers), fmt.Sprintf("--max-concurrent-renewals=%d", managerWorkers)}
 	// Later flags win: -manager-flags overrides the settings above.
 	args = append(args, strings.Fields(b.cfg.managerFlags)...)
 	var pprofAddr string

@@ -97,6 +97,12 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 	r.rssMiB, r.peakMiB, r.cpuSeconds = procStats(mgr.cmd.Process.Pid)
 	r.throttled = throttled(b.sim.Counters()) + throttled(counters)
 
+	mgr.stop()
+	w.stop()
+	if r.apiserverWrites, err = b.writeCeiling(ctx, ns, all, managerWorkers); err != nil {
+		return r, err
+	}
+
 	// Quiet this scenario before the next: its objects stay in the cache of
 	// no later manager (each scenario starts a new one), but remove them.
 	_ = b.env.Client.DeleteAllOf(ctx, &billingv1alpha1.Subscription{}, client.InNamespace(ns))
