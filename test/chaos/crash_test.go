@@ -37,7 +37,7 @@ func TestCrashDuringRenewalBurst(t *testing.T) {
 	time.Sleep(3 * time.Second) // anything still in flight would show now
 	final.kill()
 
-	v := m.check(t, baseline)
+	v := m.check(t, "crash", baseline)
 	var dropped struct {
 		Dropped map[string]int `json:"dropped"`
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -170,10 +171,11 @@ func (m *sim) admin(t *testing.T, method, path string, body, out any) {
 
 // order is what the checks need of the simulator's order book.
 type order struct {
-	ID                string `json:"id"`
-	Type              int    `json:"type"`
-	Status            int    `json:"status"`
-	PrimaryResourceID string `json:"primaryResourceId"`
+	ID                string    `json:"id"`
+	Type              int       `json:"type"`
+	Status            int       `json:"status"`
+	PrimaryResourceID string    `json:"primaryResourceId"`
+	CreateTime        time.Time `json:"createTime"`
 }
 
 // resource is what the checks need of a simulator resource.
@@ -188,7 +190,9 @@ type verdict struct {
 	orders, duplicates, misses int
 }
 
-func (m *sim) check(t *testing.T, baseline map[string]time.Time) verdict {
+// check counts renewal orders and misses in the order book; a duplicate
+// is explained (see explain) for the Subscriptions of namespace ns.
+func (m *sim) check(t *testing.T, ns string, baseline map[string]time.Time) verdict {
 	t.Helper()
 	var orders []order
 	m.admin(t, http.MethodGet, "orders", nil, &orders)
@@ -206,6 +210,7 @@ func (m *sim) check(t *testing.T, baseline map[string]time.Time) verdict {
 		if n > 1 {
 			v.duplicates += n - 1
 			t.Errorf("resource %s has %d renewal orders, want 1", id, n)
+			explain(t, ns, id, orders)
 		}
 	}
 	for _, r := range resources {
@@ -214,6 +219,55 @@ func (m *sim) check(t *testing.T, baseline map[string]time.Time) verdict {
 		}
 	}
 	return v
+}
+
+// explain logs what led to a duplicate: the resource's renewal orders,
+// the RenewalRequests for it, and the Events of the namespace that name it
+// or its requests (OrderPlaced, OrderAdopted, RenewalFailed, ...).
+func explain(t *testing.T, ns, resourceID string, orders []order) {
+	t.Helper()
+	for _, o := range orders {
+		if o.Type == 2 && o.PrimaryResourceID == resourceID {
+			t.Logf("order %s status %d created %s", o.ID, o.Status, o.CreateTime.Format(time.RFC3339))
+		}
+	}
+	ctx := context.Background()
+	var rrs billingv1alpha1.RenewalRequestList
+	if err := s.env.Client.List(ctx, &rrs, client.InNamespace(ns)); err != nil {
+		t.Logf("list RenewalRequests: %v", err)
+	}
+	names := map[string]bool{}
+	for _, rr := range rrs.Items {
+		if rr.Spec.ResourceID != resourceID {
+			continue
+		}
+		names[rr.Name] = true
+		st := rr.Status
+		t.Logf("RenewalRequest %s (uid %s, revision %d): phase %s, intent %v, renew calls %d, orders %v: %s",
+			rr.Name, rr.UID, rr.Spec.Revision, st.Phase, st.OrderIntentTime, st.RenewCalls, st.OrderIDs, st.Message)
+	}
+	var events corev1.EventList
+	if err := s.env.Client.List(ctx, &events, client.InNamespace(ns)); err != nil {
+		t.Logf("list Events: %v", err)
+	}
+	sort.Slice(events.Items, func(i, j int) bool { return eventTime(&events.Items[i]).Before(eventTime(&events.Items[j])) })
+	for i := range events.Items {
+		e := &events.Items[i]
+		if e.InvolvedObject.Name == resourceID || names[e.InvolvedObject.Name] {
+			t.Logf("event %s %s/%s %s (x%d): %s", eventTime(e).Format("15:04:05.000"), e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Reason, e.Count, e.Message)
+		}
+	}
+}
+
+// eventTime is when an Event last happened, whichever API wrote it.
+func eventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	}
+	return e.CreationTimestamp.Time
 }
 
 // baseline reads every primary resource's current expiry.

@@ -48,7 +48,7 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	}
 	m.waitRenewed(t, baseline, 2*time.Minute)
 	time.Sleep(2 * time.Second)
-	v := m.check(t, baseline)
+	v := m.check(t, "leader", baseline)
 	t.Logf("failover: subscriptions=%d orders=%d duplicates=%d misses=%d", n, v.orders, v.duplicates, v.misses)
 	if v.duplicates != 0 || v.misses != 0 || v.orders != n {
 		t.Fatalf("orders=%d duplicates=%d misses=%d, want %d orders, no duplicates, no misses", v.orders, v.duplicates, v.misses, n)

@@ -46,7 +46,7 @@ func TestFaultSoak(t *testing.T) {
 	m.waitRenewed(t, baseline, 4*time.Minute)
 	time.Sleep(3 * time.Second)
 	mgr.kill()
-	v := m.check(t, baseline)
+	v := m.check(t, "soak", baseline)
 	var counters struct {
 		Calls map[string]map[string]int `json:"calls"`
 	}
