@@ -31,7 +31,15 @@ type ledgerEntry struct {
 	called bool
 	// orderIDs are the orders the call returned; empty if the outcome is unknown.
 	orderIDs []string
+	// ended is when this process wrote the attempt's final phase; zero
+	// while the attempt is under way.
+	ended time.Time
 }
+
+// endedRetention is how long an ended attempt is remembered when no cached
+// copy showing its final phase is read (the request was deleted at once):
+// far longer than any cache lag.
+const endedRetention = time.Hour
 
 func newOrderLedger() *orderLedger {
 	return &orderLedger{entries: map[types.UID]ledgerEntry{}}
@@ -68,7 +76,30 @@ func (l *orderLedger) knows(uid types.UID) bool {
 	return ok
 }
 
-// forget drops a finished attempt.
+// end notes that this process wrote the attempt's final phase, and drops
+// the attempts that ended more than endedRetention before now.
+func (l *orderLedger) end(uid types.UID, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[uid]
+	e.ended = now
+	l.entries[uid] = e
+	for id, other := range l.entries {
+		if !other.ended.IsZero() && now.Sub(other.ended) > endedRetention {
+			delete(l.entries, id)
+		}
+	}
+}
+
+// ended reports whether this process ended the attempt. A copy that shows
+// it under way is then older than this process's own final write.
+func (l *orderLedger) ended(uid types.UID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.entries[uid].ended.IsZero()
+}
+
+// forget drops an attempt whose final phase the cache shows.
 func (l *orderLedger) forget(uid types.UID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -87,6 +87,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("renewalRequest", klog.KObj(&rr)))
 	if rr.Status.Phase.Finished() {
+		r.ledger().forget(rr.UID)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
 
@@ -111,7 +112,9 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	if rr.Status.Phase.Finished() {
-		r.ledger().forget(rr.UID)
+		// Not forgotten yet: until the cache shows this write, a pass may
+		// read the attempt under way (see orderLedger).
+		r.ledger().end(rr.UID, st.now)
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
@@ -164,9 +167,11 @@ func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState
 	rr := st.rr
 	if !controllerutil.ContainsFinalizer(rr, finalizerOrderRecord) {
 		// Patch metadata on a copy: the response must not overwrite the
-		// status built up in memory.
+		// status built up in memory. The patch carries the optimistic lock:
+		// the status patch below is based on its new resourceVersion, so a
+		// copy that is stale must fail here, not overwrite newer status.
 		cp := rr.DeepCopy()
-		patch := client.MergeFrom(cp.DeepCopy())
+		patch := client.MergeFromWithOptions(cp.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(cp, finalizerOrderRecord)
 		if err := r.Client.Patch(ctx, cp, patch); err != nil {
 			return fmt.Errorf("add order-record finalizer: %w", err)

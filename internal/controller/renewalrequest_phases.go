@@ -25,10 +25,12 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	if rr.Status.Phase == "" {
 		rr.Status.Phase = billingv1alpha1.RenewalPhasePending
 	}
-	if rr.Status.OrderIntentTime == nil && r.ledger().knows(rr.UID) {
+	if (rr.Status.OrderIntentTime == nil && r.ledger().knows(rr.UID)) || r.ledger().ended(rr.UID) {
 		// The cache has not caught up with the intent this process
-		// recorded: acting on it would quote again and lose the write to
-		// an optimistic-lock conflict. The watch event of the write
+		// recorded (acting on it would quote again and lose the write to
+		// an optimistic-lock conflict), or with the final phase this
+		// process wrote (acting on it could renew an attempt that already
+		// failed, while the next one orders). The watch event of the write
 		// brings the request back.
 		st.stale = true
 		return nil

@@ -87,3 +87,120 @@ func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 		t.Fatalf("%d renewal orders, want 1", o)
 	}
 }
+
+// TestStaleCopyAfterRefusedOrderOrdersNothing: BSS refuses the renew call
+// and the attempt ends Failed, from which the Subscription starts a new
+// one. A pass that then reads a cached copy from before that write (still
+// Ordering, the refused call not counted) must not call renew again: by
+// the time it would, the new attempt may be ordering too, and the cloud
+// would renew twice.
+func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
+	a, id := fakeClusterAccount(t, "ended")
+	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
+
+	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
+	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
+		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
+		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
+		WithInterceptorFuncs(interceptor.Funcs{
+			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
+					stale.DeepCopyInto(rr)
+					stale = nil
+					return nil
+				}
+				return c.Get(ctx, k, obj, opts...)
+			},
+		}).Build()
+	r := crashReconciler(k8s)
+
+	var rr billingv1alpha1.RenewalRequest
+	for i := 0; i < 5 && rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering; i++ {
+		if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+			t.Fatalf("reconcile: %v", err)
+		}
+		if err := k8s.Get(ctx(), key, &rr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering {
+		t.Fatalf("phase %s (%s), want Ordering", rr.Status.Phase, rr.Status.Message)
+	}
+	ordering := rr.DeepCopy()
+
+	h.sim.SetFault(simulator.OpRenew, simulator.Fault{ErrorRate: 1, ErrorStatus: 400, ErrorCode: "CBC.0100", ErrorMsg: "Invalid parameter."})
+	t.Cleanup(h.sim.ClearFaults)
+	renewCalls := h.sim.Counters().Writes[simulator.OpRenew]
+	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("refused pass: %v", err)
+	}
+	if err := k8s.Get(ctx(), key, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseFailed {
+		t.Fatalf("after the refusal: phase %s (%s), want Failed", rr.Status.Phase, rr.Status.Message)
+	}
+	if n := h.sim.Counters().Writes[simulator.OpRenew] - renewCalls; n != 1 {
+		t.Fatalf("%d renew calls in the refused pass, want 1", n)
+	}
+
+	h.sim.ClearFaults()
+	stale = ordering
+	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("stale pass: %v", err)
+	}
+	if n := h.sim.Counters().Writes[simulator.OpRenew] - renewCalls; n != 1 {
+		t.Fatalf("the pass on the stale copy sent %d more renew calls, want none", n-1)
+	}
+	if n := len(renewalOrders(a)); n != 0 {
+		t.Fatalf("%d renewal orders for an attempt that ended Failed, want none", n)
+	}
+}
+
+// TestStaleCopyCannotRecordIntent: a pass that read a copy older than the
+// apiserver's must not record the intent to order. The finalizer it adds
+// first moves the resourceVersion the status patch is checked against; an
+// unchecked finalizer patch would let the status patch overwrite newer
+// status with the stale copy's.
+func TestStaleCopyCannotRecordIntent(t *testing.T) {
+	a, id := fakeClusterAccount(t, "lock")
+	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
+	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
+	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
+		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
+		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
+		WithInterceptorFuncs(interceptor.Funcs{
+			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
+					stale.DeepCopyInto(rr)
+					stale = nil
+					return nil
+				}
+				return c.Get(ctx, k, obj, opts...)
+			},
+		}).Build()
+
+	var old billingv1alpha1.RenewalRequest
+	if err := k8s.Get(ctx(), key, &old); err != nil {
+		t.Fatal(err)
+	}
+	// Another pass moved the attempt on since that copy was cached.
+	newer := old.DeepCopy()
+	newer.Status.Phase = billingv1alpha1.RenewalPhasePending
+	newer.Status.Message = "written after the stale copy"
+	if err := k8s.Status().Update(ctx(), newer); err != nil {
+		t.Fatal(err)
+	}
+
+	stale = &old
+	if _, err := crashReconciler(k8s).Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("stale pass: %v", err)
+	}
+	var rr billingv1alpha1.RenewalRequest
+	if err := k8s.Get(ctx(), key, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.Status.OrderIntentTime != nil || rr.Status.Message != newer.Status.Message {
+		t.Fatalf("the stale pass wrote over newer status: intent %v, message %q", rr.Status.OrderIntentTime, rr.Status.Message)
+	}
+}
