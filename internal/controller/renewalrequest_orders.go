@@ -86,8 +86,11 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		// next pass looks the order up first.
 		rr.Status.Message = fmt.Sprintf("renew call outcome unknown (%v); looking the order up", bss.Describe(err))
 		st.wakeAt(st.now.Add(10 * time.Second))
-	case bss.IsRetryable(err):
-		rr.Status.RenewCalls-- // definitely not applied
+	case bss.IsRetryable(err), bss.IsAuth(err):
+		// Definitely not applied. Rejected credentials (an expired token,
+		// say) are not the renewal's fault: the attempt waits for new ones,
+		// which re-queue it, instead of failing and starting over.
+		rr.Status.RenewCalls--
 		r.bssWait(st, "renew", err)
 	default:
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS refused the renewal: %v", bss.Describe(err)))

@@ -204,3 +204,56 @@ func TestStaleCopyCannotRecordIntent(t *testing.T) {
 		t.Fatalf("the stale pass wrote over newer status: intent %v, message %q", rr.Status.OrderIntentTime, rr.Status.Message)
 	}
 }
+
+// TestRejectedCredentialsHoldTheOrder: a renew call refused for its
+// credentials (an expired token) applied nothing; the attempt waits for new
+// credentials instead of failing, and then orders once.
+func TestRejectedCredentialsHoldTheOrder(t *testing.T) {
+	a, id := fakeClusterAccount(t, "auth")
+	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
+	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
+		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
+		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).Build()
+	r := crashReconciler(k8s)
+	reconcileUntil := func(done func(*billingv1alpha1.RenewalRequest) bool) *billingv1alpha1.RenewalRequest {
+		t.Helper()
+		var rr billingv1alpha1.RenewalRequest
+		for i := 0; i < 10; i++ {
+			if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+			if err := k8s.Get(ctx(), key, &rr); err != nil {
+				t.Fatal(err)
+			}
+			if done(&rr) {
+				break
+			}
+		}
+		return &rr
+	}
+
+	reconcileUntil(func(rr *billingv1alpha1.RenewalRequest) bool {
+		return rr.Status.Phase == billingv1alpha1.RenewalPhaseOrdering
+	})
+	h.sim.SetFault(simulator.OpRenew, simulator.Fault{ErrorRate: 1, ErrorStatus: 401, ErrorCode: "APIGW.0301", ErrorMsg: "Incorrect IAM authentication information."})
+	t.Cleanup(h.sim.ClearFaults)
+	renewCalls := h.sim.Counters().Writes[simulator.OpRenew]
+	rr := reconcileUntil(func(*billingv1alpha1.RenewalRequest) bool {
+		return h.sim.Counters().Writes[simulator.OpRenew] > renewCalls
+	})
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering || rr.Status.RenewCalls != 0 {
+		t.Fatalf("after rejected credentials: phase %s, renew calls %d (%s); want Ordering, 0", rr.Status.Phase, rr.Status.RenewCalls, rr.Status.Message)
+	}
+
+	// New credentials re-queue the request; here the fault just ends.
+	h.sim.ClearFaults()
+	rr = reconcileUntil(func(rr *billingv1alpha1.RenewalRequest) bool {
+		return rr.Status.Phase == billingv1alpha1.RenewalPhaseSucceeded
+	})
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
+		t.Fatalf("phase %s (%s), want Succeeded", rr.Status.Phase, rr.Status.Message)
+	}
+	if n := len(renewalOrders(a)); n != 1 {
+		t.Fatalf("%d renewal orders, want 1", n)
+	}
+}
