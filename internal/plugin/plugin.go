@@ -6,6 +6,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -119,9 +120,16 @@ func (a *App) target() (Target, error) {
 func (a *App) waitFor(ctx context.Context, timeout time.Duration, what string, done func(context.Context) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	gaveUp := func() error {
+		return fmt.Errorf("gave up after %s waiting for %s; the request stands, check again with `kubectl bss status`", timeout, what)
+	}
 	for {
 		ok, err := done(ctx)
 		if err != nil {
+			// The timeout may pass during a read: that is the same timeout.
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+				return gaveUp()
+			}
 			return err
 		}
 		if ok {
@@ -129,7 +137,7 @@ func (a *App) waitFor(ctx context.Context, timeout time.Duration, what string, d
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("gave up after %s waiting for %s; the request stands, check again with `kubectl bss status`", timeout, what)
+			return gaveUp()
 		case <-time.After(a.Poll):
 		}
 	}
