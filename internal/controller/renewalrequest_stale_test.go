@@ -20,29 +20,8 @@ import (
 // completes with one quote and one order.
 func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 	a, id := fakeClusterAccount(t, "stale")
-	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
-
-	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
-	statusWrites := 0
-	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
-		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
-		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
-		WithInterceptorFuncs(interceptor.Funcs{
-			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
-					stale.DeepCopyInto(rr)
-					stale = nil
-					return nil
-				}
-				return c.Get(ctx, k, obj, opts...)
-			},
-			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-				if _, ok := obj.(*billingv1alpha1.RenewalRequest); ok {
-					statusWrites++
-				}
-				return c.Status().Patch(ctx, obj, patch, opts...)
-			},
-		}).Build()
+	k8s := newStaleCache(a, id)
+	key := k8s.key
 	r := crashReconciler(k8s)
 	before := h.sim.Counters()
 
@@ -60,13 +39,13 @@ func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 	if rr.Status.OrderIntentTime == nil {
 		t.Fatalf("the first pass recorded no intent: phase %s (%s)", rr.Status.Phase, rr.Status.Message)
 	}
-	writes := statusWrites
-	stale = &pending
+	writes := k8s.statusWrites
+	k8s.serveOnce(&pending)
 	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("stale pass: %v", err)
 	}
-	if statusWrites != writes {
-		t.Fatalf("the pass on a stale copy tried %d status writes", statusWrites-writes)
+	if k8s.statusWrites != writes {
+		t.Fatalf("the pass on a stale copy tried %d status writes", k8s.statusWrites-writes)
 	}
 	for i := 0; i < 10 && rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded; i++ {
 		if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
@@ -96,22 +75,8 @@ func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 // would renew twice.
 func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 	a, id := fakeClusterAccount(t, "ended")
-	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
-
-	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
-	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
-		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
-		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
-		WithInterceptorFuncs(interceptor.Funcs{
-			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
-					stale.DeepCopyInto(rr)
-					stale = nil
-					return nil
-				}
-				return c.Get(ctx, k, obj, opts...)
-			},
-		}).Build()
+	k8s := newStaleCache(a, id)
+	key := k8s.key
 	r := crashReconciler(k8s)
 
 	var rr billingv1alpha1.RenewalRequest
@@ -145,7 +110,7 @@ func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 	}
 
 	h.sim.ClearFaults()
-	stale = ordering
+	k8s.serveOnce(ordering)
 	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("stale pass: %v", err)
 	}
@@ -164,21 +129,8 @@ func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 // status with the stale copy's.
 func TestStaleCopyCannotRecordIntent(t *testing.T) {
 	a, id := fakeClusterAccount(t, "lock")
-	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
-	var stale *billingv1alpha1.RenewalRequest // served once by Get when set
-	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
-		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
-		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
-		WithInterceptorFuncs(interceptor.Funcs{
-			Get: func(ctx context.Context, c client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == key && stale != nil {
-					stale.DeepCopyInto(rr)
-					stale = nil
-					return nil
-				}
-				return c.Get(ctx, k, obj, opts...)
-			},
-		}).Build()
+	k8s := newStaleCache(a, id)
+	key := k8s.key
 
 	var old billingv1alpha1.RenewalRequest
 	if err := k8s.Get(ctx(), key, &old); err != nil {
@@ -192,7 +144,7 @@ func TestStaleCopyCannotRecordIntent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stale = &old
+	k8s.serveOnce(&old)
 	if _, err := crashReconciler(k8s).Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("stale pass: %v", err)
 	}
@@ -210,10 +162,8 @@ func TestStaleCopyCannotRecordIntent(t *testing.T) {
 // credentials instead of failing, and then orders once.
 func TestRejectedCredentialsHoldTheOrder(t *testing.T) {
 	a, id := fakeClusterAccount(t, "auth")
-	key := client.ObjectKey{Namespace: "crash", Name: "vm-r1"}
-	k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).
-		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
-		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).Build()
+	k8s := newStaleCache(a, id)
+	key := k8s.key
 	r := crashReconciler(k8s)
 	reconcileUntil := func(done func(*billingv1alpha1.RenewalRequest) bool) *billingv1alpha1.RenewalRequest {
 		t.Helper()
@@ -257,3 +207,40 @@ func TestRejectedCredentialsHoldTheOrder(t *testing.T) {
 		t.Fatalf("%d renewal orders, want 1", n)
 	}
 }
+
+// staleCache is the fake cluster of one managed subscription with its first
+// RenewalRequest (crashObjects). Like a cache that lags, its Get can serve
+// an older copy of the request once; it counts the request's status writes.
+type staleCache struct {
+	client.Client
+	key          client.ObjectKey
+	stale        *billingv1alpha1.RenewalRequest
+	statusWrites int
+}
+
+func newStaleCache(a account, id string) *staleCache {
+	c := &staleCache{key: client.ObjectKey{Namespace: "crash", Name: "vm-r1"}}
+	c.Client = fake.NewClientBuilder().WithScheme(h.env.Scheme).
+		WithObjects(crashObjects(a, id, billingv1alpha1.PaymentMethodAutoPay)...).
+		WithStatusSubresource(&billingv1alpha1.RenewalRequest{}, &billingv1alpha1.Subscription{}).
+		WithInterceptorFuncs(interceptor.Funcs{
+			Get: func(ctx context.Context, cl client.WithWatch, k client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+				if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && k == c.key && c.stale != nil {
+					c.stale.DeepCopyInto(rr)
+					c.stale = nil
+					return nil
+				}
+				return cl.Get(ctx, k, obj, opts...)
+			},
+			SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+				if _, ok := obj.(*billingv1alpha1.RenewalRequest); ok {
+					c.statusWrites++
+				}
+				return cl.Status().Patch(ctx, obj, patch, opts...)
+			},
+		}).Build()
+	return c
+}
+
+// serveOnce makes the next Get of the request return a copy of rr.
+func (c *staleCache) serveOnce(rr *billingv1alpha1.RenewalRequest) { c.stale = rr.DeepCopy() }
