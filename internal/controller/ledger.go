@@ -36,9 +36,9 @@ type ledgerEntry struct {
 	ended time.Time
 }
 
-// endedRetention is how long an ended attempt is remembered when no cached
-// copy showing its final phase is read (the request was deleted at once):
-// far longer than any cache lag.
+// endedRetention is how long (in real time) an ended attempt is remembered
+// when no cached copy showing its final phase is read (the request was
+// deleted at once): far longer than any cache lag.
 const endedRetention = time.Hour
 
 func newOrderLedger() *orderLedger {
@@ -76,16 +76,16 @@ func (l *orderLedger) knows(uid types.UID) bool {
 	return ok
 }
 
-// end notes that this process wrote the attempt's final phase, and drops
-// the attempts that ended more than endedRetention before now.
-func (l *orderLedger) end(uid types.UID, now time.Time) {
+// end notes that this process wrote the attempt's final phase at business
+// time now, and drops the attempts that ended more than keep before now.
+func (l *orderLedger) end(uid types.UID, now time.Time, keep time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[uid]
 	e.ended = now
 	l.entries[uid] = e
 	for id, other := range l.entries {
-		if !other.ended.IsZero() && now.Sub(other.ended) > endedRetention {
+		if !other.ended.IsZero() && now.Sub(other.ended) > keep {
 			delete(l.entries, id)
 		}
 	}

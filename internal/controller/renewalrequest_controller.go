@@ -114,7 +114,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if rr.Status.Phase.Finished() {
 		// Not forgotten yet: until the cache shows this write, a pass may
 		// read the attempt under way (see orderLedger).
-		r.ledger().end(rr.UID, st.now)
+		r.ledger().end(rr.UID, st.now, time.Duration(float64(endedRetention)*max(r.Timing.Speed, 1)))
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
