@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -191,7 +191,7 @@ func (b *bench) seedAccount(ctx context.Context, ns string) (string, error) {
 }
 
 // seedSubscriptions creates n resources expiring at expiresIn (spread by a
-// day) and their Subscriptions under policy, 16 at a time.
+// day) and their Subscriptions under policy, managerWorkers at a time.
 func (b *bench) seedSubscriptions(ctx context.Context, ns, acct, domain, policy string, n int, expiresIn time.Duration) ([]string, error) {
 	ids := make([]string, n)
 	now := time.Now()
@@ -204,40 +204,22 @@ func (b *bench) seedSubscriptions(ctx context.Context, ns, acct, domain, policy 
 			return nil, fmt.Errorf("seed resource: %w", err)
 		}
 	}
-	work := make(chan int)
-	errs := make(chan error, 16)
-	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ids[i]},
-					Spec: billingv1alpha1.SubscriptionSpec{AccountRef: billingv1alpha1.LocalObjectReference{Name: acct},
-						ResourceID: ids[i], RenewalPolicyRef: &billingv1alpha1.LocalObjectReference{Name: policy},
-						ManagementPolicy: billingv1alpha1.ManagementManage}}
-				if err := b.env.Client.Create(ctx, sub); err != nil {
-					errs <- fmt.Errorf("create Subscription: %w", err)
-					return
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(managerWorkers)
+	for _, id := range ids {
+		g.Go(func() error {
+			sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: id},
+				Spec: billingv1alpha1.SubscriptionSpec{AccountRef: billingv1alpha1.LocalObjectReference{Name: acct},
+					ResourceID: id, RenewalPolicyRef: &billingv1alpha1.LocalObjectReference{Name: policy},
+					ManagementPolicy: billingv1alpha1.ManagementManage}}
+			if err := b.env.Client.Create(gctx, sub); err != nil {
+				return fmt.Errorf("create Subscription: %w", err)
 			}
-		}()
+			return nil
+		})
 	}
-	for i := range ids {
-		select {
-		case work <- i:
-		case err := <-errs:
-			close(work)
-			wg.Wait()
-			return nil, err
-		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
+	if err := g.Wait(); err != nil {
 		return nil, err
-	default:
 	}
 	return ids, nil
 }

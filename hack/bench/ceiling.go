@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,42 +22,20 @@ import (
 // table prints it so that a missed convergence target can be told apart
 // from a control plane that cannot take the writes in time.
 func (b *bench) writeCeiling(ctx context.Context, ns string, names []string, workers int) (float64, error) {
-	work := make(chan string)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for name := range work {
-				sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-				patch := fmt.Sprintf(`{"status":{"resource":{"name":%q}}}`, name+"-ceiling")
-				if err := b.env.Client.Status().Patch(ctx, sub, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
-					errs <- fmt.Errorf("patch %s status: %w", name, err)
-					return
-				}
-			}
-		}()
-	}
-	var err error
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
 	for _, name := range names {
-		select {
-		case work <- name:
-		case err = <-errs:
-			break feed
-		}
+		g.Go(func() error {
+			sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+			patch := fmt.Sprintf(`{"status":{"resource":{"name":%q}}}`, name+"-ceiling")
+			if err := b.env.Client.Status().Patch(gctx, sub, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+				return fmt.Errorf("patch %s status: %w", name, err)
+			}
+			return nil
+		})
 	}
-	close(work)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return 0, err
 	}
 	return float64(len(names)) / time.Since(start).Seconds(), nil
