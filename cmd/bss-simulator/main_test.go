@@ -56,7 +56,7 @@ func TestRunServesSampleInventory(t *testing.T) {
 	if info.URL != base || len(info.Accounts) != 1 || info.Accounts[0].Token == "" || info.Accounts[0].AccessKey == "" {
 		t.Fatalf("startup line = %+v", info)
 	}
-	req, _ := http.NewRequest("POST", base+"/v2/orders/subscriptions/resources/query", strings.NewReader(`{"limit":100}`))
+	req, _ := http.NewRequest("POST", base+"/v2/orders/suscriptions/resources/query", strings.NewReader(`{"limit":100}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Auth-Token", info.Accounts[0].Token)
 	res, err := http.DefaultClient.Do(req)

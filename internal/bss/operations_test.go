@@ -68,7 +68,7 @@ func TestOperations(t *testing.T) {
 			invoke: func(ctx context.Context, c Client) (any, error) {
 				return c.QueryResources(ctx, QueryResourcesRequest{ResourceIDs: []string{"fb8bb160-a8eb-46a7-9a01-82479c4342a8"}})
 			},
-			method: "POST", path: "/v2/orders/subscriptions/resources/query",
+			method: "POST", path: "/v2/orders/suscriptions/resources/query",
 			body: `{"resource_ids":["fb8bb160-a8eb-46a7-9a01-82479c4342a8"],"only_main_resource":0,"offset":0,"limit":500}`,
 			check: func(t *testing.T, v any) {
 				rs := v.([]Resource)
@@ -95,7 +95,7 @@ func TestOperations(t *testing.T) {
 					Statuses: []ResourceStatus{ResourceProvisioned}, Offset: 0, Limit: 10, ServiceTypeCode: "hws.service.type.obs",
 					ExpireTimeBegin: time.Date(2021, 9, 1, 8, 5, 1, 0, time.UTC), ExpireTimeEnd: time.Date(2021, 9, 3, 8, 5, 1, 0, time.UTC)})
 			},
-			method: "POST", path: "/v2/orders/subscriptions/resources/query",
+			method: "POST", path: "/v2/orders/suscriptions/resources/query",
 			body: `{"order_id":"CS1905251035OA","only_main_resource":1,"status_list":[2],"offset":0,"limit":10,
 				"expire_time_begin":"2021-09-01T08:05:01Z","expire_time_end":"2021-09-03T08:05:01Z","service_type_code":"hws.service.type.obs"}`,
 			check: func(t *testing.T, v any) {

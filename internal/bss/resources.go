@@ -116,7 +116,10 @@ func (w wireResource) toResource() (Resource, error) {
 
 func (c *httpClient) queryResources(ctx context.Context, op operation, body resourceQueryBody) (*ResourcePage, error) {
 	var out resourceQueryResponse
-	cl := call{op: op, method: http.MethodPost, segments: resourcesSegments("query"), body: body}
+	// 6.3.1's path is spelled "suscriptions" (sic): the official SDK
+	// (ListPayPerUseCustomerResources), the Terraform provider and the
+	// reference's URI line call it; "subscriptions" is not served (DIGEST §4.1).
+	cl := call{op: op, method: http.MethodPost, segments: []string{"v2", "orders", "suscriptions", "resources", "query"}, body: body}
 	if err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}

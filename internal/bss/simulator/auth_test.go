@@ -12,7 +12,7 @@ import (
 
 func TestSignatureAndTokenAuth(t *testing.T) {
 	w := newWorld(t)
-	const path = "/v2/orders/subscriptions/resources/query"
+	const path = "/v2/orders/suscriptions/resources/query"
 	body := map[string]any{"limit": 1}
 	signAt := func(ak, sk string, at time.Time) func(*http.Request, []byte) {
 		return func(r *http.Request, b []byte) { signRequest(r, b, ak, sk, at) }
@@ -78,8 +78,23 @@ func TestUnknownRoute(t *testing.T) {
 	wantError(t, w.do("GET", "/v2/orders/subscriptions/resources/renew", nil), 404, "APIGW.0101")
 }
 
+// TestResourceQueryOnlyUnderSDKSpelling: 6.3.1 is served at
+// /v2/orders/suscriptions/resources/query (sic), the path the official SDK
+// and the Terraform provider call (DIGEST §4.1). The spelling of §3.2, §3.3
+// and the reference's example, "subscriptions", is an unknown path to the
+// gateway: a client that drifts back to it must fail in tests too.
+func TestResourceQueryOnlyUnderSDKSpelling(t *testing.T) {
+	w := newWorld(t)
+	wantStatus(t, w.do("POST", "/v2/orders/suscriptions/resources/query", map[string]any{"limit": 1}), 200)
+	r := w.do("POST", "/v2/orders/subscriptions/resources/query", map[string]any{"limit": 1})
+	wantError(t, r, 404, "APIGW.0101")
+	if r.str("error_msg") == "" || r.str("request_id") == "" {
+		t.Errorf("gateway 404 body lacks error_msg/request_id: %s", r.raw)
+	}
+}
+
 func FuzzVerifySignature(f *testing.F) {
-	f.Add("POST", "/v2/orders/subscriptions/resources/query", "a=1&b=%20", "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=00", "20250310T020000Z", []byte(`{}`))
+	f.Add("POST", "/v2/orders/suscriptions/resources/query", "a=1&b=%20", "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=00", "20250310T020000Z", []byte(`{}`))
 	f.Add("GET", "/%zz/../", "%%", "SDK-HMAC-SHA256 Access=, SignedHeaders=;;, Signature=", "2025", []byte{})
 	f.Add("DELETE", "/", "", "SDK-HMAC-SHA256 ,,,", "20250310T020000Z", []byte{0xff})
 	f.Fuzz(func(t *testing.T, method, path, query, authz, date string, body []byte) {

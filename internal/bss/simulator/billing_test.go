@@ -62,7 +62,7 @@ func TestRenewRate(t *testing.T) {
 
 func TestQueryResourcesPagingAndFilters(t *testing.T) {
 	w := newWorld(t)
-	const path = "/v2/orders/subscriptions/resources/query"
+	const path = "/v2/orders/suscriptions/resources/query"
 	for _, tc := range []struct {
 		name        string
 		body        map[string]any

@@ -274,7 +274,7 @@ func wantStatus(t *testing.T, r resp, status int) {
 // resource returns the 6.3.1 record of id (only_main_resource=0).
 func (w *world) resource(id string) map[string]any {
 	w.t.Helper()
-	r := w.do("POST", "/v2/orders/subscriptions/resources/query", map[string]any{"resource_ids": []string{id}, "limit": 50})
+	r := w.do("POST", "/v2/orders/suscriptions/resources/query", map[string]any{"resource_ids": []string{id}, "limit": 50})
 	wantStatus(w.t, r, 200)
 	for _, it := range r.list("data") {
 		m := it.(map[string]any)

@@ -85,7 +85,7 @@ func TestExpiryGraceRetentionDeletion(t *testing.T) {
 	if got := status(); got != "5" {
 		t.Fatalf("status at expire_time = %s, want 5", got)
 	}
-	r := w.do("POST", "/v2/orders/subscriptions/resources/query", map[string]any{"status_list": []int{5}})
+	r := w.do("POST", "/v2/orders/suscriptions/resources/query", map[string]any{"status_list": []int{5}})
 	if got := fmt.Sprint(r.body["total_count"]); got != "2" { // ecs-2 and exp-1
 		t.Fatalf("status_list [5] total_count = %s: %s", got, r.raw)
 	}

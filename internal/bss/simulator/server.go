@@ -177,7 +177,10 @@ const (
 
 func (s *Server) endpoints() []endpoint {
 	return []endpoint{
-		{OpQueryResources, "POST /v2/orders/subscriptions/resources/query", 10, false, s.queryResources},
+		// 6.3.1 is served only at "suscriptions" (sic), the path the official
+		// SDK and the Terraform provider call (DIGEST §4.1, §3): the
+		// "subscriptions" spelling of §3.2/§3.3 falls to the unknown-path 404.
+		{OpQueryResources, "POST /v2/orders/suscriptions/resources/query", 10, false, s.queryResources},
 		{OpRenew, "POST /v2/orders/subscriptions/resources/renew", 10, true, s.renewResources},
 		{OpUnsubscribe, "POST /v2/orders/subscriptions/resources/unsubscribe", 10, true, s.unsubscribe},
 		{OpEnableAuto, "POST /v2/orders/subscriptions/resources/autorenew/{resource_id}", 10, true, s.enableAutoRenew},
@@ -202,10 +205,11 @@ func (s *Server) routes() {
 	}
 	s.adminRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, s.nextRequestID(), gatewayError{
+		reqID := s.nextRequestID()
+		writeJSON(w, http.StatusNotFound, reqID, gatewayError{
 			ErrorCode: "APIGW.0101",
 			ErrorMsg:  "The API does not exist or has not been published in the environment",
-			RequestID: "",
+			RequestID: reqID,
 		})
 	})
 }
