@@ -29,7 +29,7 @@ const (
 	apiSubscribeRate  = "subscribe-rate"
 	apiOnDemandRate   = "on-demand-rate"
 	apiBalances       = "balances"
-	apiMonthlySum     = "monthly-sum"
+	apiMonthlySum     = "monthly-sum" // GET /v2/bills/customer-bills/monthly-sum, 25/s in §3.3
 	apiResRecords     = "res-records"
 	apiResFeeRecords  = "res-fee-records"
 	apiCosts          = "cost-analysed-bills"
@@ -42,7 +42,9 @@ const defaultQuotaPerSecond = 10
 // listed use 10/s.
 func DefaultQuotas() map[string]int {
 	return map[string]int{
-		apiOrders:        20,
+		apiOrders: 20,
+		// §3.3 prints this quota for the v2 path the client calls
+		// (DIGEST §1.5), not for §7.1's v1.0 path.
 		apiMonthlySum:    25,
 		apiSubscribeRate: 30,
 		apiResRecords:    30,

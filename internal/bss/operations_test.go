@@ -325,21 +325,33 @@ func TestOperations(t *testing.T) {
 		{
 			name: "SummaryBills", status: 200, fixture: "monthly_sum.json",
 			invoke: func(ctx context.Context, c Client) (any, error) {
-				return c.SummaryBills(ctx, SummaryBillsRequest{Cycle: "2018-05", ServiceTypeCode: "hws.service.type.ebs"})
+				return c.SummaryBills(ctx, SummaryBillsRequest{Cycle: "2019-12", ServiceTypeCode: "hws.service.type.ebs",
+					EnterpriseProjectID: "0", Offset: 10, Limit: 1000})
 			},
-			method: "GET", path: "/v1.0/domain123/customer/account-mgr/bill/monthly-sum",
-			query: "cloud_service_type_code=hws.service.type.ebs&cycle=2018-05",
+			// v2, as the SDK's ShowCustomerMonthlySum calls it: no domain id
+			// in the path, bill_cycle, amounts in currency units.
+			method: "GET", path: "/v2/bills/customer-bills/monthly-sum",
+			query: "bill_cycle=2019-12&enterprise_project_id=0&limit=1000&offset=10&service_type_code=hws.service.type.ebs",
 			check: func(t *testing.T, v any) {
 				s := v.(*SummaryBills)
-				// 7.1 reports cents (measure_id 3): 10212 cents = 102.12 USD.
-				wantMoney(t, "total", s.Total, "102.12", "USD")
+				wantMoney(t, "consume", s.Consume, "82.12", "USD")
 				wantMoney(t, "debt", s.Debt, "0.56", "USD")
-				wantMoney(t, "debit", s.Debit, "101.56", "USD")
-				if s.TotalCount != 1 || len(s.Bills) != 1 || len(s.Bills[0].Deductions) != 11 || s.Bills[0].EnterpriseProjectID != "0" {
+				wantMoney(t, "cash", s.Cash, "81.56", "USD")
+				if s.TotalCount != 2 || len(s.Bills) != 2 {
 					t.Fatalf("bills %+v", s)
 				}
-				wantMoney(t, "consume", s.Bills[0].ConsumeAmount, "102.12", "USD")
-				wantMoney(t, "deduct", s.Bills[0].Deductions[0].Amount, "101.56", "USD")
+				b := s.Bills[0]
+				if b.Cycle != "2019-12" || b.ChargingMode != BillChargingYearlyMonthly || b.BillType != BillTypeConsumption ||
+					b.ServiceTypeCode != "hws.service.type.ebs" || b.ResourceTypeCode != "hws.resource.type.volume" {
+					t.Errorf("bill %+v", b)
+				}
+				wantMoney(t, "bill consume", b.Consume, "102.12", "USD")
+				wantMoney(t, "bill official", b.Official, "113.47", "USD")
+				wantMoney(t, "bill discount", b.OfficialDiscount, "11.35", "USD")
+				if s.Bills[1].BillType != BillTypeRefund {
+					t.Errorf("refund %+v", s.Bills[1])
+				}
+				wantMoney(t, "refund", s.Bills[1].Consume, "-20", "USD")
 			},
 		},
 		{

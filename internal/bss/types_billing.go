@@ -125,87 +125,104 @@ func (b Balances) Cash() (Money, bool) {
 	return Money{}, false
 }
 
-// SummaryBillsRequest asks for a month's summary bills (7.1).
+// SummaryBillsRequest asks for one page of a month's summary bills (v2
+// monthly-sum, the SDK's ShowCustomerMonthlySum; §7.1 documents v1.0).
 type SummaryBillsRequest struct {
-	// Cycle is the billing month, YYYY-MM (GMT+08:00).
+	// Cycle is the billing month, YYYY-MM (GMT+08:00); sent as bill_cycle.
 	Cycle string
-	// ServiceTypeCode groups by resource type within one cloud service.
+	// ServiceTypeCode filters by cloud service type, e.g. hws.service.type.ebs.
 	ServiceTypeCode string
-	// PartnerBudgetAccount queries the partner-budget account (type=1).
-	PartnerBudgetAccount bool
-	// EnterpriseProjectID filters by enterprise project.
+	// EnterpriseProjectID filters by enterprise project ("0" default, "-1"
+	// services without enterprise projects).
 	EnterpriseProjectID string
+	// Offset is the 0-based offset of the first record.
+	Offset int
+	// Limit is the page size, 1..1000; 0 leaves the API's default of 10.
+	Limit int
 }
 
-// BalanceDeduction is an amount deducted from one balance type (7.1 BalanceTypePay).
-type BalanceDeduction struct {
-	// BalanceTypeID is e.g. BALANCE_TYPE_DEBIT.
-	BalanceTypeID string
-	// Amount is the deducted amount.
-	Amount Money
-}
+// Charging modes of a v2 summary bill record (BillSumRecordInfoV2.charging_mode).
+const (
+	BillChargingYearlyMonthly    = 1
+	BillChargingPayPerUse        = 3
+	BillChargingReservedInstance = 10
+	BillChargingSavingsPlan      = 11
+)
 
-// BillDiscount is a discount in a summary bill (7.1 DiscountDetailInfo).
-type BillDiscount struct {
-	// PromotionType is the discount type code, e.g. "700".
-	PromotionType string
-	// PromotionID is the contract or commerce id.
-	PromotionID string
-	// Amount is the discount.
-	Amount Money
-}
+// Bill types of a v2 summary bill record (BillSumRecordInfoV2.bill_type).
+const (
+	BillTypeConsumption = 1
+	BillTypeRefund      = 2
+	BillTypeAdjustment  = 3
+)
 
-// BillSummary is one summary bill record (7.1 BillSumRecordInfo).
+// BillSummary is one v2 summary bill record (BillSumRecordInfoV2).
 type BillSummary struct {
-	// CustomerID is the customer account id.
-	CustomerID string
+	// Cycle is the month, YYYY-MM (GMT+08:00).
+	Cycle string
 	// ServiceTypeCode is the cloud service type.
 	ServiceTypeCode string
-	// ResourceTypeCode is the resource type (only when the request named a service).
+	// ServiceTypeName is the cloud service type's name.
+	ServiceTypeName string
+	// ResourceTypeCode is the resource type.
 	ResourceTypeCode string
-	// RegionCode is reserved.
-	RegionCode string
-	// ConsumeTime is the month, YYYY-MM.
-	ConsumeTime string
-	// PayMethod is "0" yearly/monthly, "1" pay-per-use, "4".."6" savings plans, "" other.
-	PayMethod string
-	// ConsumeAmount is the amount deducted, including cash coupons.
-	ConsumeAmount Money
+	// ResourceTypeName is the resource type's name.
+	ResourceTypeName string
+	// ChargingMode is a BillCharging* value.
+	ChargingMode int
+	// BillType is a BillType* value.
+	BillType int
+	// Official is the list price.
+	Official Money
+	// OfficialDiscount is the discount off the list price.
+	OfficialDiscount Money
+	// Truncated is the amount rounded off.
+	Truncated Money
+	// Consume is the amount payable: Official - OfficialDiscount - Truncated.
+	Consume Money
+	// Coupon is the part paid with cash coupons.
+	Coupon Money
+	// FlexipurchaseCoupon is the part paid with flexi-purchase coupons (reserved).
+	FlexipurchaseCoupon Money
+	// StoredValueCard is the part paid with stored-value cards (reserved).
+	StoredValueCard Money
 	// Debt is the amount owed.
 	Debt Money
-	// Discount is the discount amount.
-	Discount Money
-	// BillType is 0 expenditure, 1 unsubscription.
-	BillType int
-	// Deductions are the amounts per balance type.
-	Deductions []BalanceDeduction
-	// Discounts are the discount details.
-	Discounts []BillDiscount
-	// EnterpriseProjectID is the enterprise project (for reference only).
-	EnterpriseProjectID string
+	// Writeoff is the debt written off.
+	Writeoff Money
+	// Cash is the part paid from the cash account.
+	Cash Money
+	// Credit is the part paid from the credit account.
+	Credit Money
+	// CustomerID is the consuming customer's account id.
+	CustomerID string
+	// AccountName is the consuming customer's login name.
+	AccountName string
 }
 
-// SummaryBills is a month's summary bills (7.1), converted from cents.
+// SummaryBills is one page of a month's summary bills, in major units.
 type SummaryBills struct {
 	// Currency is the bills' currency.
 	Currency string
-	// TotalCount is the number of records.
+	// TotalCount is the number of records of all pages.
 	TotalCount int
-	// Total is the total amount (tax included).
-	Total Money
+	// Consume is the total amount, refunds included.
+	Consume Money
 	// Debt is the total debt.
 	Debt Money
 	// Coupon is the cash coupon amount.
 	Coupon Money
-	// CashCoupon is the flexi-purchase coupon amount (reserved).
-	CashCoupon Money
-	// StoredCard is the stored-value card amount (reserved).
-	StoredCard Money
-	// Debit is the amount paid from the cash account.
-	Debit Money
+	// FlexipurchaseCoupon is the flexi-purchase coupon amount (reserved).
+	FlexipurchaseCoupon Money
+	// StoredValueCard is the stored-value card amount (reserved).
+	StoredValueCard Money
+	// Cash is the amount paid from the cash account.
+	Cash Money
 	// Credit is the amount paid from the credit account.
 	Credit Money
-	// Bills are the records.
+	// Writeoff is the debt written off.
+	Writeoff Money
+	// Bills are this page's records.
 	Bills []BillSummary
 }
 

@@ -290,8 +290,9 @@ func costData(ctx context.Context, cl bss.Client, f billingv1alpha1.BudgetFilter
 	return spendFigures{}, fmt.Errorf("cost data %s..%s: more than %d pages", days.First, days.Last, maxCostPages)
 }
 
-// closedMonth returns a closed month's spend from the summary bills (7.1),
-// reusing a recent answer.
+// closedMonth returns a closed month's spend from the v2 monthly summary
+// bills (the SDK's ShowCustomerMonthlySum; §7.1 documents v1.0), reusing a
+// recent answer. Unlike v1.0 it needs no domain id.
 func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState, month string) (spendFigures, error) {
 	f := st.b.Spec.Filters
 	key := fmt.Sprintf("%s|%s|%v|%v|%v", st.acct.Key, month, f.ServiceTypes, f.EnterpriseProjects, f.ChargingModes)
@@ -307,26 +308,16 @@ func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState
 	if ok && st.now.Sub(hit.fetchedAt) < closedMonthMaxAge {
 		return hit, nil
 	}
-	bills, err := st.acct.BSS.SummaryBills(ctx, bss.SummaryBillsRequest{Cycle: month})
-	if err != nil {
-		return spendFigures{}, fmt.Errorf("summary bills of %s: %w", month, err)
+	// v2 records carry no enterprise project: filter in the request, once
+	// per project, instead ("" is every project).
+	projects := f.EnterpriseProjects
+	if len(projects) == 0 {
+		projects = []string{""}
 	}
-	out := spendFigures{currency: bills.Currency, fetchedAt: st.now}
-	for _, bill := range bills.Bills {
-		mode := payMethodMode(bill.PayMethod)
-		if (len(f.ServiceTypes) > 0 && !slices.Contains(f.ServiceTypes, bill.ServiceTypeCode)) ||
-			(len(f.EnterpriseProjects) > 0 && !slices.Contains(f.EnterpriseProjects, bill.EnterpriseProjectID)) ||
-			(len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, mode)) {
-			continue
-		}
-		amount := bill.ConsumeAmount.Amount
-		if bill.BillType == 1 {
-			// Unsubscription: a refund, whichever sign BSS gives it.
-			amount = amount.Abs().Neg()
-		}
-		out.actual = out.actual.Add(amount)
-		if mode != "YearlyMonthly" {
-			out.usage = out.usage.Add(amount)
+	out := spendFigures{fetchedAt: st.now}
+	for _, ep := range projects {
+		if err := summaryBillsSpend(ctx, st.acct.BSS, month, ep, f, &out); err != nil {
+			return spendFigures{}, err
 		}
 	}
 	c.mu.Lock()
@@ -335,14 +326,60 @@ func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState
 	return out, nil
 }
 
-// payMethodMode maps 7.1 pay_method onto a charging mode; "" is other.
-func payMethodMode(payMethod string) billingv1alpha1.ChargingMode {
-	switch payMethod {
-	case "0":
+// maxSummaryBillPages bounds the pages of one month's summary bills.
+const maxSummaryBillPages = 20
+
+// summaryBillsSpend adds one enterprise project's (or, for "", every
+// project's) spend of month from the v2 monthly summary bills to out,
+// reading every page.
+func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string,
+	f billingv1alpha1.BudgetFilters, out *spendFigures) error {
+	req := bss.SummaryBillsRequest{Cycle: month, EnterpriseProjectID: project, Limit: 1000}
+	for page := 0; page < maxSummaryBillPages; page++ {
+		bills, err := cl.SummaryBills(ctx, req)
+		if err != nil {
+			return fmt.Errorf("summary bills of %s: %w", month, err)
+		}
+		if out.currency == "" {
+			out.currency = bills.Currency
+		} else if bills.Currency != out.currency {
+			return &currencyError{got: bills.Currency, want: out.currency}
+		}
+		for _, bill := range bills.Bills {
+			mode := billChargingMode(bill.ChargingMode)
+			if (len(f.ServiceTypes) > 0 && !slices.Contains(f.ServiceTypes, bill.ServiceTypeCode)) ||
+				(len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, mode)) {
+				continue
+			}
+			amount := bill.Consume.Amount
+			if bill.BillType == bss.BillTypeRefund {
+				// A refund, whichever sign BSS gives it.
+				amount = amount.Abs().Neg()
+			}
+			out.actual = out.actual.Add(amount)
+			if mode != "YearlyMonthly" {
+				out.usage = out.usage.Add(amount)
+			}
+		}
+		req.Offset += len(bills.Bills)
+		if len(bills.Bills) == 0 || req.Offset >= bills.TotalCount {
+			return nil
+		}
+	}
+	return fmt.Errorf("summary bills of %s: more than %d pages", month, maxSummaryBillPages)
+}
+
+// billChargingMode maps a v2 summary bill's charging_mode onto a charging
+// mode; "" is other.
+func billChargingMode(mode int) billingv1alpha1.ChargingMode {
+	switch mode {
+	case bss.BillChargingYearlyMonthly:
 		return "YearlyMonthly"
-	case "1":
+	case bss.BillChargingPayPerUse:
 		return "PayPerUse"
-	case "4", "5", "6":
+	case bss.BillChargingReservedInstance:
+		return "ReservedInstance"
+	case bss.BillChargingSavingsPlan:
 		return "SavingsPlan"
 	}
 	return ""

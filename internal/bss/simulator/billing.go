@@ -1,8 +1,8 @@
 package simulator
 
 import (
-	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,68 +53,100 @@ func shortID(id string) string {
 	return id
 }
 
-type balanceTypePayJSON struct {
-	BalanceTypeID string `json:"balance_type_id"`
-	DeductAmount  num    `json:"deduct_amount"`
+// billSumV2JSON is the SDK's BillSumRecordInfoV2 (bssintl
+// ShowCustomerMonthlySum): amounts in currency units.
+type billSumV2JSON struct {
+	BillCycle                 string `json:"bill_cycle"`
+	ResourceTypeCode          string `json:"resource_type_code"`
+	ServiceTypeCode           string `json:"service_type_code"`
+	ServiceTypeName           string `json:"service_type_name"`
+	ResourceTypeName          string `json:"resource_type_name"`
+	ChargingMode              int    `json:"charging_mode"`
+	OfficialAmount            num    `json:"official_amount"`
+	OfficialDiscountAmount    num    `json:"official_discount_amount"`
+	TruncatedAmount           num    `json:"truncated_amount"`
+	ConsumeAmount             num    `json:"consume_amount"`
+	CouponAmount              num    `json:"coupon_amount"`
+	FlexipurchaseCouponAmount num    `json:"flexipurchase_coupon_amount"`
+	StoredValueCardAmount     num    `json:"stored_value_card_amount"`
+	DebtAmount                num    `json:"debt_amount"`
+	WriteoffAmount            num    `json:"writeoff_amount"`
+	CashAmount                num    `json:"cash_amount"`
+	CreditAmount              num    `json:"credit_amount"`
+	MeasureID                 int    `json:"measure_id"`
+	BillType                  int    `json:"bill_type"`
+	CustomerID                string `json:"customer_id"`
+	AccountName               string `json:"account_name"`
 }
 
-type billSumJSON struct {
-	CustomerID           string               `json:"customer_id"`
-	ResourceTypeCode     string               `json:"resource_type_code"`
-	RegionCode           *string              `json:"region_code"`
-	CloudServiceTypeCode string               `json:"cloud_service_type_code"`
-	ConsumeTime          string               `json:"consume_time"`
-	PayMethod            string               `json:"pay_method"`
-	ConsumeAmount        num                  `json:"consume_amount"`
-	Debt                 num                  `json:"debt"`
-	Discount             num                  `json:"discount"`
-	MeasureID            int                  `json:"measure_id"`
-	BillType             int                  `json:"bill_type"`
-	AccountDetails       []balanceTypePayJSON `json:"account_details"`
-	DiscountDetailInfos  []struct{}           `json:"discount_detail_infos"`
-	EnterpriseProjectID  string               `json:"enterpriseProjectId"`
-}
-
+// monthlySumResponse is the SDK's ShowCustomerMonthlySumResponse. Unlike
+// the v1.0 API of §7.1 it has no error_code on success.
 type monthlySumResponse struct {
-	ErrorCode        string        `json:"error_code"`
-	ErrorMsg         string        `json:"error_msg"`
-	Currency         string        `json:"currency"`
-	TotalCount       int           `json:"total_count"`
-	TotalAmount      num           `json:"total_amount"`
-	DebtAmount       num           `json:"debt_amount"`
-	CouponAmount     num           `json:"coupon_amount"`
-	CashcouponAmount num           `json:"cashcoupon_amount"`
-	StoredcardAmount num           `json:"storedcard_amount"`
-	DebitAmount      num           `json:"debit_amount"`
-	CreditAmount     num           `json:"credit_amount"`
-	MeasureID        int           `json:"measure_id"`
-	BillSums         []billSumJSON `json:"bill_sums"`
+	TotalCount                int             `json:"total_count"`
+	BillSums                  []billSumV2JSON `json:"bill_sums"`
+	ConsumeAmount             num             `json:"consume_amount"`
+	DebtAmount                num             `json:"debt_amount"`
+	CouponAmount              num             `json:"coupon_amount"`
+	FlexipurchaseCouponAmount num             `json:"flexipurchase_coupon_amount"`
+	StoredValueCardAmount     num             `json:"stored_value_card_amount"`
+	CashAmount                num             `json:"cash_amount"`
+	CreditAmount              num             `json:"credit_amount"`
+	WriteoffAmount            num             `json:"writeoff_amount"`
+	MeasureID                 int             `json:"measure_id"`
+	Currency                  string          `json:"currency"`
 }
 
-func cents(d decimal.Decimal) num { return numOf(d.Mul(decimal.NewFromInt(100))) }
+// Bill types of the v2 monthly sum (BillSumRecordInfoV2.bill_type).
+const (
+	billSumConsumption = 1
+	billSumRefund      = 2
+)
 
-// monthlySum serves 7.1: the cost records of the GMT+08:00 cycle summed by
-// cloud service type (or by resource type when cloud_service_type_code is
-// given), pay method and bill type (0 expenditure, 1 refund), in cents.
+// monthlySumMaxLimit is the page-size bound of the v2 monthly sum. The
+// reference documents only v1.0 (no paging); 1000 follows 7.3 and 8.1.
+const monthlySumMaxLimit = 1000
+
+// monthlySum serves the v2 monthly summary bills,
+// GET /v2/bills/customer-bills/monthly-sum, in the shape of the official
+// SDK's models (the reference documents only the v1.0 path, §7.1, which
+// the simulator does not serve; see docs/simulator.md): the cost records of
+// the GMT+08:00 bill_cycle summed by service type, resource type, charging
+// mode and bill type (1 consumption, 2 refund), in currency units
+// (measure_id 1), paged by offset/limit.
 func (s *Server) monthlySum(c *call) reply {
-	if c.r.PathValue("domain_id") != c.account.DomainID {
-		return fail(http.StatusForbidden, "CBC.0151", "Access denied.")
-	}
 	q := c.r.URL.Query()
-	cycle := q.Get("cycle")
+	cycle := q.Get("bill_cycle")
 	if _, err := time.Parse("2006-01", cycle); err != nil || len(cycle) != 7 {
-		return badParam("cycle must be YYYY-MM.")
+		return badParam("bill_cycle must be YYYY-MM.")
 	}
-	if t := q.Get("type"); q.Has("type") && t != "0" && t != "1" {
-		return badParam("type must be 0 or 1.")
+	offset, limit := 0, 10
+	if q.Has("offset") {
+		n, err := strconv.Atoi(q.Get("offset"))
+		if err != nil || n < 0 {
+			return badParam("offset must be a non-negative integer.")
+		}
+		offset = n
 	}
-	svc := q.Get("cloud_service_type_code")
-	ep := q.Get("enterpriseProjectId")
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > monthlySumMaxLimit {
+			return badParam("limit must be 1 to 1000.")
+		}
+		limit = n
+	}
+	if m := q.Get("method"); q.Has("method") && m != "" && m != "oneself" && m != "sub_customer" && m != "all" {
+		return badParam("method must be oneself, sub_customer or all.")
+	}
+	svc := q.Get("service_type_code")
+	ep := q.Get("enterprise_project_id")
+	if q.Has("enterprise_project_id") && ep == "" {
+		return badParam("enterprise_project_id cannot be an empty string.")
+	}
 	type key struct {
-		svc, res, ep string
+		svc, res     string
 		charge, bill int
 	}
-	type agg struct{ amount, cash, credit, coupon, debt, discount decimal.Decimal }
+	type agg struct{ official, amount, cash, credit, coupon, debt decimal.Decimal }
 	sums := map[key]*agg{}
 	var keys []key
 	totals := agg{}
@@ -123,12 +155,9 @@ func (s *Server) monthlySum(c *call) reply {
 			(svc != "" && cr.ServiceTypeCode != svc) || (ep != "" && cr.EnterpriseProjectID != ep) {
 			continue
 		}
-		k := key{svc: cr.ServiceTypeCode, ep: cr.EnterpriseProjectID, charge: cr.ChargingMode, bill: 0}
-		if svc != "" {
-			k.res = cr.ResourceTypeCode
-		}
+		k := key{svc: cr.ServiceTypeCode, res: cr.ResourceTypeCode, charge: cr.ChargingMode, bill: billSumConsumption}
 		if cr.BillType == billTypeRefund {
-			k.bill = 1
+			k.bill = billSumRefund
 		}
 		a := sums[k]
 		if a == nil {
@@ -139,34 +168,30 @@ func (s *Server) monthlySum(c *call) reply {
 		for _, p := range []struct {
 			dst *decimal.Decimal
 			v   decimal.Decimal
-		}{{&a.amount, cr.Amount}, {&a.cash, cr.Cash}, {&a.credit, cr.Credit}, {&a.coupon, cr.Coupon},
-			{&a.debt, cr.Debt}, {&a.discount, cr.Official.Sub(cr.Amount)},
+		}{{&a.official, cr.Official}, {&a.amount, cr.Amount}, {&a.cash, cr.Cash}, {&a.credit, cr.Credit},
+			{&a.coupon, cr.Coupon}, {&a.debt, cr.Debt},
 			{&totals.amount, cr.Amount}, {&totals.cash, cr.Cash}, {&totals.credit, cr.Credit},
 			{&totals.coupon, cr.Coupon}, {&totals.debt, cr.Debt}} {
 			*p.dst = p.dst.Add(p.v)
 		}
 	}
-	resp := monthlySumResponse{ErrorCode: "CBC.0000", ErrorMsg: "success", Currency: c.account.Currency,
-		TotalCount: len(keys), TotalAmount: cents(totals.amount), DebtAmount: cents(totals.debt),
-		CouponAmount: cents(totals.coupon), CashcouponAmount: cents(decimal.Zero),
-		StoredcardAmount: cents(decimal.Zero), DebitAmount: cents(totals.cash),
-		CreditAmount: cents(totals.credit), MeasureID: 3, BillSums: []billSumJSON{}}
-	for _, k := range keys {
-		a := sums[k]
-		pay := "0"
-		if k.charge == 3 {
-			pay = "1"
+	zero := numOf(decimal.Zero)
+	resp := monthlySumResponse{TotalCount: len(keys), BillSums: []billSumV2JSON{},
+		ConsumeAmount: numOf(totals.amount), DebtAmount: numOf(totals.debt), CouponAmount: numOf(totals.coupon),
+		FlexipurchaseCouponAmount: zero, StoredValueCardAmount: zero, CashAmount: numOf(totals.cash),
+		CreditAmount: numOf(totals.credit), WriteoffAmount: zero, MeasureID: 1, Currency: c.account.Currency}
+	for i, k := range keys {
+		if i < offset || i >= offset+limit {
+			continue
 		}
-		bs := billSumJSON{CustomerID: c.account.DomainID, ResourceTypeCode: k.res,
-			CloudServiceTypeCode: k.svc, ConsumeTime: cycle, PayMethod: pay, ConsumeAmount: cents(a.amount),
-			Debt: cents(a.debt), Discount: cents(a.discount), MeasureID: 3, BillType: k.bill,
-			AccountDetails: []balanceTypePayJSON{
-				{"BALANCE_TYPE_DEBIT", cents(a.cash)},
-				{"BALANCE_TYPE_CREDIT", cents(a.credit)},
-				{"BALANCE_TYPE_COUPON", cents(a.coupon)},
-			},
-			DiscountDetailInfos: []struct{}{}, EnterpriseProjectID: k.ep}
-		resp.BillSums = append(resp.BillSums, bs)
+		a := sums[k]
+		resp.BillSums = append(resp.BillSums, billSumV2JSON{BillCycle: cycle, ResourceTypeCode: k.res,
+			ServiceTypeCode: k.svc, ServiceTypeName: k.svc, ResourceTypeName: k.res, ChargingMode: k.charge,
+			OfficialAmount: numOf(a.official), OfficialDiscountAmount: numOf(a.official.Sub(a.amount)),
+			TruncatedAmount: zero, ConsumeAmount: numOf(a.amount), CouponAmount: numOf(a.coupon),
+			FlexipurchaseCouponAmount: zero, StoredValueCardAmount: zero, DebtAmount: numOf(a.debt),
+			WriteoffAmount: zero, CashAmount: numOf(a.cash), CreditAmount: numOf(a.credit), MeasureID: 1,
+			BillType: k.bill, CustomerID: c.account.DomainID, AccountName: c.account.Name})
 	}
 	return ok(resp)
 }

@@ -116,17 +116,33 @@ func TestQueryResourcesPagingAndFilters(t *testing.T) {
 func TestBillingEndpoints(t *testing.T) {
 	w := newWorld(t)
 	w.renew(1, ecs1) // pays 100 (90 + 10) on 2025-03-10
-	ms := w.do("GET", "/v1.0/"+domainID+"/customer/account-mgr/bill/monthly-sum?cycle=2025-03", nil)
+	// v2 monthly sum, as the SDK's ShowCustomerMonthlySum calls it: no
+	// domain id in the path, bill_cycle, amounts in currency units.
+	const sumPath = "/v2/bills/customer-bills/monthly-sum"
+	ms := w.do("GET", sumPath+"?bill_cycle=2025-03", nil)
 	wantStatus(t, ms, 200)
-	if ms.str("error_code") != "CBC.0000" || fmt.Sprint(ms.body["measure_id"]) != "3" ||
-		fmt.Sprint(ms.body["total_amount"]) != "10000" || fmt.Sprint(ms.body["debit_amount"]) != "10000" {
+	if _, has := ms.body["error_code"]; has || fmt.Sprint(ms.body["measure_id"]) != "1" ||
+		fmt.Sprint(ms.body["consume_amount"]) != "100" || fmt.Sprint(ms.body["cash_amount"]) != "100" {
 		t.Fatalf("monthly sum = %s", ms.raw)
 	}
 	if n := len(ms.list("bill_sums")); n != 2 { // ec2 and ebs
 		t.Fatalf("bill_sums = %d: %s", n, ms.raw)
 	}
-	wantError(t, w.do("GET", "/v1.0/someone-else/customer/account-mgr/bill/monthly-sum?cycle=2025-03", nil), 403, "CBC.0151")
-	wantError(t, w.do("GET", "/v1.0/"+domainID+"/customer/account-mgr/bill/monthly-sum?cycle=2025-3", nil), 400, "CBC.0100")
+	rec := ms.list("bill_sums")[0].(map[string]any)
+	if fmt.Sprint(rec["charging_mode"]) != "1" || fmt.Sprint(rec["bill_type"]) != "1" || rec["bill_cycle"] != "2025-03" {
+		t.Errorf("bill record = %v", rec)
+	}
+	page := w.do("GET", sumPath+"?bill_cycle=2025-03&offset=1&limit=1", nil)
+	if fmt.Sprint(page.body["total_count"]) != "2" || len(page.list("bill_sums")) != 1 {
+		t.Errorf("page 2 = %s", page.raw)
+	}
+	if n := len(w.do("GET", sumPath+"?bill_cycle=2025-03&service_type_code=hws.service.type.ebs", nil).list("bill_sums")); n != 1 {
+		t.Errorf("service filter gave %d records", n)
+	}
+	wantError(t, w.do("GET", sumPath+"?bill_cycle=2025-3", nil), 400, "CBC.0100")
+	wantError(t, w.do("GET", sumPath+"?bill_cycle=2025-03&limit=1001", nil), 400, "CBC.0100")
+	// The v1.0 path of §7.1 is not served (the SDK never calls it).
+	wantError(t, w.do("GET", "/v1.0/"+domainID+"/customer/account-mgr/bill/monthly-sum?cycle=2025-03", nil), 404, "APIGW.0101")
 
 	const path = "/v4/costs/cost-analysed-bills/query"
 	query := func(extra map[string]any) resp {
@@ -149,7 +165,7 @@ func TestBillingEndpoints(t *testing.T) {
 	if first["amount_by_costs"] != "180.00" || len(first["costs"].([]any)) != 2 {
 		t.Fatalf("ecs-1 costs = %v", first)
 	}
-	page := query(map[string]any{"limit": 1, "offset": 1})
+	page = query(map[string]any{"limit": 1, "offset": 1})
 	if fmt.Sprint(page.body["total_count"]) != "2" || len(page.list("cost_data")) != 1 ||
 		page.list("cost_data")[0].(map[string]any)["dimensions"].([]any)[0].(map[string]any)["value"] != evs1 {
 		t.Fatalf("page 2 = %s", page.raw)

@@ -23,7 +23,7 @@ func TestThrottleBurst(t *testing.T) {
 	}{
 		{"GET", "/v2/accounts/customer-accounts/balances", 10},
 		{"GET", "/v2/orders/customer-orders", 20},
-		{"GET", "/v1.0/" + domainID + "/customer/account-mgr/bill/monthly-sum?cycle=2025-03", 25},
+		{"GET", "/v2/bills/customer-bills/monthly-sum?bill_cycle=2025-03", 25},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			okCount := 0

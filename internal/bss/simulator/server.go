@@ -194,7 +194,9 @@ func (s *Server) endpoints() []endpoint {
 		{OpRefundOrders, "GET /v2/orders/customer-orders/refund-orders", 10, false, s.refundOrders},
 		{OpRenewRate, "POST /v2/bills/ratings/period-resources/renew-rate", 10, false, s.renewRate},
 		{OpBalances, "GET /v2/accounts/customer-accounts/balances", 10, false, s.balances},
-		{OpMonthlySum, "GET /v1.0/{domain_id}/customer/account-mgr/bill/monthly-sum", 25, false, s.monthlySum},
+		// Summary bills: v2, the SDK's only call for them and the path §3.3
+		// gives 25/s; the v1.0 path of §7.1 is not served (docs/simulator.md).
+		{OpMonthlySum, "GET /v2/bills/customer-bills/monthly-sum", 25, false, s.monthlySum},
 		{OpCostData, "POST /v4/costs/cost-analysed-bills/query", 10, false, s.costData},
 	}
 }
