@@ -55,10 +55,15 @@ envtest: ## Build (once, cached) kube-apiserver, etcd and kubectl from the Go mo
 	@hack/envtest/build.sh
 
 .PHONY: test
-test: manifests generate fmt vet ## Run all tests (unit, envtest, end-to-end) against a local control plane.
+test: manifests generate fmt vet ## Run all tests (unit, envtest, end-to-end) against a local control plane, then the SDK conformance test.
 	@assets="$${KUBEBUILDER_ASSETS:-$$(hack/envtest/build.sh)}"; \
 	echo "KUBEBUILDER_ASSETS=$$assets"; \
 	KUBEBUILDER_ASSETS="$$assets" go test $(TEST_FLAGS) -timeout 30m $(TEST_PKGS)
+	@$(MAKE) --no-print-directory sdkconformance
+
+.PHONY: sdkconformance
+sdkconformance: ## Call every BSS operation the operator uses on the simulator with the official Huawei Cloud Go SDK (own module).
+	cd hack/sdkconformance && go test $(TEST_FLAGS) -timeout 5m ./...
 
 .PHONY: chaos
 chaos: ## Long crash and fault runs: 200 SIGKILLs during renewal bursts (BSS_CHAOS_TRIALS), soak, failover.
@@ -87,10 +92,11 @@ lint-fix: golangci-lint ## Run golangci-lint and fix what it can.
 verify: manifests generate ## Check that generated files and go.mod are up to date.
 	go mod tidy
 	cd hack/envtest && go mod tidy
-	@if [ -n "$$(git status --porcelain -- go.mod go.sum hack/envtest/go.mod hack/envtest/go.sum api config/crd config/rbac)" ]; then \
+	cd hack/sdkconformance && go mod tidy
+	@if [ -n "$$(git status --porcelain -- go.mod go.sum hack/envtest/go.mod hack/envtest/go.sum hack/sdkconformance/go.mod hack/sdkconformance/go.sum api config/crd config/rbac)" ]; then \
 		echo "generated files or go.mod are stale; run make manifests generate and go mod tidy:"; \
-		git status --porcelain -- go.mod go.sum hack/envtest/go.mod hack/envtest/go.sum api config/crd config/rbac; \
-		git --no-pager diff -- go.mod go.sum api config/crd config/rbac | head -100; \
+		git status --porcelain -- go.mod go.sum hack/envtest/go.mod hack/envtest/go.sum hack/sdkconformance/go.mod hack/sdkconformance/go.sum api config/crd config/rbac; \
+		git --no-pager diff -- go.mod go.sum hack/sdkconformance/go.mod api config/crd config/rbac | head -100; \
 		exit 1; \
 	fi
 
