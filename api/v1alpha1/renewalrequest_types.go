@@ -214,6 +214,19 @@ type RenewalRequestStatus struct {
 	// +optional
 	DiscountID string `json:"discountID,omitempty"`
 
+	// discountType is the type of the discount applied at payment (6.2.3
+	// discount_type): 0 promotion, 2 commercial or 3 partner, the types
+	// the pay API accepts (6.2.4).
+	// +optional
+	// +kubebuilder:validation:Enum=0;2;3
+	DiscountType *int32 `json:"discountType,omitempty"`
+
+	// discountSaved is the amount the applied discount was computed to take
+	// off the order, from the order's lines and the discount's amount or
+	// ratio; BSS's own figure shows in the order once paid.
+	// +optional
+	DiscountSaved *Money `json:"discountSaved,omitempty"`
+
 	// amountPaid is what the renewal cost.
 	// +optional
 	AmountPaid string `json:"amountPaid,omitempty"`

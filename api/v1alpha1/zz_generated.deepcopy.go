@@ -941,6 +941,16 @@ func (in *RenewalRequestStatus) DeepCopyInto(out *RenewalRequestStatus) {
 		in, out := &in.PaymentDeadline, &out.PaymentDeadline
 		*out = (*in).DeepCopy()
 	}
+	if in.DiscountType != nil {
+		in, out := &in.DiscountType, &out.DiscountType
+		*out = new(int32)
+		**out = **in
+	}
+	if in.DiscountSaved != nil {
+		in, out := &in.DiscountSaved, &out.DiscountSaved
+		*out = new(Money)
+		**out = **in
+	}
 	if in.NewExpireTime != nil {
 		in, out := &in.NewExpireTime, &out.NewExpireTime
 		*out = (*in).DeepCopy()

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/discount"
 )
 
 // lookupSlack widens the creation-time window of the order lookup to
@@ -248,9 +248,14 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			r.bssWait(st, "list the discounts of order "+id, err)
 			return nil
 		}
-		if best := bestDiscount(discounts, id); best != nil {
-			req.Discount = &bss.DiscountRef{ID: best.ID, Type: best.Type}
-			rr.Status.DiscountID = best.ID
+		if best, ok := discount.Best(discounts, id, detail.LineItems, order.AmountAfterDiscount.Amount); ok {
+			req.Discount = &bss.DiscountRef{ID: best.Discount.ID, Type: best.Discount.Type}
+			t := int32(best.Discount.Type)
+			rr.Status.DiscountID, rr.Status.DiscountType = best.Discount.ID, &t
+			rr.Status.DiscountSaved = nil
+			if cur := order.AmountAfterDiscount.Currency; cur == "USD" || cur == "CNY" { // the schema's currencies
+				rr.Status.DiscountSaved = &billingv1alpha1.Money{Amount: best.Saved.StringFixed(2), Currency: cur}
+			}
 		}
 	}
 	err = st.acct.BSS.PayOrder(bctx, req)
@@ -305,29 +310,6 @@ func cancelUnpaidAfter(rr *billingv1alpha1.RenewalRequest) time.Duration {
 		return d.Duration
 	}
 	return 72 * time.Hour
-}
-
-// bestDiscount picks the discount that takes the most off this order.
-func bestDiscount(discounts []bss.Discount, orderID string) *bss.Discount {
-	var best *bss.Discount
-	bestOff := decimal.Zero
-	for i := range discounts {
-		off := decimal.Zero
-		for _, o := range discounts[i].Orders {
-			if o.OrderID != orderID {
-				continue
-			}
-			for _, l := range o.LineItems {
-				if l.Amount != nil {
-					off = off.Add(*l.Amount)
-				}
-			}
-		}
-		if off.GreaterThan(bestOff) {
-			best, bestOff = &discounts[i], off
-		}
-	}
-	return best
 }
 
 // confirm waits for the order to complete and the new expiry to show (6.2.2
