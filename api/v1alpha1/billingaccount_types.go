@@ -51,8 +51,7 @@ type BillingAccountSpec struct {
 	// +required
 	CredentialsSecretRef LocalObjectReference `json:"credentialsSecretRef"`
 
-	// domainID is the account ID (domain ID). It is sent as X-Domain-Id and
-	// is needed for summary bills (7.1).
+	// domainID is the account ID (domain ID). It is sent as X-Domain-Id.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[0-9a-zA-Z_-]*$`
