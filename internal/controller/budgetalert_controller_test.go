@@ -188,12 +188,20 @@ func TestBudgetFiltersNarrowSpend(t *testing.T) {
 }
 
 // TestBudgetClosedMonthsFromSummaryBills: a yearly budget reads closed
-// months from the summary bills (7.1), and with a region filter from cost
-// data by month (7.1 cannot filter regions).
+// months from the v2 summary bills, also on a BillingAccount without the
+// optional domainID (the v1.0 path of §7.1 needed it), and with a region
+// filter from cost data by month (summary bills cannot filter regions).
 func TestBudgetClosedMonthsFromSummaryBills(t *testing.T) {
 	toNextMonth(t, 0)
 	ns := h.env.Namespace(t)
 	a := h.newAccount(t, ns, "1000.00")
+	var acct billingv1alpha1.BillingAccount
+	get(t, ns, "acct", &acct)
+	patch := client.MergeFrom(acct.DeepCopy())
+	acct.Spec.DomainID = ""
+	if err := h.env.Client.Patch(ctx(), &acct, patch); err != nil {
+		t.Fatal(err)
+	}
 	seedCosts(t, a, cost{amount: "70.00", mode: 1}, cost{amount: "5.00", region: "cn-north-4", mode: 3})
 	year := budgetAlert(ns, "year", "1000.00")
 	year.Spec.Period = billingv1alpha1.BudgetYearly
