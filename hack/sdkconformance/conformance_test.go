@@ -242,13 +242,21 @@ func TestSDKConformance(t *testing.T) {
 	discounts := must(t, "ListOrderDiscounts", func() (*model.ListOrderDiscountsResponse, error) {
 		return c.ListOrderDiscounts(&model.ListOrderDiscountsRequest{OrderId: orderID})
 	})
-	if discounts.Discounts == nil {
-		t.Errorf("6.2.3: no discounts list: %v", discounts)
+	// ecs-1 is seeded with a 0.9 ratio: one discount, valued by ratio.
+	if discounts.Discounts == nil || len(*discounts.Discounts) != 1 {
+		t.Fatalf("6.2.3: %v", discounts)
+	}
+	if d := (*discounts.Discounts)[0]; d.DiscountId == "" || len(d.Orders) != 1 || d.Orders[0].OrderId != orderID ||
+		len(d.Orders[0].OrderLineItems) == 0 || len(d.Orders[0].OrderLineItems[0].OrderLineItemIds) == 0 ||
+		d.Orders[0].OrderLineItems[0].DiscountRatio == nil {
+		t.Errorf("6.2.3 discount lacks a field the operator reads: %v", d)
 	}
 
-	// PayOrder: 6.2.4 (PayOrders), 204.
+	// PayOrder: 6.2.4 (PayOrders) with that discount, as the operator pays; 204.
+	d := (*discounts.Discounts)[0]
 	must(t, "PayOrders", func() (*model.PayOrdersResponse, error) {
-		return c.PayOrders(&model.PayOrdersRequest{Body: &model.PayCustomerOrderV3Req{OrderId: orderID, UseCoupon: "NO", UseDiscount: "NO"}})
+		return c.PayOrders(&model.PayOrdersRequest{Body: &model.PayCustomerOrderV3Req{OrderId: orderID, UseCoupon: "NO",
+			UseDiscount: "YES", DiscountInfos: &[]model.DiscountSimpleInfoV3{{Id: d.DiscountId, Type: d.DiscountType}}}})
 	})
 
 	// CancelOrder: 6.2.5 (CancelCustomerOrder) on a second pending order.
