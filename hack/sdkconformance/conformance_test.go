@@ -1,6 +1,7 @@
 package sdkconformance
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/global"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	bssintl "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bssintl/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bssintl/v2/model"
 	testingclock "k8s.io/utils/clock/testing"
@@ -355,5 +357,28 @@ func TestSDKSubscriptionsSpellingIsUnknown(t *testing.T) {
 	rec.ServeHTTP(w, r)
 	if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "APIGW.0101") {
 		t.Fatalf("got %d %s", w.Code, w.Body.String())
+	}
+}
+
+// TestSDKErrorBodies: the simulator's error bodies decode into the SDK's
+// ServiceResponseError with their code and request id: a CBC business
+// error (6.3.2, unknown resource) and a gateway error (bad signature).
+func TestSDKErrorBodies(t *testing.T) {
+	c, _ := newSDK(t)
+	_, err := c.RenewalResources(&model.RenewalResourcesRequest{Body: &model.RenewalResourcesReq{
+		ResourceIds: []string{"no-such-resource"}, PeriodType: 2, PeriodNum: 1, IsAutoPay: ptr(int32(1))}})
+	var se *sdkerr.ServiceResponseError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest || se.ErrorCode != "CBC.99003016" ||
+		se.ErrorMessage == "" || se.RequestId == "" {
+		t.Errorf("CBC error: %#v", err)
+	}
+	cred, err := global.NewCredentialsBuilder().WithAk(ak).WithSk("wrong").WithDomainId(domainID).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HcClient.WithCredential(cred)
+	_, err = c.ShowCustomerAccountBalances(&model.ShowCustomerAccountBalancesRequest{})
+	if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || se.ErrorCode != "APIGW.0301" || se.RequestId == "" {
+		t.Errorf("gateway error: %#v", err)
 	}
 }
