@@ -326,15 +326,21 @@ func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState
 	return out, nil
 }
 
-// maxSummaryBillPages bounds the pages of one month's summary bills.
-const maxSummaryBillPages = 20
+// maxSummaryBillPages bounds the pages of one month's summary bills, and
+// summaryBillsPageLimit is their page size.
+const (
+	maxSummaryBillPages   = 50
+	summaryBillsPageLimit = 100
+)
 
 // summaryBillsSpend adds one enterprise project's (or, for "", every
 // project's) spend of month from the v2 monthly summary bills to out,
 // reading every page.
 func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string,
 	f billingv1alpha1.BudgetFilters, out *spendFigures) error {
-	req := bss.SummaryBillsRequest{Cycle: month, EnterpriseProjectID: project, Limit: 1000}
+	// No maximum is documented for limit; 100 is the smallest maximum of
+	// the other paged BSS lists (6.2.1), so a real account accepts it.
+	req := bss.SummaryBillsRequest{Cycle: month, EnterpriseProjectID: project, Limit: summaryBillsPageLimit}
 	for page := 0; page < maxSummaryBillPages; page++ {
 		bills, err := cl.SummaryBills(ctx, req)
 		if err != nil {
