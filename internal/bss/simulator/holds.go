@@ -141,7 +141,11 @@ func (s *Server) endHold(o *Order, at time.Time) {
 	from := o.Status
 	o.HeldUntil, o.release = time.Time{}, nil
 	o.Status = orderStatusPendingPayment
-	o.PendingDeadline = s.pendingDeadline(at)
+	if from != orderStatusPendingPayment || o.PendingDeadline.IsZero() {
+		// Leaving approval, confirmation or processing opens a new payment
+		// window; a deferred auto-payment keeps the order's own deadline.
+		o.PendingDeadline = s.pendingDeadline(at)
+	}
 	note := fmt.Sprintf("order held in status %d moved on to pending payment", from)
 	code := ""
 	if rel.pay {

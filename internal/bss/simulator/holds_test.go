@@ -28,6 +28,7 @@ func TestOrderHolds(t *testing.T) {
 		{"to be confirmed", simulator.OrderHold{Status: 9, For: 2 * time.Hour}, 0, true, "CBC.99003106", "CBC.99003144", 9, 6},
 		{"pending approval, auto-pay", simulator.OrderHold{Status: 1, For: 2 * time.Hour}, 1, false, "", "CBC.99003144", 1, 5},
 		{"pending payment, auto-pay deferred", simulator.OrderHold{Status: 6, For: 2 * time.Hour}, 1, false, "", "CBC.99003100", 6, 5},
+		{"pending payment without auto-pay changes nothing", simulator.OrderHold{Status: 6, For: 2 * time.Hour}, 0, false, "", "CBC.99003100", 6, 6},
 		{"processing after payment", simulator.OrderHold{Status: 3, For: 2 * time.Hour}, 0, true, "", "CBC.99003144", 3, 5},
 		{"processing, auto-pay", simulator.OrderHold{Status: 3, For: 2 * time.Hour}, 1, false, "", "CBC.99003144", 3, 5},
 	} {
