@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,11 +45,6 @@ func userCaller(a *Account, user, via, ak string) Caller {
 		user = a.Name
 	}
 	return Caller{DomainID: a.DomainID, User: user, Via: via, AccessKey: ak}
-}
-
-// matches reports whether scope (an IAM user name or an access key) names c.
-func (c Caller) matches(scope string) bool {
-	return scope == c.User || (c.AccessKey != "" && scope == c.AccessKey)
 }
 
 // AddCredential adds an AK/SK credential to an account, for example one for
@@ -286,7 +282,9 @@ func (c *Console) act(op string, pathValues map[string]string, body any) (Consol
 			return ConsoleResult{}, fmt.Errorf("console %s: %w", op, err)
 		}
 	}
-	r, err := http.NewRequest(http.MethodPost, "/console/"+op, bytes.NewReader(b))
+	// The request only carries the body and path values to the handler; it
+	// is never sent.
+	r, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "/console/"+op, bytes.NewReader(b))
 	if err != nil {
 		return ConsoleResult{}, fmt.Errorf("console %s: %w", op, err)
 	}

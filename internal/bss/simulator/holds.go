@@ -149,17 +149,13 @@ func (s *Server) endHold(o *Order, at time.Time) {
 	note := fmt.Sprintf("order held in status %d moved on to pending payment", from)
 	code := ""
 	if rel.pay {
-		acct := s.st.accounts[o.AccountID]
-		switch {
-		case acct == nil:
+		if acct := s.st.accounts[o.AccountID]; acct == nil {
 			note += "; payment failed: account not found"
-		default:
-			if err := s.settleOrder(o, acct, rel.useDiscount, rel.coupons, at, rel.by); err != nil {
-				code = err.code
-				note += "; payment failed: " + err.msg
-			} else {
-				note = fmt.Sprintf("order held in status %d moved on and was paid", from)
-			}
+		} else if err := s.settleOrder(o, acct, rel.useDiscount, rel.coupons, at, rel.by); err != nil {
+			code = err.code
+			note += "; payment failed: " + err.msg
+		} else {
+			note = fmt.Sprintf("order held in status %d moved on and was paid", from)
 		}
 	}
 	s.logSystem(OpHoldEnd, at, orderResources(o), []string{o.ID}, code, note)
