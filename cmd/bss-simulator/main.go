@@ -22,6 +22,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
+	"github.com/bss-operator/bss-operator/internal/scaledclock"
 )
 
 func main() {
@@ -61,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	startTime := fs.String("start-time", "", "simulated start time, RFC 3339 (default: now)")
 	seed := fs.Int64("seed", 1, "seed of the fault-injection random source")
 	remoteAdmin := fs.Bool("remote-admin", false, "allow the /_sim/ admin API from non-loopback addresses")
+	writeLog := fs.String("write-log", "", "append the write log (every write call and cloud event) to this file as JSON lines")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
 	}
@@ -72,13 +74,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		}
 		start = t
 	}
-	clk := simulator.NewScaledClock(clock.RealClock{}, start, *speed)
-	srv := simulator.New(
+	clk := scaledclock.New(clock.RealClock{}, start, *speed)
+	opts := []simulator.Option{
 		simulator.WithClock(clk),
 		simulator.WithSeed(*seed),
 		simulator.WithRemoteAdmin(*remoteAdmin),
 		simulator.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))),
-	)
+	}
+	if *writeLog != "" {
+		f, err := os.OpenFile(*writeLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("--write-log: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		opts = append(opts, simulator.WithWriteLog(f))
+	}
+	srv := simulator.New(opts...)
 	if *inventory != "" {
 		if err := srv.LoadInventoryFile(*inventory); err != nil {
 			return fmt.Errorf("load inventory: %w", err)

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 )
 
 // syncBuffer is a goroutine-safe bytes.Buffer.
@@ -106,5 +110,41 @@ func TestRunWithoutInventory(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"--start-time", "yesterday"}, io.Discard, io.Discard, nil); err == nil {
 		t.Fatal("bad --start-time accepted")
+	}
+}
+
+func TestRunWritesTheWriteLogFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := t.TempDir() + "/writes.jsonl"
+	var out syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--seed", "3", "--write-log", path}, &out, io.Discard, ready) }()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	}
+	admin := simulator.NewAdminClient(base, nil)
+	res, err := admin.Console(fmt.Sprintf("sim%029d", 3), "carol").Cancel(ctx, "CS0000000000NONE1")
+	if err != nil || res.Status != 400 {
+		t.Fatalf("console cancel of an unknown order: %+v %v", res, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e simulator.WriteEntry
+	if err := json.Unmarshal(bytes.TrimSpace(data), &e); err != nil {
+		t.Fatalf("write log %q: %v", data, err)
+	}
+	if e.Op != simulator.OpCancelOrder || e.Caller.User != "carol" || e.Caller.Via != simulator.ViaConsole || e.Status != 400 {
+		t.Fatalf("write log entry = %+v", e)
 	}
 }

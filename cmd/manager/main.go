@@ -23,9 +23,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/bss-operator/bss-operator/internal/bss"
-	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/scaledclock"
 	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
 
@@ -108,7 +108,7 @@ func businessTiming(opts options) (controller.Timing, error) {
 	if opts.clockSpeed <= 0 {
 		return t, fmt.Errorf("--clock-speed must be positive, got %v", opts.clockSpeed)
 	}
-	t.Clock = simulator.NewScaledClock(clock.RealClock{}, start, opts.clockSpeed)
+	t.Clock = scaledclock.New(clock.RealClock{}, start, opts.clockSpeed)
 	t.Speed = opts.clockSpeed
 	t.MinRequeue = 100 * time.Millisecond
 	return t, nil

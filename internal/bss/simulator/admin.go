@@ -79,6 +79,7 @@ func (s *Server) Order(id string) (Order, bool) {
 
 func copyOrder(o *Order) Order {
 	c := *o
+	c.release = nil
 	c.Lines = append([]OrderLine(nil), o.Lines...)
 	c.Discounts = append([]Discount(nil), o.Discounts...)
 	c.Refunds = append([]RefundRecord(nil), o.Refunds...)
@@ -190,6 +191,12 @@ func (s *Server) UpdateAccount(domainID string, u BalanceUpdate) error {
 // IssueToken adds an X-Auth-Token for an account valid for ttl (0: forever)
 // of simulated time, and returns it.
 func (s *Server) IssueToken(domainID string, ttl time.Duration) (string, error) {
+	return s.IssueUserToken(domainID, "", ttl)
+}
+
+// IssueUserToken is IssueToken for a named IAM user of the account: writes
+// made with the token are attributed to user.
+func (s *Server) IssueUserToken(domainID, user string, ttl time.Duration) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, found := s.st.accounts[domainID]
@@ -197,7 +204,7 @@ func (s *Server) IssueToken(domainID string, ttl time.Duration) (string, error) 
 		return "", fmt.Errorf("issue token for %s: account not found", domainID)
 	}
 	s.st.recordSeq++
-	tok := Token{Value: fmt.Sprintf("MIIsim%s%08d", shortID(domainID), s.st.recordSeq)}
+	tok := Token{Value: fmt.Sprintf("MIIsim%s%08d", shortID(domainID), s.st.recordSeq), User: user}
 	if ttl > 0 {
 		tok.ExpiresAt = s.clock.Now().Add(ttl)
 	}
@@ -255,7 +262,8 @@ func (s *Server) adminRoutes() {
 	})
 	h("POST /_sim/accounts/{domain_id}/tokens", func(r *http.Request) (any, error) {
 		var req struct {
-			TTL string `json:"ttl"`
+			TTL  string `json:"ttl"`
+			User string `json:"user"`
 		}
 		_ = decodeAdmin(r, &req)
 		var ttl time.Duration
@@ -266,7 +274,7 @@ func (s *Server) adminRoutes() {
 			}
 			ttl = d
 		}
-		tok, err := s.IssueToken(r.PathValue("domain_id"), ttl)
+		tok, err := s.IssueUserToken(r.PathValue("domain_id"), req.User, ttl)
 		return map[string]string{"token": tok}, err
 	})
 	h("POST /_sim/resources", func(r *http.Request) (any, error) {
@@ -277,7 +285,10 @@ func (s *Server) adminRoutes() {
 		return nil, s.AddResource(rs)
 	})
 	h("GET /_sim/resources", func(*http.Request) (any, error) { return s.Resources(), nil })
-	h("GET /_sim/orders", func(*http.Request) (any, error) { return s.Orders(), nil })
+	h("GET /_sim/orders", func(r *http.Request) (any, error) {
+		q := r.URL.Query()
+		return s.OrdersWhere(OrderFilter{PlacedBy: q.Get("placedBy"), PaidBy: q.Get("paidBy"), Resource: q.Get("resource")}), nil
+	})
 	h("GET /_sim/clock", func(*http.Request) (any, error) { return map[string]time.Time{"now": s.Now().UTC()}, nil })
 	h("POST /_sim/clock", func(r *http.Request) (any, error) {
 		var req struct {
@@ -311,6 +322,7 @@ func (s *Server) adminRoutes() {
 	})
 	h("DELETE /_sim/faults", func(*http.Request) (any, error) { s.ClearFaults(); return nil, nil })
 	h("GET /_sim/counters", func(*http.Request) (any, error) { return s.Counters(), nil })
+	s.stageRoutes(h)
 	h("DELETE /_sim/counters", func(*http.Request) (any, error) { s.ResetCounters(); return nil, nil })
 }
 

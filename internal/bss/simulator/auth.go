@@ -38,9 +38,9 @@ func authFailure(detail string) reply {
 	return reply{status: http.StatusUnauthorized, body: gatewayError{ErrorCode: "APIGW.0301", ErrorMsg: errAuthPrefix + detail}}
 }
 
-// authenticate identifies the calling account from X-Auth-Token or an AK/SK
-// signature. On failure it returns the reply to send.
-func (s *Server) authenticate(r *http.Request, body []byte) (*Account, reply, bool) {
+// authenticate identifies the calling account and IAM user from X-Auth-Token
+// or an AK/SK signature. On failure it returns the reply to send.
+func (s *Server) authenticate(r *http.Request, body []byte) (*Account, Caller, reply, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
@@ -50,21 +50,21 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*Account, reply, bo
 			for _, t := range a.Tokens {
 				if subtle.ConstantTimeCompare([]byte(t.Value), []byte(tok)) == 1 {
 					if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
-						return nil, authFailure("token expired"), false
+						return nil, Caller{}, authFailure("token expired"), false
 					}
-					return a, reply{}, true
+					return a, userCaller(a, t.User, ViaToken, ""), reply{}, true
 				}
 			}
 		}
-		return nil, authFailure("verify token failed"), false
+		return nil, Caller{}, authFailure("verify token failed"), false
 	}
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
-		return nil, authFailure("no Authorization or X-Auth-Token header"), false
+		return nil, Caller{}, authFailure("no Authorization or X-Auth-Token header"), false
 	}
 	ah, err := parseAuthorization(authz)
 	if err != nil {
-		return nil, authFailure(err.Error()), false
+		return nil, Caller{}, authFailure(err.Error()), false
 	}
 	var acct *Account
 	var cred Credential
@@ -77,23 +77,23 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*Account, reply, bo
 		}
 	}
 	if acct == nil {
-		return nil, authFailure("access key not found"), false
+		return nil, Caller{}, authFailure("access key not found"), false
 	}
 	// X-Sdk-Date is transport time: it is checked against the real clock,
 	// not the simulated one, so that an accelerated or fake simulated clock
 	// does not make every signature stale.
 	if err := verifyRequest(r, body, ah, cred.SecretKey, s.realClock.Now(), s.cfg.maxClockSkew); err != nil {
-		return nil, authFailure(err.Error()), false
+		return nil, Caller{}, authFailure(err.Error()), false
 	}
 	if cred.SecurityToken != "" && r.Header.Get("X-Security-Token") != cred.SecurityToken {
-		return nil, authFailure("security token mismatch"), false
+		return nil, Caller{}, authFailure("security token mismatch"), false
 	}
 	if d := r.Header.Get("X-Domain-Id"); d != "" && d != acct.DomainID {
-		return nil, reply{status: http.StatusForbidden, body: gatewayError{
+		return nil, Caller{}, reply{status: http.StatusForbidden, body: gatewayError{
 			ErrorCode: "APIGW.0302", ErrorMsg: "The IAM user is not authorized to access the API: domain id mismatch",
 		}}, false
 	}
-	return acct, reply{}, true
+	return acct, userCaller(acct, cred.User, ViaAKSK, cred.AccessKey), reply{}, true
 }
 
 // parseAuthorization parses the SDK-HMAC-SHA256 Authorization header.

@@ -1,10 +1,11 @@
 package simulator
 
 import (
-	"sync"
 	"time"
 
 	"k8s.io/utils/clock"
+
+	"github.com/bss-operator/bss-operator/internal/scaledclock"
 )
 
 // apiTimeLayout is the UTC timestamp format used by the BSS API
@@ -25,46 +26,13 @@ type SettableClock interface {
 	SetTime(t time.Time)
 }
 
-// ScaledClock is a clock.PassiveClock that runs Speed times faster than an
-// underlying real clock, starting from a chosen simulated time. It lets the
-// simulator binary run in accelerated time (speed 3600: one real second is one
-// simulated hour).
-type ScaledClock struct {
-	mu         sync.Mutex
-	base       clock.PassiveClock
-	speed      float64
-	anchorReal time.Time
-	anchorSim  time.Time
-}
+// ScaledClock is the accelerated clock of package scaledclock, kept under
+// its old name for the simulator's callers (the binary, the demo, the bench).
+type ScaledClock = scaledclock.Clock
 
-// NewScaledClock returns a clock that reads start now and then advances speed
-// times faster than base. A speed <= 0 is treated as 1.
+// NewScaledClock returns scaledclock.New(base, start, speed).
 func NewScaledClock(base clock.PassiveClock, start time.Time, speed float64) *ScaledClock {
-	if speed <= 0 {
-		speed = 1
-	}
-	return &ScaledClock{base: base, speed: speed, anchorReal: base.Now(), anchorSim: start}
-}
-
-// Now returns the simulated time.
-func (c *ScaledClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	elapsed := c.base.Since(c.anchorReal)
-	return c.anchorSim.Add(time.Duration(float64(elapsed) * c.speed))
-}
-
-// Since returns the simulated time elapsed since t.
-func (c *ScaledClock) Since(t time.Time) time.Duration {
-	return c.Now().Sub(t)
-}
-
-// SetTime jumps the simulated time to t; it keeps running at the same speed.
-func (c *ScaledClock) SetTime(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.anchorReal = c.base.Now()
-	c.anchorSim = t
+	return scaledclock.New(base, start, speed)
 }
 
 // fmtTime formats t in the API's UTC format.

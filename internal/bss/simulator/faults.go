@@ -25,7 +25,27 @@ type Fault struct {
 	DropRate float64 `json:"dropRate,omitempty"`
 	// DropNext drops the responses of the next N requests after applying them.
 	DropNext int `json:"dropNext,omitempty"`
+	// AnswerDelay applies the request, then waits this long (real time)
+	// before answering: the write has happened while the caller still waits,
+	// and may time out.
+	AnswerDelay time.Duration `json:"answerDelay,omitempty"`
+	// Caller scopes the fault to one caller: an IAM user name or an access
+	// key. Empty: every caller.
+	Caller string `json:"caller,omitempty"`
+	// Resource scopes the fault to requests that name this resource ID
+	// (in resource_ids, the path, or through the lines of the order they
+	// name). Empty: every request.
+	Resource string `json:"resource,omitempty"`
 }
+
+// AnyOp is the operation name of a fault that applies to every operation
+// (the specific operation's fault of the same scope wins).
+const AnyOp = "*"
+
+// faultKey is an operation and a scope; one fault is set per key.
+type faultKey struct{ op, caller, resource string }
+
+func keyOf(op string, f Fault) faultKey { return faultKey{op, f.Caller, f.Resource} }
 
 func (f Fault) errorReply() reply {
 	st, code, msg := f.ErrorStatus, f.ErrorCode, f.ErrorMsg
@@ -41,24 +61,56 @@ func (f Fault) errorReply() reply {
 	return fail(st, code, msg)
 }
 
-// SetFault sets the fault configuration of operation op (an Op* constant).
+// SetFault sets the fault configuration of operation op (an Op* constant,
+// or AnyOp) for the scope f.Caller and f.Resource, replacing the fault of
+// the same operation and scope. A request gets the most specific fault that
+// matches it: caller and resource, then caller, then resource, then none;
+// the operation's own before AnyOp.
 func (s *Server) SetFault(op string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[op] = f
+	s.faults[keyOf(op, f)] = f
 }
 
 // ClearFaults removes all fault configurations.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = map[string]Fault{}
+	s.faults = map[faultKey]Fault{}
 }
 
-func (s *Server) fault(op string) Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.faults[op]
+// faultFor returns the fault that applies to a call of op by caller naming
+// resources, and its key. Called with s.mu held.
+func (s *Server) faultFor(op string, caller Caller, resources []string) (faultKey, Fault) {
+	var users []string
+	for _, u := range []string{caller.User, caller.AccessKey} {
+		if u != "" {
+			users = append(users, u)
+		}
+	}
+	for _, o := range []string{op, AnyOp} {
+		for _, u := range users {
+			for _, r := range resources {
+				if f, found := s.faults[faultKey{o, u, r}]; found {
+					return faultKey{o, u, r}, f
+				}
+			}
+		}
+		for _, u := range users {
+			if f, found := s.faults[faultKey{o, u, ""}]; found {
+				return faultKey{o, u, ""}, f
+			}
+		}
+		for _, r := range resources {
+			if f, found := s.faults[faultKey{o, "", r}]; found {
+				return faultKey{o, "", r}, f
+			}
+		}
+		if f, found := s.faults[faultKey{o, "", ""}]; found {
+			return faultKey{o, "", ""}, f
+		}
+	}
+	return faultKey{}, Fault{}
 }
 
 // roll draws from the seeded random source; it is true with probability p.
@@ -71,16 +123,16 @@ func (s *Server) roll(p float64) bool {
 	return s.rnd.Float64() < p
 }
 
-// takeDrop consumes one DropNext credit of op.
-func (s *Server) takeDrop(op string) bool {
+// takeDrop consumes one DropNext credit of the fault at k.
+func (s *Server) takeDrop(k faultKey) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.faults[op]
-	if f.DropNext <= 0 {
+	f, found := s.faults[k]
+	if !found || f.DropNext <= 0 {
 		return false
 	}
 	f.DropNext--
-	s.faults[op] = f
+	s.faults[k] = f
 	return true
 }
 

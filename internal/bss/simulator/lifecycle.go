@@ -10,12 +10,15 @@ import (
 // request (about 27 years of daily auto-renew retries for 100 resources).
 const maxEventsPerCatchUp = 1_000_000
 
-// eventKind orders simultaneous events: payment deadlines, then auto-renew
-// deductions, then expiry transitions.
+// eventKind orders simultaneous events: price changes, held orders moving
+// on, payment deadlines, then auto-renew deductions, then expiry
+// transitions.
 type eventKind int
 
 const (
-	evPendingDeadline eventKind = iota
+	evPriceChange eventKind = iota
+	evHoldEnd
+	evPendingDeadline
 	evAutoRenew
 	evTerminal
 )
@@ -25,6 +28,7 @@ type event struct {
 	kind  eventKind
 	order *Order
 	res   *Resource
+	price *scheduledPrice
 }
 
 func (e event) before(o event) bool {
@@ -45,9 +49,15 @@ func (s *Server) catchUp(now time.Time) {
 			return
 		}
 		switch ev.kind {
+		case evPriceChange:
+			s.applyPrice(ev.price)
+		case evHoldEnd:
+			s.endHold(ev.order, ev.at)
 		case evPendingDeadline:
 			ev.order.Status, ev.order.PaymentExpired = orderStatusCanceled, true
 			ev.order.PendingDeadline = time.Time{}
+			s.logSystem(OpPaymentDeadline, ev.at, orderResources(ev.order), []string{ev.order.ID}, "",
+				"unpaid order canceled at its payment deadline")
 		case evAutoRenew:
 			s.autoRenewAttempt(ev.res, ev.at)
 		case evTerminal:
@@ -67,8 +77,15 @@ func (s *Server) nextEvent(now time.Time) (event, bool) {
 			best, found = e, true
 		}
 	}
+	for _, sp := range s.st.prices {
+		consider(event{at: sp.at, kind: evPriceChange, price: sp})
+	}
 	for _, id := range s.st.orderOrder {
 		o := s.st.orders[id]
+		if !o.HeldUntil.IsZero() && (inProgress(o.Status) || o.Status == orderStatusPendingPayment) {
+			consider(event{at: o.HeldUntil, kind: evHoldEnd, order: o})
+			continue
+		}
 		if o.Status == orderStatusPendingPayment && !o.PendingDeadline.IsZero() {
 			// The order lapses just after its deadline second.
 			consider(event{at: o.PendingDeadline.Add(time.Second), kind: evPendingDeadline, order: o})
@@ -124,6 +141,7 @@ func (s *Server) terminate(r *Resource, t time.Time) {
 		}
 	}
 	r.Closed, r.ClosedAt, r.ClosedReason, r.UpdateTime = true, t, reason, t
+	s.logSystem(OpExpiry, t, []string{r.ID}, nil, "", "resource "+reason+" after expiry")
 }
 
 func (s *Server) recordConversion(p *Resource, t time.Time) {
@@ -134,7 +152,7 @@ func (s *Server) recordConversion(p *Resource, t time.Time) {
 	o := &Order{
 		ID: s.st.newOrderID(t), AccountID: acct.DomainID, Type: orderTypeToOnDemand,
 		Status: orderStatusCompleted, CreateTime: t, PaymentTime: t, ServiceTypeCode: p.ServiceTypeCode,
-		ServiceTypeName: p.ServiceTypeName, Currency: acct.Currency, UserName: systemUserName,
+		ServiceTypeName: p.ServiceTypeName, Currency: acct.Currency, UserName: systemUserName, PlacedBy: systemCaller,
 		PrimaryResourceID: p.ID, EnterpriseProjects: []EnterpriseProject{p.EnterpriseProject},
 		Discounts: []Discount{}, Official: decimal.Zero, AfterDiscount: decimal.Zero,
 	}
@@ -164,11 +182,18 @@ func (s *Server) autoRenewAttempt(p *Resource, t time.Time) {
 		return
 	case acct.Frozen:
 		p.LastAutoRenewErr = "CBC.7281 account frozen"
+		s.logSystem(OpAutoRenewDeduction, t, []string{p.ID}, nil, "CBC.7281", "deduction failed: account frozen")
 		return
 	}
 	for _, g := range s.st.group(p) {
 		if s.st.pendingOrderFor(g.ID) != nil {
 			p.LastAutoRenewErr = "CBC.99003100 " + msg99003100
+			s.logSystem(OpAutoRenewDeduction, t, []string{p.ID}, nil, "CBC.99003100", "deduction failed: a pending-payment order covers the resource")
+			return
+		}
+		if s.st.openOrderFor(g.ID) != nil {
+			p.LastAutoRenewErr = "CBC.99003144 " + msg99003144
+			s.logSystem(OpAutoRenewDeduction, t, []string{p.ID}, nil, "CBC.99003144", "deduction failed: an order in progress covers the resource")
 			return
 		}
 	}
@@ -176,14 +201,25 @@ func (s *Server) autoRenewAttempt(p *Resource, t time.Time) {
 	if !validPeriod(pt, pn) {
 		pt, pn = periodMonth, 1
 	}
-	o := s.newRenewalOrder(acct, p, pt, pn, t, systemUserName)
-	if err := s.settleOrder(o, acct, true, nil, t); err != nil {
+	o := s.newRenewalOrder(acct, p, pt, pn, t, systemCaller)
+	if err := s.settleOrder(o, acct, true, nil, t, systemCaller); err != nil {
 		s.st.orderSeq-- // the order was never placed; keep IDs dense.
 		p.LastAutoRenewErr = err.Error()
+		s.logSystem(OpAutoRenewDeduction, t, []string{p.ID}, nil, err.code, "deduction failed: "+err.msg)
 		return
 	}
 	p.LastAutoRenewErr = ""
 	s.st.addOrder(o)
+	s.logSystem(OpAutoRenewDeduction, t, orderResources(o), []string{o.ID}, "", "renewed by the cloud's auto-renew deduction")
+}
+
+// orderResources returns the resource IDs of an order's lines.
+func orderResources(o *Order) []string {
+	out := make([]string, 0, len(o.Lines))
+	for _, l := range o.Lines {
+		out = append(out, l.ResourceID)
+	}
+	return out
 }
 
 func padInt(n int) string {

@@ -333,6 +333,9 @@ func (s *Server) payOrder(c *call) reply {
 	if o.PaymentExpired {
 		return fail(http.StatusBadRequest, "CBC.99003110", "The order has not been paid before the expiration time. Please re-submit the order.")
 	}
+	if o.Status == orderStatusProcessing {
+		return fail(http.StatusBadRequest, "CBC.99000088", "The payment of this order is being processed.")
+	}
 	if o.Status != orderStatusPendingPayment {
 		return fail(http.StatusBadRequest, "CBC.99003106", "The order status has changed and no payment can be made.")
 	}
@@ -353,7 +356,7 @@ func (s *Server) payOrder(c *call) reply {
 			coupons = append(coupons, cp.ID)
 		}
 	}
-	if err := s.settleOrder(o, c.account, useDiscount, coupons, c.now); err != nil {
+	if err := s.payOrHold(o, c.account, useDiscount, coupons, c.now, c.caller); err != nil {
 		return fail(http.StatusBadRequest, err.code, err.msg)
 	}
 	return noContent()
@@ -380,6 +383,9 @@ func (s *Server) cancelOrder(c *call) reply {
 		return fail(http.StatusBadRequest, "CBC.99005010", "Orders in this state cannot be canceled.")
 	}
 	o.Status, o.PendingDeadline = orderStatusCanceled, time.Time{}
+	o.HeldUntil, o.release = time.Time{}, nil
+	by := c.caller
+	o.CanceledBy = &by
 	return noContent()
 }
 

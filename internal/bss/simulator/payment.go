@@ -16,7 +16,7 @@ const (
 // newRenewalOrder builds an order (not yet stored) renewing primary p and its
 // attached resources for n periods. Lines carry list prices; discounts and
 // coupons are applied at payment.
-func (s *Server) newRenewalOrder(acct *Account, p *Resource, periodType, n int, now time.Time, userName string) *Order {
+func (s *Server) newRenewalOrder(acct *Account, p *Resource, periodType, n int, now time.Time, by Caller) *Order {
 	o := &Order{
 		ID:                 s.st.newOrderID(now),
 		AccountID:          acct.DomainID,
@@ -26,7 +26,8 @@ func (s *Server) newRenewalOrder(acct *Account, p *Resource, periodType, n int, 
 		ServiceTypeCode:    p.ServiceTypeCode,
 		ServiceTypeName:    p.ServiceTypeName,
 		Currency:           acct.Currency,
-		UserName:           userName,
+		UserName:           by.User,
+		PlacedBy:           by,
 		PeriodType:         periodType,
 		PeriodNum:          n,
 		PrimaryResourceID:  p.ID,
@@ -90,9 +91,9 @@ func (e *payError) Error() string { return e.code + ": " + e.msg }
 
 // settleOrder charges acct for o (cash before credit), applying the commercial
 // discount when useDiscount and the given coupons, then completes it: status
-// 5, expiries extended, segments and cost records written. Nothing changes
-// when it fails.
-func (s *Server) settleOrder(o *Order, acct *Account, useDiscount bool, couponIDs []string, now time.Time) *payError {
+// 5, expiries extended, segments and cost records written, paid by by.
+// Nothing changes when it fails.
+func (s *Server) settleOrder(o *Order, acct *Account, useDiscount bool, couponIDs []string, now time.Time, by Caller) *payError {
 	lines := make([]OrderLine, len(o.Lines))
 	copy(lines, o.Lines)
 	total := decimal.Zero
@@ -176,6 +177,8 @@ func (s *Server) settleOrder(o *Order, acct *Account, useDiscount bool, couponID
 	}
 	o.Lines = lines
 	o.Status, o.PaymentTime, o.PendingDeadline = orderStatusCompleted, now, time.Time{}
+	o.HeldUntil, o.release = time.Time{}, nil
+	o.PaidBy = &by
 	o.recomputeTotals()
 	return nil
 }

@@ -21,7 +21,10 @@ type orderIDsResponse struct {
 	FailResourceInfos []failResourceInfo `json:"fail_resource_infos"`
 }
 
-const msg99003100 = "This operation is not allowed because some resources are included in your orders to be paid."
+const (
+	msg99003100 = "This operation is not allowed because some resources are included in your orders to be paid."
+	msg99003144 = "You have orders in progress and cannot perform the current operation."
+)
 
 // renewResources serves 6.3.2. It creates one renewal order per primary
 // resource (lines for the primary and its attached resources). Without
@@ -80,6 +83,9 @@ func (s *Server) renewResources(c *call) reply {
 			if s.st.pendingOrderFor(g.ID) != nil {
 				return fail(http.StatusBadRequest, "CBC.99003100", msg99003100)
 			}
+			if s.st.openOrderFor(g.ID) != nil {
+				return fail(http.StatusBadRequest, "CBC.99003144", msg99003144)
+			}
 			newExpire := addPeriod(g.ExpireTime, *req.PeriodType, *req.PeriodNum)
 			if newExpire.Sub(c.now) > s.cfg.maxSubscription {
 				return fail(http.StatusBadRequest, "CBC.99003154", "The sum of the existing and renewal durations has exceeded the maximum. Select another renewal duration.")
@@ -90,12 +96,15 @@ func (s *Server) renewResources(c *call) reply {
 	resp := orderIDsResponse{OrderIDs: []string{}, FailResourceInfos: []failResourceInfo{}}
 	payFailed := false
 	for _, p := range primaries {
-		o := s.newRenewalOrder(c.account, p, *req.PeriodType, *req.PeriodNum, c.now, c.account.Name)
+		o := s.newRenewalOrder(c.account, p, *req.PeriodType, *req.PeriodNum, c.now, c.caller)
 		o.PendingDeadline = s.pendingDeadline(c.now)
 		s.st.addOrder(o)
 		resp.OrderIDs = append(resp.OrderIDs, o.ID)
+		if s.holdPlaced(o, autoPay, c.caller, c.now) {
+			continue
+		}
 		if autoPay {
-			if err := s.settleOrder(o, c.account, true, nil, c.now); err != nil {
+			if err := s.payOrHold(o, c.account, true, nil, c.now, c.caller); err != nil {
 				payFailed = true
 			}
 		}
@@ -164,6 +173,9 @@ func (s *Server) unsubscribe(c *call) reply {
 			if s.st.pendingOrderFor(r.ID) != nil {
 				return fail(http.StatusBadRequest, "CBC.99003100", msg99003100)
 			}
+			if s.st.openOrderFor(r.ID) != nil {
+				return fail(http.StatusBadRequest, "CBC.99003651", "A related operation is in progress.")
+			}
 		}
 		if *req.UnsubscribeType == 2 && !hasFutureSegment(g[0], c.now) {
 			return fail(http.StatusBadRequest, "CBC.99003128", "The resource does not have renewed periods or its renewed periods have taken effect, and the renewal periods cannot be unsubscribed from.")
@@ -171,7 +183,7 @@ func (s *Server) unsubscribe(c *call) reply {
 	}
 	resp := orderIDsResponse{OrderIDs: []string{}, FailResourceInfos: []failResourceInfo{}}
 	for _, g := range groups {
-		o := s.refundOrder(c.account, g, *req.UnsubscribeType, c.now)
+		o := s.refundOrder(c.account, g, *req.UnsubscribeType, c.now, c.caller)
 		resp.OrderIDs = append(resp.OrderIDs, o.ID)
 	}
 	return ok(resp)
@@ -187,12 +199,12 @@ func hasFutureSegment(r *Resource, now time.Time) bool {
 }
 
 // refundOrder applies an unsubscription of group g and records its order.
-func (s *Server) refundOrder(acct *Account, g []*Resource, unsubType int, now time.Time) *Order {
+func (s *Server) refundOrder(acct *Account, g []*Resource, unsubType int, now time.Time, by Caller) *Order {
 	p := g[0]
 	o := &Order{
 		ID: s.st.newOrderID(now), AccountID: acct.DomainID, Type: orderTypeUnsubscribe,
 		Status: orderStatusCompleted, CreateTime: now, ServiceTypeCode: p.ServiceTypeCode,
-		ServiceTypeName: p.ServiceTypeName, Currency: acct.Currency, UserName: acct.Name,
+		ServiceTypeName: p.ServiceTypeName, Currency: acct.Currency, UserName: by.User, PlacedBy: by,
 		PeriodType: p.PeriodType, PrimaryResourceID: p.ID,
 		EnterpriseProjects: []EnterpriseProject{p.EnterpriseProject}, Discounts: []Discount{},
 	}

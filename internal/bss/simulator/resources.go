@@ -307,7 +307,7 @@ func (s *Server) toOnDemand(c *call) reply {
 			return fail(http.StatusBadRequest, "CBC.99003624", "Cannot be converted into the pay-per-use billing mode because the resource has been frozen due to security reasons.")
 		}
 		for _, g := range s.st.group(r) {
-			if s.st.pendingOrderFor(g.ID) != nil {
+			if s.st.pendingOrderFor(g.ID) != nil || s.st.openOrderFor(g.ID) != nil {
 				return fail(http.StatusBadRequest, "CBC.99003623", "Cannot be converted into the pay-per-use billing mode because there are transactions being processed.")
 			}
 		}

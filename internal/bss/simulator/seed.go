@@ -39,6 +39,8 @@ type AccountSeed struct {
 type TokenSeed struct {
 	Token     string `json:"token"`
 	ExpiresIn string `json:"expiresIn,omitempty"`
+	// User is the IAM user behind the token (default: the account name).
+	User string `json:"user,omitempty"`
 }
 
 // CouponSeed seeds a cash coupon.
@@ -223,7 +225,7 @@ func (s *Server) addAccount(a AccountSeed, now time.Time) error {
 		}
 	}
 	for _, t := range a.Tokens {
-		tok := Token{Value: t.Token}
+		tok := Token{Value: t.Token, User: t.User}
 		if t.ExpiresIn != "" {
 			d, err := parseRelative(t.ExpiresIn)
 			if err != nil {

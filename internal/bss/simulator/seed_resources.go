@@ -39,7 +39,8 @@ func (s *Server) addResource(seed ResourceSeed, now time.Time) error {
 		ID: s.st.newOrderID(p.EffectiveTime), AccountID: acct.DomainID, Type: orderTypeNew,
 		Status: orderStatusCompleted, CreateTime: p.EffectiveTime, PaymentTime: p.EffectiveTime,
 		ServiceTypeCode: p.ServiceTypeCode, ServiceTypeName: p.ServiceTypeName, Currency: acct.Currency,
-		UserName: acct.Name, PeriodType: p.PeriodType, PeriodNum: p.PeriodNum, PrimaryResourceID: p.ID,
+		UserName: acct.Name, PlacedBy: Caller{DomainID: acct.DomainID, User: acct.Name, Via: ViaSeed},
+		PeriodType: p.PeriodType, PeriodNum: p.PeriodNum, PrimaryResourceID: p.ID,
 		EnterpriseProjects: []EnterpriseProject{p.EnterpriseProject}, Discounts: []Discount{},
 	}
 	for i, r := range group {

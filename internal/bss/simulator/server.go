@@ -36,7 +36,8 @@ type Server struct {
 	cfg       config
 	st        *state
 	rnd       *rand.Rand
-	faults    map[string]Fault
+	faults    map[faultKey]Fault
+	wlog      *writeLog
 	counters  counters
 	throttle  *throttler
 	reqSeq    int64
@@ -127,12 +128,14 @@ func New(opts ...Option) *Server {
 			seed:            1,
 		},
 		st:     newState(),
-		faults: map[string]Fault{},
+		faults: map[faultKey]Fault{},
+		wlog:   &writeLog{},
 		log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.wlog.real = s.realClock
 	s.rnd = rand.New(rand.NewSource(s.cfg.seed)) //nolint:gosec // deterministic fault injection, not security.
 	s.counters.reset()
 	s.throttle = newThrottler(s.realClock)
@@ -208,7 +211,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		reqID := s.nextRequestID()
-		writeJSON(w, http.StatusNotFound, reqID, gatewayError{
+		_ = writeJSON(w, http.StatusNotFound, reqID, gatewayError{
 			ErrorCode: "APIGW.0101",
 			ErrorMsg:  "The API does not exist or has not been published in the environment",
 			RequestID: reqID,
@@ -222,6 +225,8 @@ type call struct {
 	body    []byte
 	account *Account
 	now     time.Time
+	// caller is the IAM user (API) or console user behind the call.
+	caller Caller
 }
 
 // reply is a handler's answer: an HTTP status and a body (nil: no body).
@@ -275,77 +280,114 @@ func (s *Server) nextRequestID() string {
 }
 
 // wrap turns an endpoint into an http.Handler: counting, authentication,
-// throttling, fault injection, lazy time evaluation, and the response.
+// throttling, fault injection, lazy time evaluation, the write log and the
+// response.
 func (s *Server) wrap(ep endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := s.nextRequestID()
 		if ep.write {
 			s.counters.write(ep.op)
 		}
+		// rejected answers a call stopped before its business logic ran.
+		rejected := func(caller Caller, body []byte, rep reply, faults []string) {
+			var e *WriteEntry
+			if ep.write {
+				e = s.logRejected(ep.op, caller, r, body, rep, faults)
+			}
+			s.wlog.finish(e, s.finish(w, ep.op, reqID, rep), nil)
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
-			s.finish(w, ep.op, reqID, badParam("request body unreadable or larger than 12 MB"))
+			rejected(Caller{}, nil, badParam("request body unreadable or larger than 12 MB"), nil)
 			return
 		}
-		acct, rep, authed := s.authenticate(r, body)
+		acct, caller, rep, authed := s.authenticate(r, body)
 		if !authed {
 			if ge, isGW := rep.body.(gatewayError); isGW {
 				ge.RequestID = reqID
 				rep.body = ge
 			}
-			s.finish(w, ep.op, reqID, rep)
+			rejected(Caller{}, body, rep, nil)
 			return
 		}
 		if s.cfg.throttling && !s.throttle.allow(ep.op+"|"+acct.DomainID, ep.limit) {
-			s.finish(w, ep.op, reqID, reply{status: http.StatusTooManyRequests, body: throttleError{
+			rejected(caller, body, reply{status: http.StatusTooManyRequests, body: throttleError{
 				StatusCode:   http.StatusTooManyRequests,
 				RequestID:    reqID,
 				ErrorCode:    "APIGW.0308",
 				ErrorMessage: fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%d,time:1 second", ep.limit),
-			}})
+			}}, nil)
 			return
 		}
-		f := s.fault(ep.op)
+		s.mu.Lock()
+		resources, orders := s.requestResources(r, body)
+		fk, f := s.faultFor(ep.op, caller, resources)
+		s.mu.Unlock()
+		var faults []string
 		if f.Latency > 0 {
+			faults = append(faults, "latency")
 			select {
 			case <-s.realClock.After(f.Latency):
 			case <-r.Context().Done():
+				if ep.write {
+					s.wlog.finish(s.logRejected(ep.op, caller, r, body, reply{}, nil), false, faults)
+				}
 				return
 			}
 		}
 		if s.roll(f.ErrorRate) {
-			s.finish(w, ep.op, reqID, f.errorReply())
+			rejected(caller, body, f.errorReply(), append(faults, "error"))
 			return
 		}
 		s.mu.Lock()
 		now := s.clock.Now().UTC().Truncate(time.Second)
 		s.catchUp(now)
-		rep = ep.h(&call{r: r, body: body, account: acct, now: now})
+		c := &call{r: r, body: body, account: acct, now: now, caller: caller}
+		rep = ep.h(c)
+		var e *WriteEntry
+		if ep.write {
+			e = s.logApplied(ep.op, c, resources, orders, rep)
+		}
 		s.mu.Unlock()
-		if s.roll(f.DropRate) || s.takeDrop(ep.op) {
+		if s.roll(f.DropRate) || s.takeDrop(fk) {
 			s.counters.record(ep.op, rep.status, true)
+			s.wlog.finish(e, false, append(faults, "drop"))
 			dropConnection(w)
 			return
 		}
-		s.finish(w, ep.op, reqID, rep)
+		if f.AnswerDelay > 0 {
+			// Applied; the answer waits. A caller that gives up first never
+			// learns the outcome (an ambiguous write).
+			faults = append(faults, "delay-answer")
+			select {
+			case <-s.realClock.After(f.AnswerDelay):
+			case <-r.Context().Done():
+				s.counters.record(ep.op, rep.status, true)
+				s.wlog.finish(e, false, faults)
+				return
+			}
+		}
+		s.wlog.finish(e, s.finish(w, ep.op, reqID, rep), faults)
 	})
 }
 
-func (s *Server) finish(w http.ResponseWriter, op, reqID string, rep reply) {
+// finish counts and writes a reply; it reports whether the answer was
+// written to the client.
+func (s *Server) finish(w http.ResponseWriter, op, reqID string, rep reply) bool {
 	s.counters.record(op, rep.status, false)
 	s.log.Debug("bss request", "operation", op, "status", rep.status, "requestId", reqID)
-	writeJSON(w, rep.status, reqID, rep.body)
+	return writeJSON(w, rep.status, reqID, rep.body) == nil
 }
 
 // writeJSON writes a response the way BSS does: JSON with
 // "application/json;charset=UTF-8", also on 204.
-func writeJSON(w http.ResponseWriter, status int, reqID string, body any) {
+func writeJSON(w http.ResponseWriter, status int, reqID string, body any) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("X-Request-Id", reqID)
 	if body == nil {
 		w.WriteHeader(status)
-		return
+		return nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -356,7 +398,8 @@ func writeJSON(w http.ResponseWriter, status int, reqID string, body any) {
 		_ = json.NewEncoder(&buf).Encode(cbcError{ErrorCode: "CBC.0999", ErrorMsg: "Other errors."})
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // decodeBody strictly decodes a JSON request body into v.

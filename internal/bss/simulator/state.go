@@ -25,10 +25,19 @@ const (
 
 // Order statuses (digest §2.2).
 const (
-	orderStatusCanceled       = 4
-	orderStatusCompleted      = 5
-	orderStatusPendingPayment = 6
+	orderStatusPendingApproval = 1
+	orderStatusProcessing      = 3
+	orderStatusCanceled        = 4
+	orderStatusCompleted       = 5
+	orderStatusPendingPayment  = 6
+	orderStatusToBeConfirmed   = 9
 )
+
+// inProgress reports whether an order status is one of the documented
+// in-progress states an order can be held in besides pending payment.
+func inProgress(status int) bool {
+	return status == orderStatusPendingApproval || status == orderStatusProcessing || status == orderStatusToBeConfirmed
+}
 
 // Resource statuses (digest §2.5).
 const (
@@ -68,6 +77,9 @@ type Credential struct {
 	AccessKey     string `json:"accessKey"`
 	SecretKey     string `json:"secretKey"`
 	SecurityToken string `json:"securityToken,omitempty"`
+	// User is the IAM user the key belongs to; writes made with it are
+	// attributed to that user (default: the account name).
+	User string `json:"user,omitempty"`
 }
 
 // Token is an X-Auth-Token value accepted for an account until ExpiresAt
@@ -75,6 +87,9 @@ type Credential struct {
 type Token struct {
 	Value     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+	// User is the IAM user the token was issued to (default: the account
+	// name).
+	User string `json:"user,omitempty"`
 }
 
 // Coupon is a cash coupon usable when paying an order (6.2.4 coupon_infos).
@@ -214,6 +229,18 @@ type Order struct {
 	EnterpriseProjects []EnterpriseProject `json:"enterpriseProjects"`
 	Lines              []OrderLine         `json:"lines"`
 	Refunds            []RefundRecord      `json:"refunds,omitempty"`
+	// PlacedBy is who placed the order (UserName is its user, as 6.2.2
+	// user_name reports it, digest §7.7 #59).
+	PlacedBy Caller `json:"placedBy"`
+	// PaidBy is who paid it (nil while unpaid).
+	PaidBy *Caller `json:"paidBy,omitempty"`
+	// CanceledBy is who canceled it (nil unless canceled by a caller).
+	CanceledBy *Caller `json:"canceledBy,omitempty"`
+	// HeldUntil is when a held order (status 1, 3, 6 or 9, see OrderHold)
+	// moves on; zero when not held.
+	HeldUntil time.Time `json:"heldUntil,omitzero"`
+	// release is what happens when the hold ends.
+	release *holdRelease
 }
 
 // CostRecord is one expenditure or refund, the source of 7.1 and 8.1.
@@ -248,6 +275,8 @@ type state struct {
 	orders        map[string]*Order
 	orderOrder    []string
 	costs         []*CostRecord
+	prices        []*scheduledPrice
+	holds         []*holdRule
 	orderSeq      int
 	recordSeq     int
 	internalSeq   int
@@ -329,6 +358,23 @@ func (st *state) primaryOf(r *Resource) *Resource {
 		return p
 	}
 	return r
+}
+
+// openOrderFor returns an order in progress (held in status 1, 3 or 9) that
+// covers resource id.
+func (st *state) openOrderFor(id string) *Order {
+	for _, oid := range st.orderOrder {
+		o := st.orders[oid]
+		if !inProgress(o.Status) {
+			continue
+		}
+		for _, l := range o.Lines {
+			if l.ResourceID == id {
+				return o
+			}
+		}
+	}
+	return nil
 }
 
 // pendingOrderFor returns a pending-payment order that covers resource id.
