@@ -21,8 +21,10 @@ func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Durat
 		if pct < 1 || pct > 99 {
 			return 0, fmt.Errorf("renewBeforePercentage %d: must be 1 to 99", pct)
 		}
+		// Without an effective time the period would count from year 1 and
+		// the lead would reach back centuries: renew at once. Refuse it.
 		period := res.ExpireTime.Sub(res.EffectiveTime)
-		if period <= 0 {
+		if res.EffectiveTime.IsZero() || period <= 0 {
 			return 0, fmt.Errorf("renewBeforePercentage %d is a percentage of the period, but BSS reports no effective time for %s", pct, res.ID)
 		}
 		return time.Duration(float64(period) * float64(pct) / 100), nil
