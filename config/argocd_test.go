@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -294,4 +295,33 @@ data:
 		}
 	}
 	return b.Bytes()
+}
+
+// conditionTypes are the condition types the API package defines.
+var conditionTypes = map[string]bool{
+	billingv1alpha1.ConditionReady: true, billingv1alpha1.ConditionReconciling: true, billingv1alpha1.ConditionStalled: true,
+	billingv1alpha1.ConditionRenewing: true, billingv1alpha1.ConditionApprovalRequired: true,
+	billingv1alpha1.ConditionPaymentPending: true, billingv1alpha1.ConditionBudgetBlocked: true,
+	billingv1alpha1.ConditionExpiringSoon: true, billingv1alpha1.ConditionExpired: true,
+	billingv1alpha1.ConditionDriftDetected: true, billingv1alpha1.ConditionThresholdExceeded: true,
+	billingv1alpha1.ConditionBalanceLow: true,
+}
+
+// TestArgoCDHealthConditionTypes: Lua cannot import the API package's
+// condition types, so every type a health script looks up must be one of
+// them (a renamed condition would otherwise leave the script reading
+// nothing, silently).
+func TestArgoCDHealthConditionTypes(t *testing.T) {
+	lookup := regexp.MustCompile(`(?:condition|isTrue)\("([^"]+)"\)`)
+	for _, kind := range apiKinds(t) {
+		script, err := argocdhealth.ReadScript(healthDir, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lookup.FindAllStringSubmatch(script, -1) {
+			if !conditionTypes[m[1]] {
+				t.Errorf("%s health script looks up condition %q, which api/v1alpha1 does not define", kind, m[1])
+			}
+		}
+	}
 }

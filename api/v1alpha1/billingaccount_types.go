@@ -33,6 +33,7 @@ const (
 type BillingAccountSpec struct {
 	// site selects the BSS endpoint: International (bss-intl.myhuaweicloud.com,
 	// USD) or China (bss.myhuaweicloud.com, CNY).
+	// Defaults to International (DefaultSite).
 	// +optional
 	// +kubebuilder:default=International
 	Site Site `json:"site,omitempty"`
@@ -59,7 +60,8 @@ type BillingAccountSpec struct {
 
 	// refreshInterval is how often the account's balance and its
 	// subscriptions' resources are read from BSS. Every Subscription of the
-	// account shares one refresh.
+	// account shares one refresh. Between 30s and 24h; defaults to 10m
+	// (DefaultAccountRefreshInterval).
 	// +optional
 	// +kubebuilder:default="10m"
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('30s') && duration(self) <= duration('24h')",message="refreshInterval must be between 30s and 24h"
@@ -75,33 +77,16 @@ type BillingAccountSpec struct {
 }
 
 // DiscoverySpec selects the yearly/monthly resources for which Subscriptions
-// are created automatically. Empty lists match everything.
+// are created automatically.
 type DiscoverySpec struct {
 	// enabled turns discovery on.
 	// +required
 	Enabled bool `json:"enabled"`
 
-	// serviceTypeCodes keeps resources of these cloud service types only,
-	// for example hws.service.type.ec2.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:items:MaxLength=64
-	ServiceTypeCodes []string `json:"serviceTypeCodes,omitempty"`
-
-	// regions keeps resources in these regions only, for example ap-southeast-1.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:items:MaxLength=64
-	Regions []string `json:"regions,omitempty"`
-
-	// enterpriseProjectIDs keeps resources of these enterprise projects only.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:items:MaxLength=256
-	EnterpriseProjectIDs []string `json:"enterpriseProjectIDs,omitempty"`
+	// ResourceSelector keeps only the resources that match its
+	// serviceTypeCodes, regionCodes and enterpriseProjectIDs; empty lists
+	// match everything. BudgetAlert spec.filters selects with the same fields.
+	ResourceSelector `json:",inline"`
 
 	// renewalPolicyRef is set on discovered Subscriptions, which still start
 	// in Observe mode.
@@ -119,16 +104,12 @@ type AccountBalance struct {
 	// amount is the balance. For Credit it is the total credit limit, not
 	// the remaining credit (5.1).
 	// +required
-	Amount string `json:"amount"`
+	Amount Money `json:"amount"`
 
 	// designatedAmount is the part of the balance reserved for designated
 	// purposes.
 	// +optional
-	DesignatedAmount string `json:"designatedAmount,omitempty"`
-
-	// currency of the amounts.
-	// +required
-	Currency string `json:"currency"`
+	DesignatedAmount *Money `json:"designatedAmount,omitempty"`
 }
 
 // BillingAccountStatus is what the operator last learned about the account.
@@ -145,13 +126,10 @@ type BillingAccountStatus struct {
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// balance is the cash balance, for the printer column.
+	// balance is the cash balance (also listed in balances), for the
+	// printer columns.
 	// +optional
-	Balance string `json:"balance,omitempty"`
-
-	// currency of balance and debt.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	Balance *Money `json:"balance,omitempty"`
 
 	// balances lists the balance of every account type.
 	// +optional
@@ -160,7 +138,7 @@ type BillingAccountStatus struct {
 
 	// debt is the amount owed (5.1 debt_amount).
 	// +optional
-	Debt string `json:"debt,omitempty"`
+	Debt *Money `json:"debt,omitempty"`
 
 	// lastSyncTime is when BSS was last read successfully.
 	// +optional
@@ -183,8 +161,8 @@ type BillingAccountStatus struct {
 // +kubebuilder:resource:shortName=bacct,categories=bss
 // +kubebuilder:printcolumn:name="Site",type=string,JSONPath=`.spec.site`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
-// +kubebuilder:printcolumn:name="Balance",type=string,JSONPath=`.status.balance`
-// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.currency`
+// +kubebuilder:printcolumn:name="Balance",type=string,JSONPath=`.status.balance.amount`
+// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.balance.currency`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Synced",type=date,JSONPath=`.status.lastSyncTime`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -50,6 +50,17 @@ const (
 // +kubebuilder:validation:Enum=YearlyMonthly;PayPerUse;ReservedInstance;SavingsPlan
 type ChargingMode string
 
+const (
+	// ChargingModeYearlyMonthly is yearly/monthly (prepaid) spend (charge_mode 1).
+	ChargingModeYearlyMonthly ChargingMode = "YearlyMonthly"
+	// ChargingModePayPerUse is pay-per-use spend (charge_mode 3).
+	ChargingModePayPerUse ChargingMode = "PayPerUse"
+	// ChargingModeReservedInstance is reserved instance spend (charge_mode 10).
+	ChargingModeReservedInstance ChargingMode = "ReservedInstance"
+	// ChargingModeSavingsPlan is savings plan spend (charge_mode 11).
+	ChargingModeSavingsPlan ChargingMode = "SavingsPlan"
+)
+
 // BudgetThreshold is one alert level.
 type BudgetThreshold struct {
 	// percent of the limit at which the threshold is crossed.
@@ -58,7 +69,8 @@ type BudgetThreshold struct {
 	// +kubebuilder:validation:Maximum=1000
 	Percent int32 `json:"percent"`
 
-	// basis is Actual, Forecasted or Committed spend.
+	// basis is Actual, Forecasted or Committed spend; defaults to Actual
+	// (DefaultThresholdBasis).
 	// +optional
 	// +kubebuilder:default=Actual
 	Basis ThresholdBasis `json:"basis,omitempty"`
@@ -71,27 +83,15 @@ type BudgetThreshold struct {
 }
 
 // BudgetFilters narrow the spend counted against the budget (8.1 filters).
-// Empty lists match everything.
 type BudgetFilters struct {
-	// serviceTypes are cloud service type codes, for example hws.service.type.ec2.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	ServiceTypes []string `json:"serviceTypes,omitempty"`
+	// ResourceSelector counts only the spend of resources that match its
+	// serviceTypeCodes, regionCodes and enterpriseProjectIDs; empty lists
+	// match everything. BillingAccount spec.discovery selects with the same
+	// fields.
+	ResourceSelector `json:",inline"`
 
-	// regions, for example ap-southeast-1.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	Regions []string `json:"regions,omitempty"`
-
-	// enterpriseProjects are enterprise project IDs.
-	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=50
-	EnterpriseProjects []string `json:"enterpriseProjects,omitempty"`
-
-	// chargingModes are YearlyMonthly, PayPerUse, ReservedInstance or SavingsPlan.
+	// chargingModes are YearlyMonthly, PayPerUse, ReservedInstance or
+	// SavingsPlan; empty matches every charging mode.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=4
@@ -101,17 +101,20 @@ type BudgetFilters struct {
 // BalanceFloor alerts when the balance minus deductions due soon falls below
 // an amount.
 type BalanceFloor struct {
-	// amount below which the projected balance raises BalanceLow.
+	// amount below which the projected balance raises BalanceLow. It must
+	// not be negative.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="balanceFloor.amount must not be negative"
 	Amount Money `json:"amount"`
 
-	// horizonDays is how many days of upcoming deductions (explicit
-	// renewals and the cloud's auto-renew deductions) are subtracted.
+	// horizon is how far ahead upcoming deductions (explicit renewals and
+	// the cloud's auto-renew deductions) are subtracted from the balance.
+	// Between 24h and 8784h (366 days); defaults to 336h, 14 days
+	// (DefaultBalanceHorizon).
 	// +optional
-	// +kubebuilder:default=14
-	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=366
-	HorizonDays int32 `json:"horizonDays,omitempty"`
+	// +kubebuilder:default="336h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('24h') && duration(self) <= duration('8784h')",message="horizon must be between 24h and 8784h (366 days)"
+	Horizon *metav1.Duration `json:"horizon,omitempty"`
 }
 
 // WebhookSpec is where Notify posts a JSON body.
@@ -129,13 +132,14 @@ type BudgetAlertSpec struct {
 	// +required
 	AccountRef LocalObjectReference `json:"accountRef"`
 
-	// period is Monthly, Quarterly or Yearly, in calendar terms in timeZone.
+	// period is Monthly, Quarterly or Yearly, in calendar terms in timeZone;
+	// defaults to Monthly (DefaultBudgetPeriod).
 	// +optional
 	// +kubebuilder:default=Monthly
 	Period BudgetPeriod `json:"period,omitempty"`
 
 	// timeZone in which periods start. BSS bill cycles are GMT+08:00, so
-	// the default is Asia/Shanghai.
+	// the default is Asia/Shanghai (DefaultBudgetTimeZone).
 	// +optional
 	// +kubebuilder:default="Asia/Shanghai"
 	// +kubebuilder:validation:MaxLength=64
@@ -143,8 +147,9 @@ type BudgetAlertSpec struct {
 	TimeZone string `json:"timeZone,omitempty"`
 
 	// limit is the budget for one period. Spend in another currency is
-	// refused with a condition, never converted.
+	// refused with a condition, never converted. It must not be negative.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="limit.amount must not be negative"
 	Limit Money `json:"limit"`
 
 	// filters narrow the spend counted.
@@ -166,7 +171,8 @@ type BudgetAlertSpec struct {
 	Webhook *WebhookSpec `json:"webhook,omitempty"`
 
 	// refreshInterval is how often spend is recomputed (cost data lags about
-	// an hour, 8.1).
+	// an hour, 8.1). Between 1m and 24h; defaults to 30m
+	// (DefaultBudgetRefreshInterval).
 	// +optional
 	// +kubebuilder:default="30m"
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('24h')",message="refreshInterval must be between 1m and 24h"
@@ -196,15 +202,15 @@ type CrossedThreshold struct {
 type BalanceProjection struct {
 	// balance is the current cash balance.
 	// +optional
-	Balance string `json:"balance,omitempty"`
+	Balance *Money `json:"balance,omitempty"`
 
 	// dueDeductions is the sum of renewals and auto-renew deductions due.
 	// +optional
-	DueDeductions string `json:"dueDeductions,omitempty"`
+	DueDeductions *Money `json:"dueDeductions,omitempty"`
 
-	// projected is balance minus dueDeductions.
+	// projected is balance minus dueDeductions; it may be negative.
 	// +optional
-	Projected string `json:"projected,omitempty"`
+	Projected *Money `json:"projected,omitempty"`
 
 	// horizonEnd is the end of the projection.
 	// +optional
@@ -234,19 +240,15 @@ type BudgetAlertStatus struct {
 
 	// actual spend so far in the period.
 	// +optional
-	Actual string `json:"actual,omitempty"`
+	Actual *Money `json:"actual,omitempty"`
 
 	// forecast spend for the whole period.
 	// +optional
-	Forecast string `json:"forecast,omitempty"`
+	Forecast *Money `json:"forecast,omitempty"`
 
 	// committed is actual plus renewals due inside the period.
 	// +optional
-	Committed string `json:"committed,omitempty"`
-
-	// currency of the figures.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	Committed *Money `json:"committed,omitempty"`
 
 	// percentUsed is actual spend as a percentage of the limit.
 	// +optional
@@ -284,9 +286,10 @@ type BudgetAlertStatus struct {
 // +kubebuilder:resource:shortName=budget;budgets,categories=bss
 // +kubebuilder:printcolumn:name="Period",type=string,JSONPath=`.spec.period`
 // +kubebuilder:printcolumn:name="Limit",type=string,JSONPath=`.spec.limit.amount`
-// +kubebuilder:printcolumn:name="Actual",type=string,JSONPath=`.status.actual`
-// +kubebuilder:printcolumn:name="Forecast",type=string,JSONPath=`.status.forecast`
-// +kubebuilder:printcolumn:name="Committed",type=string,JSONPath=`.status.committed`
+// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.spec.limit.currency`
+// +kubebuilder:printcolumn:name="Actual",type=string,JSONPath=`.status.actual.amount`
+// +kubebuilder:printcolumn:name="Forecast",type=string,JSONPath=`.status.forecast.amount`
+// +kubebuilder:printcolumn:name="Committed",type=string,JSONPath=`.status.committed.amount`
 // +kubebuilder:printcolumn:name="Used%",type=string,JSONPath=`.status.percentUsed`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -14,14 +14,24 @@ type LocalObjectReference struct {
 	Name string `json:"name"`
 }
 
+// Currencies of Money. BSS bills in one currency per site.
+const (
+	// CurrencyUSD is the currency of the International site.
+	CurrencyUSD = "USD"
+	// CurrencyCNY is the currency of the China site.
+	CurrencyCNY = "CNY"
+)
+
 // Money is an exact decimal amount of money in one currency. Amounts are
 // strings so that no precision is lost; they are never converted between
-// currencies.
+// currencies. Every amount of the API, in spec and status, is a Money.
 type Money struct {
-	// amount is a non-negative decimal number with at most 6 fractional
-	// digits, for example "129.90".
+	// amount is a decimal number with at most 6 fractional digits, for
+	// example "129.90". Only status figures that can fall below zero (a
+	// projected balance) are ever negative; every amount in a spec must be
+	// zero or more.
 	// +required
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,15}(\.[0-9]{1,6})?$`
+	// +kubebuilder:validation:Pattern=`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`
 	Amount string `json:"amount"`
 
 	// currency is the ISO 4217 code of the amount: USD on the International
@@ -29,6 +39,36 @@ type Money struct {
 	// +required
 	// +kubebuilder:validation:Enum=USD;CNY
 	Currency string `json:"currency"`
+}
+
+// ResourceSelector selects cloud resources by the BSS fields that classify
+// them (6.3.1 service_type_code, region_code, enterprise_project_id). A
+// resource matches when it matches every non-empty list; an empty list
+// matches everything.
+type ResourceSelector struct {
+	// serviceTypeCodes keeps resources of these cloud service types only
+	// (BSS service_type_code), for example hws.service.type.ec2.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MaxLength=64
+	ServiceTypeCodes []string `json:"serviceTypeCodes,omitempty"`
+
+	// regionCodes keeps resources in these regions only (BSS region_code),
+	// for example ap-southeast-1.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MaxLength=64
+	RegionCodes []string `json:"regionCodes,omitempty"`
+
+	// enterpriseProjectIDs keeps resources of these enterprise projects only
+	// (BSS enterprise_project_id; "0" is the default project).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MaxLength=256
+	EnterpriseProjectIDs []string `json:"enterpriseProjectIDs,omitempty"`
 }
 
 // PeriodUnit is the unit of a renewal period (6.3.2 period_type: 2 month, 3 year).
@@ -60,21 +100,19 @@ type RenewalPeriod struct {
 
 // PriceQuote is a price BSS quoted for a renewal (4.2.3).
 type PriceQuote struct {
-	// amount is the price to pay after discounts.
-	// +optional
-	Amount string `json:"amount,omitempty"`
+	// price is what the renewal costs after discounts; maxPrice and the
+	// approval threshold are compared with it.
+	// +required
+	Price Money `json:"price"`
 
-	// officialAmount is the list price before discounts.
+	// officialPrice is the list price before discounts (4.2.3
+	// official_amount), when BSS gave one.
 	// +optional
-	OfficialAmount string `json:"officialAmount,omitempty"`
+	OfficialPrice *Money `json:"officialPrice,omitempty"`
 
-	// discountAmount is officialAmount minus amount.
+	// discount is officialPrice minus price, when BSS gave a list price.
 	// +optional
-	DiscountAmount string `json:"discountAmount,omitempty"`
-
-	// currency of the amounts.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	Discount *Money `json:"discount,omitempty"`
 
 	// period the quote is for.
 	// +optional
@@ -83,4 +121,22 @@ type PriceQuote struct {
 	// quotedAt is when BSS gave the quote.
 	// +optional
 	QuotedAt *metav1.Time `json:"quotedAt,omitempty"`
+}
+
+// Matches reports whether a resource with these BSS codes matches the
+// selector: every non-empty list must contain the resource's value.
+func (s *ResourceSelector) Matches(serviceTypeCode, regionCode, enterpriseProjectID string) bool {
+	in := func(list []string, v string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	return in(s.ServiceTypeCodes, serviceTypeCode) && in(s.RegionCodes, regionCode) &&
+		in(s.EnterpriseProjectIDs, enterpriseProjectID)
 }

@@ -81,15 +81,17 @@ type RenewalPolicySpec struct {
 	Renew *RenewSpec `json:"renew,omitempty"`
 
 	// warnBefore is how long before expiry a subscription with no renewal
-	// under way gets the ExpiringSoon condition and Warning events: a Go
-	// duration ("336h") or a number of days from 0 to 3660 ("14d").
+	// under way gets the ExpiringSoon condition and Warning events. Between
+	// 0s and 87840h (3660 days); defaults to 336h, 14 days
+	// (DefaultWarnBefore).
 	// +optional
-	// +kubebuilder:default="14d"
-	// +kubebuilder:validation:Pattern=`^(([0-9]{1,3}|[0-2][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
-	WarnBefore string `json:"warnBefore,omitempty"`
+	// +kubebuilder:default="336h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('87840h')",message="warnBefore must be between 0s and 87840h (3660 days)"
+	WarnBefore *metav1.Duration `json:"warnBefore,omitempty"`
 
 	// historyLimit is how many finished RenewalRequests are kept per
-	// Subscription; older ones are deleted.
+	// Subscription; older ones are deleted. Defaults to 10
+	// (DefaultHistoryLimit).
 	// +optional
 	// +kubebuilder:default=10
 	// +kubebuilder:validation:Minimum=1
@@ -98,23 +100,35 @@ type RenewalPolicySpec struct {
 }
 
 // RenewSpec configures explicit renewal by the operator.
+// +kubebuilder:validation:XValidation:rule="!(has(self.renewBefore) && has(self.renewBeforePercentage))",message="renewBefore and renewBeforePercentage are mutually exclusive: set at most one"
 // +kubebuilder:validation:XValidation:rule="!has(self.approval) || !has(self.approval.policy) || self.approval.policy != 'AboveAmount' || has(self.approval.amount)",message="approval.amount is required when approval.policy is AboveAmount"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxPrice) || !has(self.approval) || !has(self.approval.amount) || self.maxPrice.currency == self.approval.amount.currency",message="maxPrice and approval.amount must use the same currency"
 type RenewSpec struct {
-	// renewBefore is when to renew: a duration before expiry ("720h"), a
-	// number of days before expiry from 0 to 3660 ("30d"), or a percentage
-	// of the current subscription period before expiry from 1% to 99% ("10%"). Leave room for several
-	// attempts and for approval.
+	// renewBefore is how long before expiry to renew, for example "720h"
+	// (30 days), between 0s and 87840h (3660 days). Leave room for several
+	// attempts and for approval. At most one of renewBefore and
+	// renewBeforePercentage may be set; with neither, the operator renews
+	// 336h (14 days, DefaultRenewBefore) before expiry. There is no schema
+	// default, so that setting renewBeforePercentage alone stays valid.
 	// +optional
-	// +kubebuilder:default="14d"
-	// +kubebuilder:validation:Pattern=`^(([0-9]{1,3}|[0-2][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d|[1-9][0-9]?%|([0-9]+(\.[0-9]+)?(h|m|s))+)$`
-	RenewBefore string `json:"renewBefore,omitempty"`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('87840h')",message="renewBefore must be between 0s and 87840h (3660 days)"
+	RenewBefore *metav1.Duration `json:"renewBefore,omitempty"`
+
+	// renewBeforePercentage is when to renew as a percentage (1 to 99) of
+	// the current subscription period, counted back from expiry: 10 on a
+	// one-year subscription renews about 36 days before expiry. At most one
+	// of renewBefore and renewBeforePercentage may be set.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=99
+	RenewBeforePercentage *int32 `json:"renewBeforePercentage,omitempty"`
 
 	// period is how long one renewal extends the subscription.
 	// +required
 	Period RenewalPeriod `json:"period"`
 
-	// payment is how renewal orders are paid.
+	// payment is how renewal orders are paid; defaults to AutoPay
+	// (DefaultPaymentMethod).
 	// +optional
 	// +kubebuilder:default={method: AutoPay}
 	Payment PaymentSpec `json:"payment,omitempty"`
@@ -122,9 +136,11 @@ type RenewSpec struct {
 	// maxPrice is the most one renewal may cost without a person's
 	// approval. A quote above it waits for approval whatever approval says.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="maxPrice.amount must not be negative"
 	MaxPrice *Money `json:"maxPrice,omitempty"`
 
-	// approval is when a person must approve a renewal before it is ordered.
+	// approval is when a person must approve a renewal before it is
+	// ordered; defaults to policy Never (DefaultApprovalPolicy).
 	// +optional
 	// +kubebuilder:default={policy: Never}
 	Approval ApprovalSpec `json:"approval,omitempty"`
@@ -143,19 +159,22 @@ type RenewSpec struct {
 // PaymentSpec is how renewal orders are paid.
 type PaymentSpec struct {
 	// method is AutoPay (BSS pays at once), Pay (the operator pays the
-	// order, 6.2.4) or Manual (a person pays in the console).
+	// order, 6.2.4) or Manual (a person pays in the console). Defaults to
+	// AutoPay (DefaultPaymentMethod).
 	// +optional
 	// +kubebuilder:default=AutoPay
 	Method PaymentMethod `json:"method,omitempty"`
 
-	// discount is the discount the operator applies when method is Pay.
+	// discount is the discount the operator applies when method is Pay:
+	// None or Best; defaults to Best (DefaultDiscount).
 	// +optional
 	// +kubebuilder:default=Best
 	Discount DiscountChoice `json:"discount,omitempty"`
 
 	// cancelUnpaidAfter is how long an unpaid renewal order may stay pending
 	// before the operator cancels it (6.2.5) so that a new attempt can be
-	// made.
+	// made. Between 10m and 720h; defaults to 72h
+	// (DefaultCancelUnpaidAfter).
 	// +optional
 	// +kubebuilder:default="72h"
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10m') && duration(self) <= duration('720h')",message="cancelUnpaidAfter must be between 10m and 720h"
@@ -164,19 +183,33 @@ type PaymentSpec struct {
 
 // ApprovalSpec is when a person must approve a renewal.
 type ApprovalSpec struct {
-	// policy is Never, Always, or AboveAmount.
+	// policy is Never, Always, or AboveAmount; defaults to Never
+	// (DefaultApprovalPolicy).
 	// +optional
 	// +kubebuilder:default=Never
 	Policy ApprovalPolicy `json:"policy,omitempty"`
 
-	// amount is the threshold for AboveAmount.
+	// amount is the threshold for AboveAmount: quotes above it need a
+	// person's approval. It must not be negative.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="approval.amount must not be negative"
 	Amount *Money `json:"amount,omitempty"`
 }
 
 // Weekday is a day of the week.
 // +kubebuilder:validation:Enum=Monday;Tuesday;Wednesday;Thursday;Friday;Saturday;Sunday
 type Weekday string
+
+// Days of the week of a RenewalWindow.
+const (
+	Monday    Weekday = "Monday"
+	Tuesday   Weekday = "Tuesday"
+	Wednesday Weekday = "Wednesday"
+	Thursday  Weekday = "Thursday"
+	Friday    Weekday = "Friday"
+	Saturday  Weekday = "Saturday"
+	Sunday    Weekday = "Sunday"
+)
 
 // RenewalWindow is a recurring weekly time window.
 // +kubebuilder:validation:XValidation:rule="self.startHour < self.endHour",message="startHour must be before endHour"
@@ -187,21 +220,24 @@ type RenewalWindow struct {
 	// +kubebuilder:validation:MaxItems=7
 	Days []Weekday `json:"days,omitempty"`
 
-	// startHour is the hour (0-23) the window opens; 0 (midnight) when unset.
+	// startHour is the hour (0-23) the window opens; 0, midnight, when unset
+	// (DefaultWindowStartHour).
 	// +optional
 	// +kubebuilder:default=0
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=23
 	StartHour int32 `json:"startHour,omitempty"`
 
-	// endHour is the hour (1-24) the window closes.
+	// endHour is the hour (1-24) the window closes; 24 when unset
+	// (DefaultWindowEndHour).
 	// +optional
 	// +kubebuilder:default=24
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=24
 	EndHour int32 `json:"endHour,omitempty"`
 
-	// timeZone is the IANA time zone of the hours, for example Asia/Shanghai.
+	// timeZone is the IANA time zone of the hours, for example
+	// Asia/Shanghai; UTC when unset (DefaultWindowTimeZone).
 	// +optional
 	// +kubebuilder:default="UTC"
 	// +kubebuilder:validation:MaxLength=64

@@ -57,6 +57,23 @@ const (
 	DecisionDeny ApprovalDecision = "Deny"
 )
 
+// ApprovalState is where a renewal stands with respect to approval.
+// +kubebuilder:validation:Enum=AutoApproved;Required;Approved;Denied
+type ApprovalState string
+
+const (
+	// ApprovalStateAutoApproved: no person's approval was needed (the policy,
+	// maxPrice and the budget allowed the quote).
+	ApprovalStateAutoApproved ApprovalState = "AutoApproved"
+	// ApprovalStateRequired: a person must approve or deny; the reason is in
+	// the ApprovalRequired condition.
+	ApprovalStateRequired ApprovalState = "Required"
+	// ApprovalStateApproved: a person approved the renewal.
+	ApprovalStateApproved ApprovalState = "Approved"
+	// ApprovalStateDenied: a person denied the renewal.
+	ApprovalStateDenied ApprovalState = "Denied"
+)
+
 // RenewalApproval is a person's decision, written by an approver (for
 // example with `kubectl bss approve`). Only subjects bound to the
 // bss-operator-renewal-approver role may patch RenewalRequests.
@@ -135,14 +152,17 @@ type RenewalRequestSpec struct {
 
 	// maxPrice is the most the renewal may cost without approval.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="maxPrice.amount must not be negative"
 	MaxPrice *Money `json:"maxPrice,omitempty"`
 
-	// approvalPolicy and approvalAmount copy the policy's approval rule.
+	// approvalPolicy copies the policy's approval rule: Never, Always or
+	// AboveAmount.
 	// +optional
 	ApprovalPolicy ApprovalPolicy `json:"approvalPolicy,omitempty"`
 
-	// approvalAmount is the AboveAmount threshold.
+	// approvalAmount is the AboveAmount threshold, copied from the policy.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.amount.startsWith('-')",message="approvalAmount.amount must not be negative"
 	ApprovalAmount *Money `json:"approvalAmount,omitempty"`
 
 	// window is when the order may be placed, copied from the policy.
@@ -183,7 +203,7 @@ type RenewalRequestStatus struct {
 	// approvalState is AutoApproved, Required, Approved or Denied, with the
 	// reason in the ApprovalRequired condition.
 	// +optional
-	ApprovalState string `json:"approvalState,omitempty"`
+	ApprovalState ApprovalState `json:"approvalState,omitempty"`
 
 	// orderIntentTime is when the operator recorded its intent to order,
 	// before calling renew. After a crash, orders created after it are
@@ -227,13 +247,10 @@ type RenewalRequestStatus struct {
 	// +optional
 	DiscountSaved *Money `json:"discountSaved,omitempty"`
 
-	// amountPaid is what the renewal cost.
+	// amountPaid is what the renewal cost (the order's amount after
+	// discounts).
 	// +optional
-	AmountPaid string `json:"amountPaid,omitempty"`
-
-	// currency of amountPaid.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	AmountPaid *Money `json:"amountPaid,omitempty"`
 
 	// newExpireTime is the confirmed expiry after renewal.
 	// +optional
@@ -264,8 +281,8 @@ type RenewalRequestStatus struct {
 // +kubebuilder:resource:shortName=rreq,categories=bss
 // +kubebuilder:printcolumn:name="Subscription",type=string,JSONPath=`.spec.subscriptionName`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
-// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.quote.amount`
-// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.quote.currency`
+// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.quote.price.amount`
+// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.quote.price.currency`
 // +kubebuilder:printcolumn:name="Approval",type=string,JSONPath=`.status.approvalState`
 // +kubebuilder:printcolumn:name="Orders",type=string,JSONPath=`.status.orderIDs`
 // +kubebuilder:printcolumn:name="New Expiry",type=string,JSONPath=`.status.newExpireTime`,priority=1

@@ -78,14 +78,16 @@ type SubscriptionSpec struct {
 	RenewalPolicyRef *LocalObjectReference `json:"renewalPolicyRef,omitempty"`
 
 	// managementPolicy is Manage (the operator acts) or Observe (no write
-	// call at all; status says what would happen). Start in Observe.
+	// call at all; status says what would happen). Start in Observe, the
+	// default (DefaultManagementPolicy).
 	// +optional
 	// +kubebuilder:default=Observe
 	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
 
 	// deletionPolicy is Orphan (deleting this object leaves the cloud
 	// resource alone) or Unsubscribe (deleting it unsubscribes, only with
-	// the confirm-unsubscribe annotation set to the resource ID).
+	// the confirm-unsubscribe annotation set to the resource ID). Defaults
+	// to Orphan (DefaultDeletionPolicy).
 	// +optional
 	// +kubebuilder:default=Orphan
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
@@ -110,9 +112,10 @@ type AttachedResource struct {
 	// +optional
 	Name string `json:"name,omitempty"`
 
-	// resourceType is the BSS resource type code, for example hws.resource.type.volume.
+	// resourceTypeCode is the BSS resource type code (resource_type_code),
+	// for example hws.resource.type.volume.
 	// +optional
-	ResourceType string `json:"resourceType,omitempty"`
+	ResourceTypeCode string `json:"resourceTypeCode,omitempty"`
 
 	// expireTime is the attached resource's expiry.
 	// +optional
@@ -125,37 +128,44 @@ type ObservedResource struct {
 	// +optional
 	Name string `json:"name,omitempty"`
 
-	// serviceType is the cloud service type code, for example hws.service.type.ec2.
+	// serviceTypeCode is the cloud service type code (service_type_code),
+	// for example hws.service.type.ec2.
 	// +optional
-	ServiceType string `json:"serviceType,omitempty"`
+	ServiceTypeCode string `json:"serviceTypeCode,omitempty"`
 
-	// resourceType is the resource type code, for example hws.resource.type.vm.
+	// resourceTypeCode is the resource type code (resource_type_code), for
+	// example hws.resource.type.vm.
 	// +optional
-	ResourceType string `json:"resourceType,omitempty"`
+	ResourceTypeCode string `json:"resourceTypeCode,omitempty"`
 
-	// region of the resource.
+	// regionCode is the resource's region (region_code), for example
+	// ap-southeast-1.
 	// +optional
-	Region string `json:"region,omitempty"`
+	RegionCode string `json:"regionCode,omitempty"`
 
 	// projectID is the resource's project ID.
 	// +optional
 	ProjectID string `json:"projectID,omitempty"`
 
-	// enterpriseProject is the name of the resource's enterprise project.
+	// enterpriseProjectID is the ID of the resource's enterprise project
+	// (enterprise_project.id), the value BillingAccount discovery and
+	// BudgetAlert filters select on.
 	// +optional
-	EnterpriseProject string `json:"enterpriseProject,omitempty"`
+	EnterpriseProjectID string `json:"enterpriseProjectID,omitempty"`
+
+	// enterpriseProjectName is the name of the resource's enterprise
+	// project (enterprise_project.name), for people.
+	// +optional
+	EnterpriseProjectName string `json:"enterpriseProjectName,omitempty"`
 
 	// status is Provisioned, Closed, Frozen or Expired.
 	// +optional
 	Status string `json:"status,omitempty"`
 
-	// effectiveTime is when the current subscription took effect.
+	// effectiveTime is when the current subscription took effect. Its
+	// expiry is status.expireTime.
 	// +optional
 	EffectiveTime *metav1.Time `json:"effectiveTime,omitempty"`
-
-	// expireTime is when the subscription expires.
-	// +optional
-	ExpireTime *metav1.Time `json:"expireTime,omitempty"`
 
 	// expirePolicy is what BSS does at expiry: GracePeriod, ToPayPerUse,
 	// Delete, AutoRenew, Freeze or DeleteFromRetention.
@@ -198,11 +208,7 @@ type RenewalRecord struct {
 
 	// amountPaid is what the renewal cost.
 	// +optional
-	AmountPaid string `json:"amountPaid,omitempty"`
-
-	// currency of amountPaid.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	AmountPaid *Money `json:"amountPaid,omitempty"`
 
 	// newExpireTime is the expiry after the renewal.
 	// +optional
@@ -213,27 +219,37 @@ type RenewalRecord struct {
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
 }
 
-// OrderRecord is one BSS order placed for the subscription.
+// OrderType is the kind of a BSS order the operator records.
+// +kubebuilder:validation:Enum=Renewal
+type OrderType string
+
+const (
+	// OrderTypeRenewal is a renewal order (6.3.2) placed by a RenewalRequest.
+	// It is the only order the operator records: an unsubscription
+	// (6.3.3) happens as the Subscription is deleted, so no status is left
+	// to record it in, and orders placed outside the operator are not
+	// read.
+	OrderTypeRenewal OrderType = "Renewal"
+)
+
+// OrderRecord is one BSS order the operator placed for the subscription.
 type OrderRecord struct {
 	// orderID is the BSS order ID.
 	// +required
 	OrderID string `json:"orderID"`
 
-	// type is Renewal, Unsubscription, or another BSS order type.
+	// type is Renewal: the operator records the renewal orders its
+	// RenewalRequests place, and no other.
 	// +optional
-	Type string `json:"type,omitempty"`
+	Type OrderType `json:"type,omitempty"`
 
 	// status is the order's BSS status as a word.
 	// +optional
 	Status string `json:"status,omitempty"`
 
-	// amount of the order.
+	// amount of the order after discounts, once known.
 	// +optional
-	Amount string `json:"amount,omitempty"`
-
-	// currency of amount.
-	// +optional
-	Currency string `json:"currency,omitempty"`
+	Amount *Money `json:"amount,omitempty"`
 
 	// requestName is the RenewalRequest that placed the order, if any.
 	// +optional
@@ -263,14 +279,15 @@ type SubscriptionStatus struct {
 	// +optional
 	Resource *ObservedResource `json:"resource,omitempty"`
 
-	// expireTime is the resource's expiry (a copy of resource.expireTime,
-	// for the printer column).
+	// expireTime is when the resource's subscription expires, as BSS last
+	// reported it.
 	// +optional
-	ExpireTime string `json:"expireTime,omitempty"`
+	ExpireTime *metav1.Time `json:"expireTime,omitempty"`
 
-	// renewalTime is when the operator will act (or would act, in Observe).
+	// renewalTime is when the operator will renew (or would, in Observe);
+	// unset when the policy does not renew explicitly.
 	// +optional
-	RenewalTime string `json:"renewalTime,omitempty"`
+	RenewalTime *metav1.Time `json:"renewalTime,omitempty"`
 
 	// plannedAction says what the operator will do (or would do, in
 	// Observe) at renewalTime, and for how much.
@@ -338,7 +355,7 @@ type SubscriptionStatus struct {
 // +kubebuilder:printcolumn:name="Renews",type=string,JSONPath=`.status.renewalTime`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
-// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.lastQuote.amount`,priority=1
+// +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.lastQuote.price.amount`,priority=1
 // +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.status.plannedAction`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Subscription struct {

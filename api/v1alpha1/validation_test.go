@@ -9,6 +9,9 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
@@ -41,7 +44,7 @@ func validRenewPolicy(ns string) *billingv1alpha1.RenewalPolicy {
 		Spec: billingv1alpha1.RenewalPolicySpec{
 			Mode: billingv1alpha1.RenewalModeRenew,
 			Renew: &billingv1alpha1.RenewSpec{
-				RenewBefore: "30d",
+				RenewBefore: &metav1.Duration{Duration: 720 * time.Hour},
 				Period:      billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
 				MaxPrice:    &billingv1alpha1.Money{Amount: "500.00", Currency: "USD"},
 			},
@@ -125,6 +128,47 @@ func TestCreateEachKind(t *testing.T) {
 	if pol.Spec.Renew.Approval.Policy != billingv1alpha1.ApprovalNever {
 		t.Errorf("approval default: %q, want Never", pol.Spec.Renew.Approval.Policy)
 	}
+	if pol.Spec.WarnBefore == nil || pol.Spec.WarnBefore.Duration != billingv1alpha1.DefaultWarnBefore {
+		t.Errorf("warnBefore default: %v, want %v", pol.Spec.WarnBefore, billingv1alpha1.DefaultWarnBefore)
+	}
+	if pol.Spec.Renew.RenewBeforePercentage != nil {
+		t.Errorf("renewBeforePercentage defaulted to %d; it must stay unset", *pol.Spec.Renew.RenewBeforePercentage)
+	}
+}
+
+// TestRenewBeforePercentageAlone: a policy with only renewBeforePercentage
+// is accepted; renewBefore has no schema default that would collide with it.
+func TestRenewBeforePercentageAlone(t *testing.T) {
+	ns := env.Namespace(t)
+	p := validRenewPolicy(ns)
+	p.Spec.Renew.RenewBefore = nil
+	p.Spec.Renew.RenewBeforePercentage = ptr.To[int32](10)
+	if err := env.Client.Create(context.Background(), p); err != nil {
+		t.Fatalf("create a policy with renewBeforePercentage only: %v", err)
+	}
+	if p.Spec.Renew.RenewBefore != nil {
+		t.Fatalf("renewBefore defaulted to %v next to renewBeforePercentage", p.Spec.Renew.RenewBefore)
+	}
+}
+
+// withField converts obj to unstructured and sets one field to a value the
+// typed API cannot hold (a duration string Go would not parse).
+func withField(t *testing.T, obj client.Object, value any, path ...string) client.Object {
+	t.Helper()
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{Object: m}
+	gvks, _, err := env.Client.Scheme().ObjectKinds(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.SetGroupVersionKind(gvks[0])
+	if err := unstructured.SetNestedField(u.Object, value, path...); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // TestCreateRejectsInvalid shows that the schema refuses bad objects at
@@ -194,38 +238,131 @@ func TestCreateRejectsInvalid(t *testing.T) {
 		{
 			name: "renewBefore in weeks",
 			obj: func() client.Object {
-				p := validRenewPolicy(ns)
-				p.Spec.Renew.RenewBefore = "2w"
-				return p
+				return withField(t, validRenewPolicy(ns), "2w", "spec", "renew", "renewBefore")
 			},
 			wantMsg: "spec.renew.renewBefore",
 		},
 		{
-			name: "renewBefore of 0%",
+			name: "renewBefore in days",
 			obj: func() client.Object {
-				p := validRenewPolicy(ns)
-				p.Spec.Renew.RenewBefore = "0%"
-				return p
+				return withField(t, validRenewPolicy(ns), "30d", "spec", "renew", "renewBefore")
 			},
 			wantMsg: "spec.renew.renewBefore",
+		},
+		{
+			name: "renewBeforePercentage of 0",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = nil
+				p.Spec.Renew.RenewBeforePercentage = ptr.To[int32](0)
+				return p
+			},
+			wantMsg: "spec.renew.renewBeforePercentage",
+		},
+		{
+			name: "renewBeforePercentage of 100",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = nil
+				p.Spec.Renew.RenewBeforePercentage = ptr.To[int32](100)
+				return p
+			},
+			wantMsg: "spec.renew.renewBeforePercentage",
+		},
+		{
+			name: "renewBefore and renewBeforePercentage together",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBeforePercentage = ptr.To[int32](10)
+				return p
+			},
+			wantMsg: "renewBefore and renewBeforePercentage are mutually exclusive",
 		},
 		{
 			name: "renewBefore over ten years of days",
 			obj: func() client.Object {
 				p := validRenewPolicy(ns)
-				p.Spec.Renew.RenewBefore = "3661d"
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: 3661 * 24 * time.Hour}
 				return p
 			},
-			wantMsg: "spec.renew.renewBefore",
+			wantMsg: "renewBefore must be between 0s and 87840h",
+		},
+		{
+			name: "negative renewBefore",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: -time.Hour}
+				return p
+			},
+			wantMsg: "renewBefore must be between 0s and 87840h",
 		},
 		{
 			name: "warnBefore over ten years of days",
 			obj: func() client.Object {
 				p := validRenewPolicy(ns)
-				p.Spec.WarnBefore = "9999d"
+				p.Spec.WarnBefore = &metav1.Duration{Duration: 9999 * 24 * time.Hour}
 				return p
 			},
+			wantMsg: "warnBefore must be between 0s and 87840h",
+		},
+		{
+			name: "warnBefore in days",
+			obj: func() client.Object {
+				return withField(t, validRenewPolicy(ns), "14d", "spec", "warnBefore")
+			},
 			wantMsg: "spec.warnBefore",
+		},
+		{
+			name: "negative maxPrice",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.MaxPrice.Amount = "-1.00"
+				return p
+			},
+			wantMsg: "maxPrice.amount must not be negative",
+		},
+		{
+			name: "negative budget limit",
+			obj: func() client.Object {
+				return &billingv1alpha1.BudgetAlert{
+					ObjectMeta: meta(ns, "negative"),
+					Spec: billingv1alpha1.BudgetAlertSpec{
+						AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
+						Limit:      billingv1alpha1.Money{Amount: "-1000", Currency: "USD"},
+					},
+				}
+			},
+			wantMsg: "limit.amount must not be negative",
+		},
+		{
+			name: "balance horizon over 366 days",
+			obj: func() client.Object {
+				return &billingv1alpha1.BudgetAlert{
+					ObjectMeta: meta(ns, "far"),
+					Spec: billingv1alpha1.BudgetAlertSpec{
+						AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
+						Limit:      billingv1alpha1.Money{Amount: "1000", Currency: "USD"},
+						BalanceFloor: &billingv1alpha1.BalanceFloor{Amount: billingv1alpha1.Money{Amount: "10", Currency: "USD"},
+							Horizon: &metav1.Duration{Duration: 367 * 24 * time.Hour}},
+					},
+				}
+			},
+			wantMsg: "horizon must be between 24h and 8784h",
+		},
+		{
+			name: "budget filter with an overlong service type code",
+			obj: func() client.Object {
+				return &billingv1alpha1.BudgetAlert{
+					ObjectMeta: meta(ns, "long"),
+					Spec: billingv1alpha1.BudgetAlertSpec{
+						AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
+						Limit:      billingv1alpha1.Money{Amount: "1000", Currency: "USD"},
+						Filters: billingv1alpha1.BudgetFilters{ResourceSelector: billingv1alpha1.ResourceSelector{
+							ServiceTypeCodes: []string{strings.Repeat("x", 65)}}},
+					},
+				}
+			},
+			wantMsg: "spec.filters.serviceTypeCodes",
 		},
 		{
 			name: "plain http endpoint off loopback",

@@ -23,7 +23,7 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 	}
 	policy := &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "monthly"},
 		Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeRenew, Renew: &billingv1alpha1.RenewSpec{
-			RenewBefore: "14d", Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
+			RenewBefore: &metav1.Duration{Duration: 14 * 24 * time.Hour}, Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
 	if err := b.env.Client.Create(ctx, policy); err != nil {
 		return r, fmt.Errorf("create policy: %w", err)
 	}
@@ -58,7 +58,7 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 		return r, err
 	}
 	defer mgr.stop()
-	synced, err := w.wait(ctx, start, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool { return s.Status.ExpireTime != "" })
+	synced, err := w.wait(ctx, start, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool { return s.Status.ExpireTime != nil })
 	if err != nil {
 		return r, err
 	}
@@ -145,7 +145,7 @@ func (b *bench) runBurst(ctx context.Context, n int) (burstResult, error) {
 	}
 	policy := &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "due"},
 		Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeRenew, Renew: &billingv1alpha1.RenewSpec{
-			RenewBefore: "14d", Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
+			RenewBefore: &metav1.Duration{Duration: 14 * 24 * time.Hour}, Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}}}
 	if err := b.env.Client.Create(ctx, policy); err != nil {
 		return br, fmt.Errorf("create policy: %w", err)
 	}

@@ -64,7 +64,7 @@ func (r *AccountResolver) Resolve(ctx context.Context, namespace, name string) (
 	var acct billingv1alpha1.BillingAccount
 	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &acct); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, &AccountError{Reason: ReasonAccountNotFound,
+			return nil, &AccountError{Reason: billingv1alpha1.ReasonAccountNotFound,
 				Message: fmt.Sprintf("BillingAccount %q not found in namespace %q", name, namespace)}
 		}
 		return nil, fmt.Errorf("get BillingAccount %s/%s: %w", namespace, name, err)
@@ -78,14 +78,14 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 	secret, err := r.Secret(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName})
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, &AccountError{Reason: ReasonCredentialsMissing,
+			return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsMissing,
 				Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", secretName, acct.Namespace)}
 		}
 		return nil, fmt.Errorf("get credentials Secret %s/%s: %w", acct.Namespace, secretName, err)
 	}
 	creds, err := credentialsFromSecret(secret)
 	if err != nil {
-		return nil, &AccountError{Reason: ReasonCredentialsInvalid,
+		return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("credentials Secret %q: %v", secretName, err)}
 	}
 	site := bss.SiteInternational
@@ -101,7 +101,7 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 		Credentials: creds,
 	})
 	if err != nil {
-		return nil, &AccountError{Reason: ReasonCredentialsInvalid,
+		return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("BillingAccount %q cannot be used: %v", acct.Name, err)}
 	}
 	return &ResolvedAccount{Object: acct, Key: key, BSS: c, SecretVersion: secret.ResourceVersion}, nil

@@ -55,8 +55,8 @@ func (r *BillingAccountReconciler) Reconcile(ctx context.Context, req reconcile.
 	var sum readiness
 	wait := r.sync(ctx, &acct, now, &sum)
 	sum.apply(&acct.Status.Conditions, now)
-	if c := condition(orig.Status.Conditions, ConditionReady); c == nil || c.Status != condition(acct.Status.Conditions, ConditionReady).Status {
-		ready := condition(acct.Status.Conditions, ConditionReady)
+	if c := condition(orig.Status.Conditions, billingv1alpha1.ConditionReady); c == nil || c.Status != condition(acct.Status.Conditions, billingv1alpha1.ConditionReady).Status {
+		ready := condition(acct.Status.Conditions, billingv1alpha1.ConditionReady)
 		typ := "Normal"
 		if ready.Status != metav1.ConditionTrue {
 			typ = "Warning"
@@ -85,7 +85,7 @@ func refreshInterval(acct *billingv1alpha1.BillingAccount) time.Duration {
 	if acct.Spec.RefreshInterval != nil && acct.Spec.RefreshInterval.Duration > 0 {
 		return acct.Spec.RefreshInterval.Duration
 	}
-	return 10 * time.Minute
+	return billingv1alpha1.DefaultAccountRefreshInterval
 }
 
 // sync does the live calls and returns how long to wait before the next.
@@ -100,7 +100,7 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 			sum.stalled(ae.Reason, ae.Message)
 			return interval
 		}
-		sum.notReady(ReasonBSSUnavailable, err.Error())
+		sum.notReady(billingv1alpha1.ReasonBSSUnavailable, err.Error())
 		return time.Minute
 	}
 	bctx, cancel := r.bssContext(ctx)
@@ -121,14 +121,14 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 	if acct.Spec.Discovery != nil && acct.Spec.Discovery.Enabled {
 		n, err := r.discover(ctx, acct, resolved)
 		if err != nil {
-			sum.notReady(ReasonBSSUnavailable, fmt.Sprintf("discovery: %v", err))
+			sum.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("discovery: %v", err))
 			return time.Minute
 		}
 		acct.Status.DiscoveredResources = int32(min(n, 1<<30))
 	} else {
 		acct.Status.DiscoveredResources = 0
 	}
-	sum.ready(ReasonSucceeded, fmt.Sprintf("BSS answered with these credentials at %s", formatTime(now)))
+	sum.ready(billingv1alpha1.ReasonSucceeded, fmt.Sprintf("BSS answered with these credentials at %s", formatTime(now)))
 	return next
 }
 
@@ -136,15 +136,15 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount, sum *readiness, what string, err error) time.Duration {
 	switch {
 	case bss.IsAuth(err):
-		sum.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials in Secret %q: %v", acct.Spec.CredentialsSecretRef.Name, err))
+		sum.stalled(billingv1alpha1.ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials in Secret %q: %v", acct.Spec.CredentialsSecretRef.Name, err))
 		return 5 * time.Minute
 	case bss.IsThrottled(err):
-		sum.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
-		sum.working(ReasonThrottled, "retrying after BSS throttling")
+		sum.notReady(billingv1alpha1.ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
+		sum.working(billingv1alpha1.ReasonThrottled, "retrying after BSS throttling")
 		return 30 * time.Second
 	default:
-		sum.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
-		sum.working(ReasonBSSUnavailable, "retrying")
+		sum.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
+		sum.working(billingv1alpha1.ReasonBSSUnavailable, "retrying")
 		return time.Minute
 	}
 }
@@ -152,22 +152,26 @@ func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount,
 // recordBalances writes the balances into status with exact decimals.
 func (r *BillingAccountReconciler) recordBalances(acct *billingv1alpha1.BillingAccount, b *bss.Balances) {
 	acct.Status.Balances = nil
-	acct.Status.Balance, acct.Status.Currency = "", ""
+	acct.Status.Balance = nil
 	for _, a := range b.Accounts {
+		amount := toMoney(a.Amount.Amount, a.Amount.Currency)
+		if amount == nil {
+			continue // an amount without a currency says nothing
+		}
 		acct.Status.Balances = append(acct.Status.Balances, billingv1alpha1.AccountBalance{
 			AccountType:      a.Type.String(),
-			Amount:           a.Amount.Amount.StringFixed(2),
-			DesignatedAmount: a.Designated.Amount.StringFixed(2),
-			Currency:         a.Amount.Currency,
+			Amount:           *amount,
+			DesignatedAmount: toMoney(a.Designated.Amount, a.Amount.Currency),
 		})
 		if a.Type == bss.AccountCash {
-			acct.Status.Balance, acct.Status.Currency = a.Amount.Amount.StringFixed(2), a.Amount.Currency
+			acct.Status.Balance = amount.DeepCopy()
 		}
 	}
-	acct.Status.Debt = b.Debt.Amount.StringFixed(2)
-	if acct.Status.Currency == "" {
-		acct.Status.Currency = b.Debt.Currency
+	currency := b.Debt.Currency
+	if currency == "" && acct.Status.Balance != nil {
+		currency = acct.Status.Balance.Currency
 	}
+	acct.Status.Debt = toMoney(b.Debt.Amount, currency)
 }
 
 // SetupWithManager registers the reconciler; changes to a credentials

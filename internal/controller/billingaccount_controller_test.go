@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/controller"
 )
 
 // waitAccount waits until the BillingAccount satisfies check.
@@ -32,9 +31,9 @@ func TestBillingAccountReadyWithBalances(t *testing.T) {
 	ns := h.env.Namespace(t)
 	h.newAccount(t, ns, "1234.50")
 	acct := waitAccount(t, ns, func(a *billingv1alpha1.BillingAccount) error {
-		return wantCondition(a.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonSucceeded)
+		return wantCondition(a.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonSucceeded)
 	})
-	if acct.Status.Balance != "1234.50" || acct.Status.Currency != "USD" || acct.Status.LastSyncTime == nil || acct.Status.CredentialsVersion == "" {
+	if amt(acct.Status.Balance) != "1234.50" || acct.Status.Balance.Currency != "USD" || acct.Status.LastSyncTime == nil || acct.Status.CredentialsVersion == "" {
 		t.Fatalf("status %+v", acct.Status)
 	}
 }
@@ -45,7 +44,7 @@ func TestBillingAccountCredentials(t *testing.T) {
 	ns := h.env.Namespace(t)
 	a := h.newAccount(t, ns, "10.00")
 	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, "")
 	})
 	setCreds := func(sk string) {
 		var sec corev1.Secret
@@ -58,21 +57,21 @@ func TestBillingAccountCredentials(t *testing.T) {
 	}
 	setCreds("wrong")
 	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
-		if err := wantCondition(acct.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonCredentialsRejected); err != nil {
+		if err := wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonCredentialsRejected); err != nil {
 			return err
 		}
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonCredentialsRejected)
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonCredentialsRejected)
 	})
 	setCreds(a.SK)
 	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, "")
 	})
 
 	if err := h.env.Client.Delete(ctx(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bss-credentials"}}); err != nil {
 		t.Fatal(err)
 	}
 	waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonCredentialsMissing)
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonCredentialsMissing)
 	})
 }
 
@@ -89,7 +88,8 @@ func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 	var acct billingv1alpha1.BillingAccount
 	get(t, ns, "acct", &acct)
 	patch := client.MergeFrom(acct.DeepCopy())
-	acct.Spec.Discovery = &billingv1alpha1.DiscoverySpec{Enabled: true, ServiceTypeCodes: []string{"hws.service.type.ec2"}}
+	acct.Spec.Discovery = &billingv1alpha1.DiscoverySpec{Enabled: true,
+		ResourceSelector: billingv1alpha1.ResourceSelector{ServiceTypeCodes: []string{"hws.service.type.ec2"}}}
 	if err := h.env.Client.Patch(ctx(), &acct, patch); err != nil {
 		t.Fatal(err)
 	}

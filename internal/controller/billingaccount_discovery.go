@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,11 +66,9 @@ func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1
 	return matched, nil
 }
 
-// matches applies the discovery filters; empty lists match everything.
+// matches applies the discovery selector; empty lists match everything.
 func matches(d *billingv1alpha1.DiscoverySpec, res bss.Resource) bool {
-	in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
-	return in(d.ServiceTypeCodes, res.ServiceTypeCode) && in(d.Regions, res.Region) &&
-		in(d.EnterpriseProjectIDs, res.EnterpriseProject.ID)
+	return d.Matches(res.ServiceTypeCode, res.Region, res.EnterpriseProject.ID)
 }
 
 var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)

@@ -110,17 +110,16 @@ func (r *BudgetAlertReconciler) dueRenewals(ctx context.Context, st *budgetState
 
 // horizon is the balance floor's look-ahead.
 func horizon(f *billingv1alpha1.BalanceFloor) time.Duration {
-	days := f.HorizonDays
-	if days <= 0 {
-		days = 14
+	if f.Horizon == nil || f.Horizon.Duration <= 0 {
+		return billingv1alpha1.DefaultBalanceHorizon
 	}
-	return time.Duration(days) * 24 * time.Hour
+	return f.Horizon.Duration
 }
 
 // subscriptionDues lists one Subscription's renewals before until.
 func (r *BudgetAlertReconciler) subscriptionDues(ctx context.Context, st *budgetState, sub *billingv1alpha1.Subscription, until time.Time) ([]dueRenewal, error) {
 	res := sub.Status.Resource
-	if res == nil || sub.Status.ExpireTime == "" {
+	if res == nil || sub.Status.ExpireTime == nil {
 		return nil, nil
 	}
 	var policy *billingv1alpha1.RenewalPolicy
@@ -135,31 +134,27 @@ func (r *BudgetAlertReconciler) subscriptionDues(ctx context.Context, st *budget
 		}
 	}
 	base := dueRenewal{source: sub.Name, resourceID: sub.Spec.ResourceID, inBudget: r.subscriptionMatches(st, sub)}
-	if q := sub.Status.LastQuote; q != nil && q.Amount != "" {
-		if amount, err := decimal.NewFromString(q.Amount); err == nil {
-			base.amount, base.currency, base.priced = amount, q.Currency, true
+	if q := sub.Status.LastQuote; q != nil {
+		if amount, err := decimal.NewFromString(q.Price.Amount); err == nil {
+			base.amount, base.currency, base.priced = amount, q.Price.Currency, true
 		}
 	}
 	var out []dueRenewal
-	if lr := sub.Status.LastRenewal; lr != nil && lr.CompletionTime != nil && lr.AmountPaid != "" {
-		if amount, err := decimal.NewFromString(lr.AmountPaid); err == nil {
+	if lr := sub.Status.LastRenewal; lr != nil && lr.CompletionTime != nil && lr.AmountPaid != nil {
+		if amount, err := decimal.NewFromString(lr.AmountPaid.Amount); err == nil {
 			paid := base
-			paid.kind, paid.at, paid.amount, paid.currency, paid.priced = duePaid, lr.CompletionTime.Time, amount, lr.Currency, true
+			paid.kind, paid.at, paid.amount, paid.currency, paid.priced = duePaid, lr.CompletionTime.Time, amount, lr.AmountPaid.Currency, true
 			out = append(out, paid)
 		}
 	}
 	explicit := sub.Spec.ManagementPolicy == billingv1alpha1.ManagementManage && !sub.Spec.Paused &&
 		policy != nil && policy.Spec.Mode == billingv1alpha1.RenewalModeRenew && policy.Spec.Renew != nil &&
-		sub.Status.RenewalTime != ""
+		sub.Status.RenewalTime != nil
 	var first time.Time
 	var next func(k int) time.Time
 	switch {
 	case explicit:
-		t, err := time.Parse(time.RFC3339, sub.Status.RenewalTime)
-		if err != nil {
-			return out, nil //nolint:nilerr // no parseable renewal time yet: nothing is due
-		}
-		base.kind, first = dueExplicit, t
+		base.kind, first = dueExplicit, sub.Status.RenewalTime.Time
 		p := policy.Spec.Renew.Period
 		base.months = int(p.Count)
 		if p.Unit == billingv1alpha1.PeriodUnitYear {
@@ -170,10 +165,7 @@ func (r *BudgetAlertReconciler) subscriptionDues(ctx context.Context, st *budget
 		}
 		next = func(k int) time.Time { return budget.AddMonths(first, k*base.months) }
 	case res.ExpirePolicy == bss.ExpirePolicyAutoRenew.String():
-		expire, err := time.Parse(time.RFC3339, sub.Status.ExpireTime)
-		if err != nil {
-			return out, nil //nolint:nilerr // no parseable expiry yet: nothing is due
-		}
+		expire := sub.Status.ExpireTime.Time
 		base.kind = dueAutoRenew
 		var effective time.Time
 		if res.EffectiveTime != nil {
@@ -207,27 +199,27 @@ func repeat(base dueRenewal, next func(int) time.Time, now, until time.Time) []d
 }
 
 // subscriptionMatches applies the budget's filters to a Subscription's
-// resource. Subscriptions are yearly/monthly; an enterprise project the
-// inventory does not know is counted (overstating committed spend is the
+// resource. Subscriptions are yearly/monthly; a resource whose enterprise
+// project is not known yet is counted (overstating committed spend is the
 // safe side).
 func (r *BudgetAlertReconciler) subscriptionMatches(st *budgetState, sub *billingv1alpha1.Subscription) bool {
 	f := st.b.Spec.Filters
 	res := sub.Status.Resource
-	if len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, "YearlyMonthly") {
+	if len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, billingv1alpha1.ChargingModeYearlyMonthly) {
 		return false
 	}
-	if len(f.ServiceTypes) > 0 && !slices.Contains(f.ServiceTypes, res.ServiceType) {
-		return false
-	}
-	if len(f.Regions) > 0 && !slices.Contains(f.Regions, res.Region) {
-		return false
-	}
-	if len(f.EnterpriseProjects) > 0 && r.Inventory != nil && st.acct != nil {
+	project := res.EnterpriseProjectID
+	if project == "" && r.Inventory != nil && st.acct != nil {
 		if inv, ok := r.Inventory.Get(st.acct.Key, sub.Spec.ResourceID); ok {
-			return slices.Contains(f.EnterpriseProjects, inv.EnterpriseProject.ID)
+			project = inv.EnterpriseProject.ID
 		}
 	}
-	return true
+	if project == "" {
+		sel := f.ResourceSelector
+		sel.EnterpriseProjectIDs = nil
+		return sel.Matches(res.ServiceTypeCode, res.RegionCode, "")
+	}
+	return f.Matches(res.ServiceTypeCode, res.RegionCode, project)
 }
 
 // inventoryDues lists the auto-renew deductions of the account's primary
@@ -236,7 +228,7 @@ func (r *BudgetAlertReconciler) inventoryDues(ctx context.Context, st *budgetSta
 	if r.Inventory == nil {
 		return nil
 	}
-	maxAge := 10 * time.Minute
+	maxAge := billingv1alpha1.DefaultAccountRefreshInterval
 	if ri := st.acct.Object.Spec.RefreshInterval; ri != nil && ri.Duration > 0 {
 		maxAge = ri.Duration
 	}

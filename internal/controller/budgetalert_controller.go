@@ -27,9 +27,6 @@ import (
 	"github.com/bss-operator/bss-operator/internal/metrics"
 )
 
-// defaultBudgetRefresh is spec.refreshInterval's default.
-const defaultBudgetRefresh = 30 * time.Minute
-
 // BudgetAlertReconciler reconciles BudgetAlerts: it measures actual spend
 // (8.1, 7.1), adds the renewals Subscriptions of the account will make
 // inside the period, forecasts, projects the balance (5.1) against the
@@ -134,7 +131,7 @@ func (r *BudgetAlertReconciler) refreshInterval(b *billingv1alpha1.BudgetAlert) 
 	if b.Spec.RefreshInterval != nil && b.Spec.RefreshInterval.Duration > 0 {
 		return b.Spec.RefreshInterval.Duration
 	}
-	return defaultBudgetRefresh
+	return billingv1alpha1.DefaultBudgetRefreshInterval
 }
 
 // reconcileNormal runs the steps; each records its outcome in st.
@@ -182,8 +179,8 @@ func (r *BudgetAlertReconciler) reconcileNormal(ctx context.Context, st *budgetS
 		r.projectBalance(ctx, st, dues)
 	} else {
 		b.Status.Balance = nil
-		if condition(b.Status.Conditions, ConditionBalanceLow) != nil {
-			setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionFalse, ReasonNoBalanceFloor, "no balanceFloor is set")
+		if condition(b.Status.Conditions, billingv1alpha1.ConditionBalanceLow) != nil {
+			setCondition(&b.Status.Conditions, st.now, billingv1alpha1.ConditionBalanceLow, metav1.ConditionFalse, billingv1alpha1.ReasonNoBalanceFloor, "no balanceFloor is set")
 		}
 	}
 	r.notify(ctx, st)
@@ -196,22 +193,22 @@ func (r *BudgetAlertReconciler) parseSpec(st *budgetState) bool {
 	b := st.b
 	limit, err := decimal.NewFromString(b.Spec.Limit.Amount)
 	if err != nil || limit.IsNegative() {
-		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("limit %q is not a non-negative decimal", b.Spec.Limit.Amount))
+		st.summary.stalled(billingv1alpha1.ReasonInvalidBudget, fmt.Sprintf("limit %q is not a non-negative decimal", b.Spec.Limit.Amount))
 		return false
 	}
 	st.limit = limit
 	tz := b.Spec.TimeZone
 	if tz == "" {
-		tz = "Asia/Shanghai"
+		tz = billingv1alpha1.DefaultBudgetTimeZone
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("timeZone %q: %v", tz, err))
+		st.summary.stalled(billingv1alpha1.ReasonInvalidBudget, fmt.Sprintf("timeZone %q: %v", tz, err))
 		return false
 	}
 	st.start, st.end, err = budget.Bounds(b.Spec.Period, st.now, loc)
 	if err != nil {
-		st.summary.stalled(ReasonInvalidBudget, err.Error())
+		st.summary.stalled(billingv1alpha1.ReasonInvalidBudget, err.Error())
 		return false
 	}
 	return true

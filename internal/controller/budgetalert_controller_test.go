@@ -35,13 +35,13 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 		threshold(50, billingv1alpha1.BasisActual), threshold(80, billingv1alpha1.BasisActual),
 		threshold(100, billingv1alpha1.BasisActual)))
 	waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Actual != "0.00" || len(b.Status.Crossed) != 0 {
-			return fmt.Errorf("actual %q crossed %v", b.Status.Actual, crossedSet(b))
+		if amt(b.Status.Actual) != "0.00" || len(b.Status.Crossed) != 0 {
+			return fmt.Errorf("actual %q crossed %v", amt(b.Status.Actual), crossedSet(b))
 		}
 		if b.Status.ObservedGeneration != b.Generation {
 			return fmt.Errorf("observedGeneration %d", b.Status.ObservedGeneration)
 		}
-		return wantCondition(b.Status.Conditions, controller.ConditionThresholdExceeded, metav1.ConditionFalse, controller.ReasonWithinLimits)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits)
 	})
 
 	step := func(amount, wantActual string, want []string) *billingv1alpha1.BudgetAlert {
@@ -49,15 +49,15 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 		seedCosts(t, a, cost{amount: amount, mode: 1})
 		h.advance(2 * time.Minute)
 		return waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-			if b.Status.Actual != wantActual || !slices.Equal(crossedSet(b), want) {
-				return fmt.Errorf("actual %q crossed %v, want %s %v", b.Status.Actual, crossedSet(b), wantActual, want)
+			if amt(b.Status.Actual) != wantActual || !slices.Equal(crossedSet(b), want) {
+				return fmt.Errorf("actual %q crossed %v, want %s %v", amt(b.Status.Actual), crossedSet(b), wantActual, want)
 			}
 			for _, c := range b.Status.Crossed {
 				if !c.Notified {
 					return fmt.Errorf("%d%% not notified yet", c.Percent)
 				}
 			}
-			return wantCondition(b.Status.Conditions, controller.ConditionThresholdExceeded, metav1.ConditionTrue, controller.ReasonThresholdCrossed)
+			return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionTrue, billingv1alpha1.ReasonThresholdCrossed)
 		})
 	}
 	b1 := step("60.00", "60.00", []string{"Actual/50"})
@@ -65,11 +65,11 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 	if !b2.Status.Crossed[0].CrossedAt.Equal(&b1.Status.Crossed[0].CrossedAt) {
 		t.Fatalf("50%% re-stamped: %v then %v", b1.Status.Crossed[0].CrossedAt, b2.Status.Crossed[0].CrossedAt)
 	}
-	if b2.Status.PercentUsed != "85.0" || b2.Status.Forecast != "85.00" || b2.Status.Committed != "85.00" {
+	if b2.Status.PercentUsed != "85.0" || amt(b2.Status.Forecast) != "85.00" || amt(b2.Status.Committed) != "85.00" {
 		t.Fatalf("figures %+v", b2.Status)
 	}
 	eventually(t, 10*time.Second, func() error {
-		if n := budgetEvents(t, ns, "team", controller.ReasonThresholdCrossed); n != 2 {
+		if n := budgetEvents(t, ns, "team", billingv1alpha1.ReasonThresholdCrossed); n != 2 {
 			return fmt.Errorf("%d ThresholdCrossed events, want 2", n)
 		}
 		return nil
@@ -79,7 +79,7 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 		h.advance(2 * time.Minute)
 		time.Sleep(500 * time.Millisecond)
 	}
-	if n := budgetEvents(t, ns, "team", controller.ReasonThresholdCrossed); n != 2 {
+	if n := budgetEvents(t, ns, "team", billingv1alpha1.ReasonThresholdCrossed); n != 2 {
 		t.Fatalf("%d ThresholdCrossed events after more refreshes, want 2", n)
 	}
 
@@ -94,7 +94,7 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 		t.Fatalf("spend ratio %v, want 0.85", v)
 	}
 	if v := gauge(families, "bss_operator_budgetalert_condition", map[string]string{"namespace": ns, "name": "team",
-		"condition": controller.ConditionThresholdExceeded, "status": "True"}); v != 1 {
+		"condition": billingv1alpha1.ConditionThresholdExceeded, "status": "True"}); v != 1 {
 		t.Fatalf("ThresholdExceeded gauge %v, want 1", v)
 	}
 
@@ -103,10 +103,10 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 	// The next period resets the crossings.
 	toNextMonth(t, 0)
 	b := waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Actual != "0.00" || len(b.Status.Crossed) != 0 {
-			return fmt.Errorf("after rollover actual %q crossed %v", b.Status.Actual, crossedSet(b))
+		if amt(b.Status.Actual) != "0.00" || len(b.Status.Crossed) != 0 {
+			return fmt.Errorf("after rollover actual %q crossed %v", amt(b.Status.Actual), crossedSet(b))
 		}
-		return wantCondition(b.Status.Conditions, controller.ConditionThresholdExceeded, metav1.ConditionFalse, controller.ReasonWithinLimits)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits)
 	})
 	if !b.Status.PeriodStart.After(b2.Status.PeriodStart.Time) {
 		t.Fatalf("period start %v did not move from %v", b.Status.PeriodStart, b2.Status.PeriodStart)
@@ -150,10 +150,10 @@ func TestBudgetFiltersNarrowSpend(t *testing.T) {
 		want    string
 	}{
 		{"all", billingv1alpha1.BudgetFilters{}, "80.00"},
-		{"ecs", billingv1alpha1.BudgetFilters{ServiceTypes: []string{"hws.service.type.ec2"}}, "40.00"},
-		{"region", billingv1alpha1.BudgetFilters{Regions: []string{"cn-north-4"}}, "40.00"},
-		{"payg", billingv1alpha1.BudgetFilters{ChargingModes: []billingv1alpha1.ChargingMode{"PayPerUse"}}, "10.00"},
-		{"project", billingv1alpha1.BudgetFilters{EnterpriseProjects: []string{"no-such-project"}}, "0.00"},
+		{"ecs", billingv1alpha1.BudgetFilters{ResourceSelector: billingv1alpha1.ResourceSelector{ServiceTypeCodes: []string{"hws.service.type.ec2"}}}, "40.00"},
+		{"region", billingv1alpha1.BudgetFilters{ResourceSelector: billingv1alpha1.ResourceSelector{RegionCodes: []string{"cn-north-4"}}}, "40.00"},
+		{"payg", billingv1alpha1.BudgetFilters{ChargingModes: []billingv1alpha1.ChargingMode{billingv1alpha1.ChargingModePayPerUse}}, "10.00"},
+		{"project", billingv1alpha1.BudgetFilters{ResourceSelector: billingv1alpha1.ResourceSelector{EnterpriseProjectIDs: []string{"no-such-project"}}}, "0.00"},
 	}
 	for _, c := range cases {
 		b := budgetAlert(ns, c.name, "100.00")
@@ -162,8 +162,8 @@ func TestBudgetFiltersNarrowSpend(t *testing.T) {
 	}
 	for _, c := range cases {
 		waitBudget(t, ns, c.name, 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-			if b.Status.Actual != c.want {
-				return fmt.Errorf("%s: actual %q, want %s", c.name, b.Status.Actual, c.want)
+			if amt(b.Status.Actual) != c.want {
+				return fmt.Errorf("%s: actual %q, want %s", c.name, amt(b.Status.Actual), c.want)
 			}
 			return nil
 		})
@@ -172,18 +172,18 @@ func TestBudgetFiltersNarrowSpend(t *testing.T) {
 	// yearly/monthly payments are not.
 	var payg billingv1alpha1.BudgetAlert
 	get(t, ns, "payg", &payg)
-	if f, err := decimal.NewFromString(payg.Status.Forecast); err != nil || !f.GreaterThan(decimal.RequireFromString("100")) {
-		t.Fatalf("pay-per-use forecast %q not extrapolated", payg.Status.Forecast)
+	if f, err := decimal.NewFromString(amt(payg.Status.Forecast)); err != nil || !f.GreaterThan(decimal.RequireFromString("100")) {
+		t.Fatalf("pay-per-use forecast %q not extrapolated", amt(payg.Status.Forecast))
 	}
 	var ecs billingv1alpha1.BudgetAlert
 	get(t, ns, "ecs", &ecs)
-	if ecs.Status.Forecast == "40.00" {
-		t.Fatalf("forecast of ecs %q ignores its pay-per-use part", ecs.Status.Forecast)
+	if amt(ecs.Status.Forecast) == "40.00" {
+		t.Fatalf("forecast of ecs %q ignores its pay-per-use part", amt(ecs.Status.Forecast))
 	}
 	var region billingv1alpha1.BudgetAlert
 	get(t, ns, "region", &region)
-	if region.Status.Forecast != "40.00" {
-		t.Fatalf("forecast of yearly/monthly only spend is %q, want 40.00", region.Status.Forecast)
+	if amt(region.Status.Forecast) != "40.00" {
+		t.Fatalf("forecast of yearly/monthly only spend is %q, want 40.00", amt(region.Status.Forecast))
 	}
 }
 
@@ -208,11 +208,11 @@ func TestBudgetClosedMonthsFromSummaryBills(t *testing.T) {
 	mustCreate(t, year)
 	regional := budgetAlert(ns, "regional", "1000.00")
 	regional.Spec.Period = billingv1alpha1.BudgetYearly
-	regional.Spec.Filters.Regions = []string{"cn-north-4"}
+	regional.Spec.Filters.RegionCodes = []string{"cn-north-4"}
 	mustCreate(t, regional)
 	waitBudget(t, ns, "year", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Actual != "75.00" {
-			return fmt.Errorf("actual %q", b.Status.Actual)
+		if amt(b.Status.Actual) != "75.00" {
+			return fmt.Errorf("actual %q", amt(b.Status.Actual))
 		}
 		return nil
 	})
@@ -224,14 +224,14 @@ func TestBudgetClosedMonthsFromSummaryBills(t *testing.T) {
 		t.Skip("the year rolled over; closed months cannot be checked this time")
 	}
 	waitBudget(t, ns, "year", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Actual != "75.00" || h.sim.Counters().Total(simulator.OpMonthlySum) == sums {
-			return fmt.Errorf("actual %q, summary bill calls %d", b.Status.Actual, h.sim.Counters().Total(simulator.OpMonthlySum)-sums)
+		if amt(b.Status.Actual) != "75.00" || h.sim.Counters().Total(simulator.OpMonthlySum) == sums {
+			return fmt.Errorf("actual %q, summary bill calls %d", amt(b.Status.Actual), h.sim.Counters().Total(simulator.OpMonthlySum)-sums)
 		}
 		return nil
 	})
 	waitBudget(t, ns, "regional", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Actual != "5.00" || b.Status.LastSyncTime == nil || b.Status.LastSyncTime.Time.Before(moved.Truncate(time.Second)) {
-			return fmt.Errorf("actual %q synced %v", b.Status.Actual, b.Status.LastSyncTime)
+		if amt(b.Status.Actual) != "5.00" || b.Status.LastSyncTime == nil || b.Status.LastSyncTime.Time.Before(moved.Truncate(time.Second)) {
+			return fmt.Errorf("actual %q synced %v", amt(b.Status.Actual), b.Status.LastSyncTime)
 		}
 		return nil
 	})
@@ -253,7 +253,7 @@ func TestBudgetCommittedAndBalance(t *testing.T) {
 	mustCreate(t, subscription(ns, "explicit", explicit, "monthly", billingv1alpha1.ManagementManage))
 	mustCreate(t, subscription(ns, "auto", auto, "cloud", billingv1alpha1.ManagementObserve))
 	waitSub(t, ns, "explicit", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		if s.Status.LastQuote == nil || s.Status.RenewalTime == "" {
+		if s.Status.LastQuote == nil || s.Status.RenewalTime == nil {
 			return fmt.Errorf("no quote or renewal time yet")
 		}
 		return nil
@@ -264,16 +264,16 @@ func TestBudgetCommittedAndBalance(t *testing.T) {
 	// on a live account.
 	h.advance(time.Minute + time.Second)
 	b := budgetAlert(ns, "team", "1000.00", threshold(10, billingv1alpha1.BasisCommitted), threshold(10, billingv1alpha1.BasisActual))
-	b.Spec.BalanceFloor = &billingv1alpha1.BalanceFloor{Amount: billingv1alpha1.Money{Amount: "400.00", Currency: "USD"}, HorizonDays: 14}
+	b.Spec.BalanceFloor = &billingv1alpha1.BalanceFloor{Amount: billingv1alpha1.Money{Amount: "400.00", Currency: "USD"}, Horizon: &metav1.Duration{Duration: 14 * 24 * time.Hour}}
 	mustCreate(t, b)
 	got := waitBudget(t, ns, "team", 30*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if b.Status.Committed != "140.00" || b.Status.Actual != "0.00" || b.Status.Forecast != "140.00" {
-			return fmt.Errorf("actual %q committed %q forecast %q", b.Status.Actual, b.Status.Committed, b.Status.Forecast)
+		if amt(b.Status.Committed) != "140.00" || amt(b.Status.Actual) != "0.00" || amt(b.Status.Forecast) != "140.00" {
+			return fmt.Errorf("actual %q committed %q forecast %q", amt(b.Status.Actual), amt(b.Status.Committed), amt(b.Status.Forecast))
 		}
-		if bp := b.Status.Balance; bp == nil || bp.Balance != "500.00" || bp.DueDeductions != "165.00" || bp.Projected != "335.00" {
+		if bp := b.Status.Balance; bp == nil || amt(bp.Balance) != "500.00" || amt(bp.DueDeductions) != "165.00" || amt(bp.Projected) != "335.00" {
 			return fmt.Errorf("balance %+v", b.Status.Balance)
 		}
-		return wantCondition(b.Status.Conditions, controller.ConditionBalanceLow, metav1.ConditionTrue, controller.ReasonBalanceBelowFloor)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionBalanceLow, metav1.ConditionTrue, billingv1alpha1.ReasonBalanceBelowFloor)
 	})
 	if !slices.Equal(crossedSet(got), []string{"Committed/10"}) {
 		t.Fatalf("crossed %v, want only Committed/10", crossedSet(got))
@@ -284,10 +284,10 @@ func TestBudgetCommittedAndBalance(t *testing.T) {
 	}
 	h.advance(2 * time.Minute)
 	waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if bp := b.Status.Balance; bp == nil || bp.Projected != "735.00" {
+		if bp := b.Status.Balance; bp == nil || amt(bp.Projected) != "735.00" {
 			return fmt.Errorf("balance %+v", b.Status.Balance)
 		}
-		return wantCondition(b.Status.Conditions, controller.ConditionBalanceLow, metav1.ConditionFalse, controller.ReasonBalanceAboveFloor)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionBalanceLow, metav1.ConditionFalse, billingv1alpha1.ReasonBalanceAboveFloor)
 	})
 }
 
@@ -299,10 +299,10 @@ func TestBudgetCurrencyMismatch(t *testing.T) {
 	b.Spec.Limit.Currency = "CNY"
 	mustCreate(t, b)
 	waitBudget(t, ns, "cny", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if err := wantCondition(b.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonCurrencyMismatch); err != nil {
+		if err := wantCondition(b.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonCurrencyMismatch); err != nil {
 			return err
 		}
-		return wantCondition(b.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonCurrencyMismatch)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonCurrencyMismatch)
 	})
 }
 
@@ -357,7 +357,7 @@ func TestBudgetWebhookRetries(t *testing.T) {
 			return fmt.Errorf("crossed %+v", b.Status.Crossed)
 		}
 		// The failing receiver does not hold up the condition.
-		return wantCondition(b.Status.Conditions, controller.ConditionThresholdExceeded, metav1.ConditionTrue, controller.ReasonThresholdCrossed)
+		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionTrue, billingv1alpha1.ReasonThresholdCrossed)
 	})
 	// No hot loop: without business time passing there is no retry.
 	time.Sleep(2 * time.Second)
@@ -365,7 +365,7 @@ func TestBudgetWebhookRetries(t *testing.T) {
 		t.Fatalf("%d deliveries before the backoff passed, want 1", n)
 	}
 	eventually(t, 10*time.Second, func() error {
-		if n := budgetEvents(t, ns, "team", controller.ReasonWebhookFailed); n != 1 {
+		if n := budgetEvents(t, ns, "team", billingv1alpha1.ReasonWebhookFailed); n != 1 {
 			return fmt.Errorf("%d WebhookFailed events", n)
 		}
 		return nil
@@ -433,7 +433,7 @@ func TestBudgetBlockRenewalsReleasedByLimit(t *testing.T) {
 	toNextMonth(t, 0)
 	ns, a := gatedSetup(t, billingv1alpha1.ActionBlockRenewals)
 	rr := waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseBlocked)
-	if err := wantCondition(rr.Status.Conditions, controller.ConditionBudgetBlocked, metav1.ConditionTrue, controller.ReasonBudgetBlocks); err != nil {
+	if err := wantCondition(rr.Status.Conditions, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionTrue, billingv1alpha1.ReasonBudgetBlocks); err != nil {
 		t.Fatal(err)
 	}
 	consistently(t, 2*time.Second, func() error {
@@ -475,8 +475,8 @@ func TestBudgetBlockRenewalsReleasedByRollover(t *testing.T) {
 	waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseBlocked)
 	h.advance(2*day + time.Hour)
 	waitBudget(t, ns, "gate", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
-		if len(b.Status.ActiveActions) != 0 || b.Status.Actual != "0.00" {
-			return fmt.Errorf("activeActions %v actual %q", b.Status.ActiveActions, b.Status.Actual)
+		if len(b.Status.ActiveActions) != 0 || amt(b.Status.Actual) != "0.00" {
+			return fmt.Errorf("activeActions %v actual %q", b.Status.ActiveActions, amt(b.Status.Actual))
 		}
 		return nil
 	})
@@ -491,7 +491,7 @@ func TestBudgetRequireApproval(t *testing.T) {
 	toNextMonth(t, 0)
 	ns, a := gatedSetup(t, billingv1alpha1.ActionRequireApproval)
 	rr := waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseAwaitingApproval)
-	if c := condition(rr.Status.Conditions, controller.ConditionApprovalRequired); c == nil || !strings.Contains(c.Message+c.Reason, controller.ReasonBudgetRequires) {
+	if c := condition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired); c == nil || !strings.Contains(c.Message+c.Reason, billingv1alpha1.ReasonBudgetRequires) {
 		t.Fatalf("ApprovalRequired condition %+v", c)
 	}
 	if n := len(renewalOrders(a)); n != 0 {

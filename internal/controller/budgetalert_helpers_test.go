@@ -120,3 +120,11 @@ func budgetEvents(t *testing.T, ns, name, reason string) int {
 func budgetBounds(t time.Time) (time.Time, time.Time, error) {
 	return budget.Bounds(billingv1alpha1.BudgetMonthly, t, budget.Zone())
 }
+
+// amt is a status amount, or "" when it is unset.
+func amt(m *billingv1alpha1.Money) string {
+	if m == nil {
+		return ""
+	}
+	return m.Amount
+}

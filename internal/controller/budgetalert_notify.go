@@ -91,7 +91,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 	}
 	target, err := r.webhookURL(ctx, b)
 	if err != nil {
-		st.summary.notReady(ReasonWebhookInvalid, err.Error())
+		st.summary.notReady(billingv1alpha1.ReasonWebhookInvalid, err.Error())
 		return
 	}
 	c := r.cache()
@@ -112,7 +112,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			c.mu.Unlock()
 			cr.Notified = true
 			if att.attempts > 0 {
-				st.event(corev1.EventTypeNormal, ReasonWebhookDelivered, "Notify",
+				st.event(corev1.EventTypeNormal, billingv1alpha1.ReasonWebhookDelivered, "Notify",
 					"webhook delivered for %s %d%% after %d failed attempts", cr.Basis, cr.Percent, att.attempts)
 			}
 			continue
@@ -127,7 +127,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 		c.mu.Unlock()
 		st.wakeAt(att.next)
 		if att.attempts == 1 {
-			st.event(corev1.EventTypeWarning, ReasonWebhookFailed, "Notify",
+			st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonWebhookFailed, "Notify",
 				"webhook delivery for %s %d%% failed, retrying with backoff: %v", cr.Basis, cr.Percent, err)
 		}
 		// The receiver is failing: leave the others for the retry.
@@ -161,7 +161,7 @@ func (r *BudgetAlertReconciler) payload(st *budgetState, cr *billingv1alpha1.Cro
 		Kind: "BudgetThresholdCrossed", Namespace: b.Namespace, Name: b.Name,
 		Period: periodName(b), PeriodStart: formatTime(st.start), PeriodEnd: formatTime(st.end),
 		Basis: string(cr.Basis), Percent: cr.Percent,
-		Actual: b.Status.Actual, Forecast: b.Status.Forecast, Committed: b.Status.Committed,
+		Actual: amountOf(b.Status.Actual), Forecast: amountOf(b.Status.Forecast), Committed: amountOf(b.Status.Committed),
 		Limit: money(st.limit), Currency: b.Spec.Limit.Currency, PercentUsed: b.Status.PercentUsed,
 		CrossedAt: formatTime(cr.CrossedAt.Time), IdempotencyKey: string(b.UID) + "|" + key,
 	}

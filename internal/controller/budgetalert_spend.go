@@ -35,13 +35,13 @@ const maxCostPages = 20
 // instances, 11 savings plans).
 func chargingModeCode(m billingv1alpha1.ChargingMode) string {
 	switch m {
-	case "YearlyMonthly":
+	case billingv1alpha1.ChargingModeYearlyMonthly:
 		return "1"
-	case "PayPerUse":
+	case billingv1alpha1.ChargingModePayPerUse:
 		return "3"
-	case "ReservedInstance":
+	case billingv1alpha1.ChargingModeReservedInstance:
 		return "10"
-	case "SavingsPlan":
+	case billingv1alpha1.ChargingModeSavingsPlan:
 		return "11"
 	}
 	return ""
@@ -177,9 +177,9 @@ func (r *BudgetAlertReconciler) checkCurrency(st *budgetState, currency string) 
 // limit. The figures and activeActions are left as they were: nothing is
 // converted and nothing is released on figures that cannot be trusted.
 func (r *BudgetAlertReconciler) currencyMismatch(st *budgetState, msg string) {
-	st.summary.stalled(ReasonCurrencyMismatch, msg)
-	if setCondition(&st.b.Status.Conditions, st.now, ConditionThresholdExceeded, metav1.ConditionUnknown, ReasonCurrencyMismatch, msg) {
-		st.event(corev1.EventTypeWarning, ReasonCurrencyMismatch, "Evaluate", "%s", msg)
+	st.summary.stalled(billingv1alpha1.ReasonCurrencyMismatch, msg)
+	if setCondition(&st.b.Status.Conditions, st.now, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionUnknown, billingv1alpha1.ReasonCurrencyMismatch, msg) {
+		st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonCurrencyMismatch, "Evaluate", "%s", msg)
 	}
 }
 
@@ -188,17 +188,17 @@ func (r *BudgetAlertReconciler) bssTrouble(st *budgetState, what string, err err
 	msg := fmt.Sprintf("%s: %v", what, bss.Describe(err))
 	switch {
 	case bss.IsAuth(err):
-		st.summary.stalled(ReasonCredentialsRejected, msg)
+		st.summary.stalled(billingv1alpha1.ReasonCredentialsRejected, msg)
 		st.wakeAt(st.now.Add(5 * time.Minute))
 	case bss.IsThrottled(err):
-		st.summary.notReady(ReasonThrottled, msg)
+		st.summary.notReady(billingv1alpha1.ReasonThrottled, msg)
 		st.wakeAt(st.now.Add(30 * time.Second))
 	case bss.IsTerminal(err):
 		// For example CBC.18000014, Cost Center not enabled: a person must act.
-		st.summary.stalled(ReasonBSSRefused, msg)
+		st.summary.stalled(billingv1alpha1.ReasonBSSRefused, msg)
 		st.wakeAt(st.now.Add(r.refreshInterval(st.b)))
 	default:
-		st.summary.notReady(ReasonBSSUnavailable, msg)
+		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, msg)
 		st.wakeAt(st.now.Add(time.Minute))
 	}
 }
@@ -209,7 +209,7 @@ func (r *BudgetAlertReconciler) fetchSpend(ctx context.Context, st *budgetState)
 	f := st.b.Spec.Filters
 	// 7.1 cannot filter by region (region_code is reserved), so with a
 	// region filter every day comes from 8.1.
-	plan := budget.Plan(st.start, st.end, st.now, len(f.Regions) == 0)
+	plan := budget.Plan(st.start, st.end, st.now, len(f.RegionCodes) == 0)
 	total := spendFigures{currency: st.b.Spec.Limit.Currency}
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
@@ -242,9 +242,9 @@ func costFilters(f billingv1alpha1.BudgetFilters) []bss.CostFilter {
 			out = append(out, bss.CostFilter{Key: key, Values: values})
 		}
 	}
-	add("CLOUD_SERVICE_TYPE", f.ServiceTypes)
-	add("REGION_CODE", f.Regions)
-	add("ENTERPRISE_PROJECT_ID", f.EnterpriseProjects)
+	add("CLOUD_SERVICE_TYPE", f.ServiceTypeCodes)
+	add("REGION_CODE", f.RegionCodes)
+	add("ENTERPRISE_PROJECT_ID", f.EnterpriseProjectIDs)
 	var modes []string
 	for _, m := range f.ChargingModes {
 		if code := chargingModeCode(m); code != "" {
@@ -295,7 +295,7 @@ func costData(ctx context.Context, cl bss.Client, f billingv1alpha1.BudgetFilter
 // recent answer. Unlike v1.0 it needs no domain id.
 func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState, month string) (spendFigures, error) {
 	f := st.b.Spec.Filters
-	key := fmt.Sprintf("%s|%s|%v|%v|%v", st.acct.Key, month, f.ServiceTypes, f.EnterpriseProjects, f.ChargingModes)
+	key := fmt.Sprintf("%s|%s|%v|%v|%v", st.acct.Key, month, f.ServiceTypeCodes, f.EnterpriseProjectIDs, f.ChargingModes)
 	c := r.cache()
 	c.mu.Lock()
 	hit, ok := c.closed[key]
@@ -310,7 +310,7 @@ func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState
 	}
 	// v2 records carry no enterprise project: filter in the request, once
 	// per project, instead ("" is every project).
-	projects := f.EnterpriseProjects
+	projects := f.EnterpriseProjectIDs
 	if len(projects) == 0 {
 		projects = []string{""}
 	}
@@ -353,7 +353,7 @@ func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string
 		}
 		for _, bill := range bills.Bills {
 			mode := billChargingMode(bill.ChargingMode)
-			if (len(f.ServiceTypes) > 0 && !slices.Contains(f.ServiceTypes, bill.ServiceTypeCode)) ||
+			if (len(f.ServiceTypeCodes) > 0 && !slices.Contains(f.ServiceTypeCodes, bill.ServiceTypeCode)) ||
 				(len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, mode)) {
 				continue
 			}
@@ -363,7 +363,7 @@ func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string
 				amount = amount.Abs().Neg()
 			}
 			out.actual = out.actual.Add(amount)
-			if mode != "YearlyMonthly" {
+			if mode != billingv1alpha1.ChargingModeYearlyMonthly {
 				out.usage = out.usage.Add(amount)
 			}
 		}
@@ -380,13 +380,13 @@ func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string
 func billChargingMode(mode int) billingv1alpha1.ChargingMode {
 	switch mode {
 	case bss.BillChargingYearlyMonthly:
-		return "YearlyMonthly"
+		return billingv1alpha1.ChargingModeYearlyMonthly
 	case bss.BillChargingPayPerUse:
-		return "PayPerUse"
+		return billingv1alpha1.ChargingModePayPerUse
 	case bss.BillChargingReservedInstance:
-		return "ReservedInstance"
+		return billingv1alpha1.ChargingModeReservedInstance
 	case bss.BillChargingSavingsPlan:
-		return "SavingsPlan"
+		return billingv1alpha1.ChargingModeSavingsPlan
 	}
 	return ""
 }
@@ -414,7 +414,7 @@ func (r *BudgetAlertReconciler) cashBalance(ctx context.Context, st *budgetState
 	}
 	cash, found := bal.Cash()
 	if !found {
-		st.summary.stalled(ReasonBSSRefused, "BSS reports no cash account for the balance projection (5.1)")
+		st.summary.stalled(billingv1alpha1.ReasonBSSRefused, "BSS reports no cash account for the balance projection (5.1)")
 		return cashFigures{}, false
 	}
 	fresh := cashFigures{amount: cash.Amount, currency: cash.Currency, fetchedAt: st.now, generation: b.Generation, dues: dues}

@@ -60,8 +60,7 @@ func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, du
 		SpecChanged: b.Status.ObservedGeneration != 0 && b.Status.ObservedGeneration != b.Generation,
 		Now:         st.now,
 	})
-	b.Status.Actual, b.Status.Forecast, b.Status.Committed = money(fig.Actual), money(fig.Forecast), money(fig.Committed)
-	b.Status.Currency = cur
+	b.Status.Actual, b.Status.Forecast, b.Status.Committed = toMoney(fig.Actual, cur), toMoney(fig.Forecast, cur), toMoney(fig.Committed, cur)
 	b.Status.PercentUsed = ""
 	if st.limit.IsPositive() {
 		b.Status.PercentUsed = fig.Actual.Mul(decimal.NewFromInt(100)).DivRound(st.limit, 1).StringFixed(1)
@@ -69,12 +68,12 @@ func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, du
 	b.Status.Crossed = ev.Crossed
 	b.Status.ActiveActions = ev.Active
 	for _, c := range ev.New {
-		st.event(corev1.EventTypeWarning, ReasonThresholdCrossed, "Notify",
+		st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonThresholdCrossed, "Notify",
 			"%s spend %s %s reached %d%% of the %s limit %s %s (period from %s)", c.Basis, money(fig.Of(c.Basis)), cur,
 			c.Percent, periodName(b), money(st.limit), cur, formatTime(st.start))
 	}
-	figures := fmt.Sprintf("actual %s, forecast %s, committed %s of %s %s", b.Status.Actual, b.Status.Forecast,
-		b.Status.Committed, money(st.limit), cur)
+	figures := fmt.Sprintf("actual %s, forecast %s, committed %s of %s %s", money(fig.Actual), money(fig.Forecast),
+		money(fig.Committed), money(st.limit), cur)
 	if len(ev.Current) > 0 {
 		var parts []string
 		for _, t := range ev.Current {
@@ -88,11 +87,11 @@ func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, du
 		if len(ev.Active) > 0 {
 			msg += fmt.Sprintf("; in force: %v", ev.Active)
 		}
-		setCondition(&b.Status.Conditions, st.now, ConditionThresholdExceeded, metav1.ConditionTrue, ReasonThresholdCrossed, msg)
-		st.summary.ready(ReasonThresholdCrossed, msg)
+		setCondition(&b.Status.Conditions, st.now, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionTrue, billingv1alpha1.ReasonThresholdCrossed, msg)
+		st.summary.ready(billingv1alpha1.ReasonThresholdCrossed, msg)
 	} else {
-		setCondition(&b.Status.Conditions, st.now, ConditionThresholdExceeded, metav1.ConditionFalse, ReasonWithinLimits, figures)
-		st.summary.ready(ReasonWithinLimits, figures)
+		setCondition(&b.Status.Conditions, st.now, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, figures)
+		st.summary.ready(billingv1alpha1.ReasonWithinLimits, figures)
 	}
 	return true
 }
@@ -105,7 +104,7 @@ func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetSt
 	floor := b.Spec.BalanceFloor
 	floorAmount, err := decimal.NewFromString(floor.Amount.Amount)
 	if err != nil {
-		st.summary.stalled(ReasonInvalidBudget, fmt.Sprintf("balanceFloor amount %q is not a decimal", floor.Amount.Amount))
+		st.summary.stalled(billingv1alpha1.ReasonInvalidBudget, fmt.Sprintf("balanceFloor amount %q is not a decimal", floor.Amount.Amount))
 		return
 	}
 	end := st.now.Add(horizon(floor))
@@ -145,31 +144,33 @@ func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetSt
 	}
 	projected := cash.amount.Sub(due)
 	b.Status.Balance = &billingv1alpha1.BalanceProjection{
-		Balance: money(cash.amount), DueDeductions: money(due), Projected: money(projected),
-		HorizonEnd: metaTime(end.Truncate(time.Second)),
+		Balance:       toMoney(cash.amount, cash.currency),
+		DueDeductions: toMoney(due, cash.currency),
+		Projected:     toMoney(projected, cash.currency),
+		HorizonEnd:    metaTime(end.Truncate(time.Second)),
 	}
 	msg := fmt.Sprintf("balance %s minus %s due by %s is %s %s; floor %s", money(cash.amount), money(due),
 		formatTime(end), money(projected), cash.currency, money(floorAmount))
 	if unpriced > 0 {
 		msg += fmt.Sprintf(" (%d deductions have no quote yet and are not counted)", unpriced)
 	}
-	prev := condition(b.Status.Conditions, ConditionBalanceLow)
+	prev := condition(b.Status.Conditions, billingv1alpha1.ConditionBalanceLow)
 	wasLow := prev != nil && prev.Status == metav1.ConditionTrue
 	if projected.LessThan(floorAmount) {
-		if setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionTrue, ReasonBalanceBelowFloor, msg) {
-			st.event(corev1.EventTypeWarning, ReasonBalanceBelowFloor, "Notify", "%s", msg)
+		if setCondition(&b.Status.Conditions, st.now, billingv1alpha1.ConditionBalanceLow, metav1.ConditionTrue, billingv1alpha1.ReasonBalanceBelowFloor, msg) {
+			st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonBalanceBelowFloor, "Notify", "%s", msg)
 		}
 		return
 	}
-	if setCondition(&b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionFalse, ReasonBalanceAboveFloor, msg) && wasLow {
-		st.event(corev1.EventTypeNormal, ReasonBalanceAboveFloor, "Notify", "%s", msg)
+	if setCondition(&b.Status.Conditions, st.now, billingv1alpha1.ConditionBalanceLow, metav1.ConditionFalse, billingv1alpha1.ReasonBalanceAboveFloor, msg) && wasLow {
+		st.event(corev1.EventTypeNormal, billingv1alpha1.ReasonBalanceAboveFloor, "Notify", "%s", msg)
 	}
 }
 
 // balanceCurrencyMismatch refuses a balance projection across currencies.
 func (r *BudgetAlertReconciler) balanceCurrencyMismatch(st *budgetState, msg string) {
-	st.summary.stalled(ReasonCurrencyMismatch, msg)
-	if setCondition(&st.b.Status.Conditions, st.now, ConditionBalanceLow, metav1.ConditionUnknown, ReasonCurrencyMismatch, msg) {
-		st.event(corev1.EventTypeWarning, ReasonCurrencyMismatch, "Evaluate", "%s", msg)
+	st.summary.stalled(billingv1alpha1.ReasonCurrencyMismatch, msg)
+	if setCondition(&st.b.Status.Conditions, st.now, billingv1alpha1.ConditionBalanceLow, metav1.ConditionUnknown, billingv1alpha1.ReasonCurrencyMismatch, msg) {
+		st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonCurrencyMismatch, "Evaluate", "%s", msg)
 	}
 }

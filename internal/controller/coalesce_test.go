@@ -76,7 +76,7 @@ func TestPolicyRefChanged(t *testing.T) {
 			n := o.DeepCopy()
 			n.Spec.RenewalPolicyRef = tt.new
 			if tt.status {
-				n.Status.ExpireTime = "2027-01-01T00:00:00Z"
+				n.Status.ExpireTime = &metav1.Time{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
 			}
 			if got := policyRefChanged().Update(event.UpdateEvent{ObjectOld: o, ObjectNew: n}); got != tt.want {
 				t.Fatalf("Update passed = %v, want %v", got, tt.want)

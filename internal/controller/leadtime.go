@@ -2,33 +2,47 @@ package controller
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
-// parseLeadTime parses a lead time before expiry: a Go duration ("720h"),
-// a number of days ("30d"), or a percentage of the subscription period
-// ("10%", returned as percent with a zero duration).
-func parseLeadTime(s string) (dur time.Duration, percent int, err error) {
+// renewalLead is how long before expiry a renewal is due: renewBefore, or
+// renewBeforePercentage of the current period, or DefaultRenewBefore when
+// neither is set. The schema refuses both at once and out-of-range values;
+// the checks here guard objects built in Go.
+func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Duration, error) {
 	switch {
-	case strings.HasSuffix(s, "%"):
-		p, err := strconv.Atoi(strings.TrimSuffix(s, "%"))
-		if err != nil || p < 1 || p > 99 {
-			return 0, 0, fmt.Errorf("lead time %q: a percentage must be 1%% to 99%%", s)
+	case spec.RenewBefore != nil && spec.RenewBeforePercentage != nil:
+		return 0, fmt.Errorf("renewBefore and renewBeforePercentage are mutually exclusive")
+	case spec.RenewBeforePercentage != nil:
+		pct := *spec.RenewBeforePercentage
+		if pct < 1 || pct > 99 {
+			return 0, fmt.Errorf("renewBeforePercentage %d: must be 1 to 99", pct)
 		}
-		return 0, p, nil
-	case strings.HasSuffix(s, "d"):
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n < 0 || n > 3660 {
-			return 0, 0, fmt.Errorf("lead time %q: days must be a whole number from 0 to 3660", s)
+		// Without an effective time the period would count from year 1 and
+		// the lead would reach back centuries: renew at once. Refuse it.
+		period := res.ExpireTime.Sub(res.EffectiveTime)
+		if res.EffectiveTime.IsZero() || period <= 0 {
+			return 0, fmt.Errorf("renewBeforePercentage %d is a percentage of the period, but BSS reports no effective time for %s", pct, res.ID)
 		}
-		return time.Duration(n) * 24 * time.Hour, 0, nil
+		return time.Duration(float64(period) * float64(pct) / 100), nil
+	case spec.RenewBefore != nil:
+		if spec.RenewBefore.Duration < 0 {
+			return 0, fmt.Errorf("renewBefore %s: must not be negative", spec.RenewBefore.Duration)
+		}
+		return spec.RenewBefore.Duration, nil
 	default:
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return 0, 0, fmt.Errorf("lead time %q: want a duration like 720h, days like 30d, or a percentage like 10%%", s)
-		}
-		return d, 0, nil
+		return billingv1alpha1.DefaultRenewBefore, nil
 	}
+}
+
+// warnLead is how long before expiry ExpiringSoon is raised: the policy's
+// warnBefore, or DefaultWarnBefore without a policy or a usable value.
+func warnLead(policy *billingv1alpha1.RenewalPolicy) time.Duration {
+	if policy != nil && policy.Spec.WarnBefore != nil && policy.Spec.WarnBefore.Duration > 0 {
+		return policy.Spec.WarnBefore.Duration
+	}
+	return billingv1alpha1.DefaultWarnBefore
 }

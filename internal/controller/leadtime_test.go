@@ -3,36 +3,55 @@ package controller
 import (
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
-func TestParseLeadTime(t *testing.T) {
+func TestRenewalLead(t *testing.T) {
+	effective := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	yearly := &bss.Resource{ID: "ecs-1", EffectiveTime: effective, ExpireTime: effective.Add(100 * 24 * time.Hour)}
+	noEffective := &bss.Resource{ID: "ecs-2", ExpireTime: effective}
+	dur := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 	tests := []struct {
-		in      string
-		dur     time.Duration
-		percent int
+		name    string
+		spec    billingv1alpha1.RenewSpec
+		res     *bss.Resource
+		want    time.Duration
 		wantErr bool
 	}{
-		{in: "720h", dur: 720 * time.Hour},
-		{in: "1h30m", dur: 90 * time.Minute},
-		{in: "30d", dur: 30 * 24 * time.Hour},
-		{in: "0d", dur: 0},
-		{in: "10%", percent: 10},
-		{in: "0%", wantErr: true},
-		{in: "100%", wantErr: true},
-		{in: "2w", wantErr: true},
-		{in: "-5h", wantErr: true},
-		{in: "d", wantErr: true},
-		{in: "", wantErr: true},
+		{name: "duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(720 * time.Hour)}, res: yearly, want: 720 * time.Hour},
+		{name: "zero duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(0)}, res: yearly, want: 0},
+		{name: "default", res: yearly, want: billingv1alpha1.DefaultRenewBefore},
+		{name: "percentage of the period", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](10)}, res: yearly, want: 10 * 24 * time.Hour},
+		{name: "percentage without an effective time", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](10)}, res: noEffective, wantErr: true},
+		{name: "percentage 0", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](0)}, res: yearly, wantErr: true},
+		{name: "percentage 100", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](100)}, res: yearly, wantErr: true},
+		{name: "negative duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(-5 * time.Hour)}, res: yearly, wantErr: true},
+		{name: "both", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(time.Hour), RenewBeforePercentage: ptr.To[int32](10)}, res: yearly, wantErr: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			d, p, err := parseLeadTime(tt.in)
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := renewalLead(&tt.spec, tt.res)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if d != tt.dur || p != tt.percent {
-				t.Fatalf("got %v %d%%, want %v %d%%", d, p, tt.dur, tt.percent)
+			if got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestWarnLead(t *testing.T) {
+	if got := warnLead(nil); got != billingv1alpha1.DefaultWarnBefore {
+		t.Errorf("no policy: %v, want %v", got, billingv1alpha1.DefaultWarnBefore)
+	}
+	p := &billingv1alpha1.RenewalPolicy{Spec: billingv1alpha1.RenewalPolicySpec{WarnBefore: &metav1.Duration{Duration: 48 * time.Hour}}}
+	if got := warnLead(p); got != 48*time.Hour {
+		t.Errorf("warnBefore 48h: %v", got)
 	}
 }

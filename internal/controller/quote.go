@@ -32,17 +32,46 @@ func quoteRenewal(ctx context.Context, cl bss.Client, resourceID string, period 
 	if len(q.Items) == 0 {
 		return nil, fmt.Errorf("quote renewal of %s: BSS returned no price", resourceID)
 	}
+	price := toMoney(total.Amount, total.Currency)
+	if price == nil {
+		return nil, fmt.Errorf("quote renewal of %s: BSS quoted %s without a currency", resourceID, total.Amount.StringFixed(2))
+	}
 	out := &billingv1alpha1.PriceQuote{
-		Amount:   total.Amount.StringFixed(2),
-		Currency: total.Currency,
+		Price:    *price,
 		Period:   period.DeepCopy(),
 		QuotedAt: &metav1.Time{Time: now},
 	}
 	if q.OfficialAmount != nil {
-		out.OfficialAmount = q.OfficialAmount.Amount.StringFixed(2)
-		out.DiscountAmount = q.OfficialAmount.Amount.Sub(total.Amount).StringFixed(2)
+		out.OfficialPrice = toMoney(q.OfficialAmount.Amount, total.Currency)
+		out.Discount = toMoney(q.OfficialAmount.Amount.Sub(total.Amount), total.Currency)
 	}
 	return out, nil
+}
+
+// toMoney is an amount in its status form, rounded to cents. It is nil
+// without a currency, which the API refuses: an amount whose currency is
+// unknown cannot be compared with anything.
+func toMoney(d decimal.Decimal, currency string) *billingv1alpha1.Money {
+	if currency == "" {
+		return nil
+	}
+	return &billingv1alpha1.Money{Amount: d.StringFixed(2), Currency: currency}
+}
+
+// amountOf is a Money's amount, or "" for none.
+func amountOf(m *billingv1alpha1.Money) string {
+	if m == nil {
+		return ""
+	}
+	return m.Amount
+}
+
+// formatMoney renders an amount for messages: "129.90 USD", or "-" for none.
+func formatMoney(m *billingv1alpha1.Money) string {
+	if m == nil {
+		return "-"
+	}
+	return m.Amount + " " + m.Currency
 }
 
 // parseAmount parses a decimal amount from the API.
@@ -57,14 +86,14 @@ func parseAmount(s string) (decimal.Decimal, error) {
 // exceeds reports whether quote is above limit. A limit in another currency
 // is never converted: it is reported as exceeded with an error so that the
 // renewal goes to a person.
-func exceeds(quoteAmount, quoteCurrency string, limit *billingv1alpha1.Money) (bool, error) {
+func exceeds(quote billingv1alpha1.Money, limit *billingv1alpha1.Money) (bool, error) {
 	if limit == nil {
 		return false, nil
 	}
-	if limit.Currency != quoteCurrency {
-		return true, fmt.Errorf("the quote is in %s but the limit is in %s; currencies are never converted", quoteCurrency, limit.Currency)
+	if limit.Currency != quote.Currency {
+		return true, fmt.Errorf("the quote is in %s but the limit is in %s; currencies are never converted", quote.Currency, limit.Currency)
 	}
-	q, err := parseAmount(quoteAmount)
+	q, err := parseAmount(quote.Amount)
 	if err != nil {
 		return true, err
 	}

@@ -45,7 +45,7 @@ func (r *RenewalPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	} else if reason != "" {
 		sum.stalled(reason, msg)
 	} else {
-		sum.ready(ReasonValid, fmt.Sprintf("mode %s is valid", pol.Spec.Mode))
+		sum.ready(billingv1alpha1.ReasonValid, fmt.Sprintf("mode %s is valid", pol.Spec.Mode))
 	}
 	// Only counted: the cached objects are not copied (10,000 copies per
 	// pass were most of the manager's CPU under load).
@@ -74,24 +74,24 @@ func (r *RenewalPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 
 // validate returns a reason and message when the policy cannot be used.
 func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1alpha1.RenewalPolicy) (string, string, error) {
-	if msg := leadTimeProblem("warnBefore", pol.Spec.WarnBefore, false); msg != "" {
-		return ReasonPolicyInvalid, msg, nil
+	if w := pol.Spec.WarnBefore; w != nil && w.Duration < 0 {
+		return billingv1alpha1.ReasonPolicyInvalid, fmt.Sprintf("warnBefore %s: must not be negative", w.Duration), nil
 	}
 	renew := pol.Spec.Renew
 	if renew == nil {
 		return "", "", nil
 	}
-	if msg := leadTimeProblem("renewBefore", renew.RenewBefore, true); msg != "" {
-		return ReasonPolicyInvalid, msg, nil
+	if msg := leadTimeProblem(renew); msg != "" {
+		return billingv1alpha1.ReasonPolicyInvalid, msg, nil
 	}
 	if msg := windowProblem(renew.Window); msg != "" {
-		return ReasonPolicyInvalid, msg, nil
+		return billingv1alpha1.ReasonPolicyInvalid, msg, nil
 	}
 	if ref := renew.BudgetAlertRef; ref != nil {
 		var b billingv1alpha1.BudgetAlert
 		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: pol.Namespace, Name: ref.Name}, &b); err != nil {
 			if apierrors.IsNotFound(err) {
-				return ReasonBudgetNotFound, fmt.Sprintf("BudgetAlert %q does not exist; renewals under this policy are held until it does", ref.Name), nil
+				return billingv1alpha1.ReasonBudgetNotFound, fmt.Sprintf("BudgetAlert %q does not exist; renewals under this policy are held until it does", ref.Name), nil
 			}
 			return "", "", fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
 		}
@@ -99,17 +99,16 @@ func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1al
 	return "", "", nil
 }
 
-// leadTimeProblem describes what is wrong with a lead time, or "".
-func leadTimeProblem(field, value string, percentAllowed bool) string {
-	if value == "" {
-		return ""
-	}
-	_, pct, err := parseLeadTime(value)
+// leadTimeProblem describes what is wrong with the renewal lead time, or
+// "". The schema refuses the same; this guards objects it did not see.
+func leadTimeProblem(renew *billingv1alpha1.RenewSpec) string {
 	switch {
-	case err != nil:
-		return field + ": " + err.Error()
-	case pct > 0 && !percentAllowed:
-		return fmt.Sprintf("%s %q: want a duration or a number of days", field, value)
+	case renew.RenewBefore != nil && renew.RenewBeforePercentage != nil:
+		return "renewBefore and renewBeforePercentage are mutually exclusive: set at most one"
+	case renew.RenewBefore != nil && renew.RenewBefore.Duration < 0:
+		return fmt.Sprintf("renewBefore %s: must not be negative", renew.RenewBefore.Duration)
+	case renew.RenewBeforePercentage != nil && (*renew.RenewBeforePercentage < 1 || *renew.RenewBeforePercentage > 99):
+		return fmt.Sprintf("renewBeforePercentage %d: must be 1 to 99", *renew.RenewBeforePercentage)
 	}
 	return ""
 }

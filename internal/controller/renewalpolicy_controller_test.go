@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/controller"
 )
 
 // waitPolicy waits until the RenewalPolicy satisfies check.
@@ -35,20 +34,20 @@ func TestRenewalPolicyStatus(t *testing.T) {
 		if p.Status.Subscriptions != 2 {
 			return fmt.Errorf("subscriptions %d, want 2", p.Status.Subscriptions)
 		}
-		return wantCondition(p.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonValid)
+		return wantCondition(p.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonValid)
 	})
 
 	mustCreate(t, renewPolicy(ns, "mars", func(r *billingv1alpha1.RenewSpec) {
 		r.Window = &billingv1alpha1.RenewalWindow{StartHour: 9, EndHour: 17, TimeZone: "Mars/Olympus"}
 	}))
 	waitPolicy(t, ns, "mars", func(p *billingv1alpha1.RenewalPolicy) error {
-		return wantCondition(p.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonPolicyInvalid)
+		return wantCondition(p.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonPolicyInvalid)
 	})
 
 	mustCreate(t, renewPolicy(ns, "budgeted", func(r *billingv1alpha1.RenewSpec) {
 		r.BudgetAlertRef = &billingv1alpha1.LocalObjectReference{Name: "nope"}
 	}))
 	waitPolicy(t, ns, "budgeted", func(p *billingv1alpha1.RenewalPolicy) error {
-		return wantCondition(p.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonBudgetNotFound)
+		return wantCondition(p.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonBudgetNotFound)
 	})
 }

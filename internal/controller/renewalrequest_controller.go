@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -208,8 +209,13 @@ func (r *RenewalRequestReconciler) releaseFinalizer(ctx context.Context, rr *bil
 
 // finished records metrics and an event for an attempt that just ended.
 func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1alpha1.RenewalRequest) {
-	amount, _ := parseAmount(orZero(rr.Status.AmountPaid))
-	r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, rr.Status.Currency)
+	var amount decimal.Decimal
+	var currency string
+	if paid := rr.Status.AmountPaid; paid != nil {
+		amount, _ = parseAmount(paid.Amount)
+		currency = paid.Currency
+	}
+	r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, currency)
 	typ := "Normal"
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
 		typ = "Warning"
@@ -218,13 +224,6 @@ func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1al
 		r.Recorder.Eventf(rr, nil, typ, string(rr.Status.Phase), "Renew", "%s", rr.Status.Message)
 	}
 	logf.FromContext(ctx).V(1).Info("renewal attempt ended", "phase", rr.Status.Phase, "orders", rr.Status.OrderIDs)
-}
-
-func orZero(s string) string {
-	if s == "" {
-		return "0"
-	}
-	return s
 }
 
 // event emits an Event about the request.

@@ -273,9 +273,9 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 	case bss.HasCode(err, bss.CodeOrderPaymentExpired):
 		r.end(st, billingv1alpha1.RenewalPhaseCancelled, fmt.Sprintf("order %s expired unpaid (%v)", id, bss.Describe(err)))
 	default:
-		if setCondition(&rr.Status.Conditions, st.now, ConditionPaymentPending, metav1.ConditionTrue, ReasonPaymentFailed,
+		if setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonPaymentFailed,
 			fmt.Sprintf("paying order %s failed: %v", id, bss.Describe(err))) {
-			r.event(rr, "Warning", ReasonPaymentFailed, "Pay", "paying order %s failed: %v", id, err)
+			r.event(rr, "Warning", billingv1alpha1.ReasonPaymentFailed, "Pay", "paying order %s failed: %v", id, err)
 		}
 		r.bssWait(st, "pay order "+id, err)
 		if rr.Status.NextAttemptTime != nil && rr.Status.NextAttemptTime.After(deadline) {
@@ -296,7 +296,7 @@ func (r *RenewalRequestReconciler) cancelUnpaid(ctx context.Context, st *rrState
 		st.rr.Status.Message = fmt.Sprintf("order %s could not be cancelled (%v); reading it again", id, bss.Describe(err))
 		st.wakeAt(st.now)
 	case err == nil:
-		r.event(st.rr, "Warning", ReasonOrderCancelled, "Cancel", "cancelled renewal order %s, unpaid at the deadline", id)
+		r.event(st.rr, "Warning", billingv1alpha1.ReasonOrderCancelled, "Cancel", "cancelled renewal order %s, unpaid at the deadline", id)
 		r.end(st, billingv1alpha1.RenewalPhaseCancelled, "order "+id+" was unpaid at the deadline and was cancelled")
 	default:
 		r.bssWait(st, "cancel unpaid order "+id, err)
@@ -309,7 +309,7 @@ func cancelUnpaidAfter(rr *billingv1alpha1.RenewalRequest) time.Duration {
 	if d := rr.Spec.Payment.CancelUnpaidAfter; d != nil && d.Duration > 0 {
 		return d.Duration
 	}
-	return 72 * time.Hour
+	return billingv1alpha1.DefaultCancelUnpaidAfter
 }
 
 // confirm waits for the order to complete and the new expiry to show (6.2.2
@@ -355,8 +355,7 @@ func (r *RenewalRequestReconciler) confirm(ctx context.Context, st *rrState) err
 	}
 	rr.Status.NewExpireTime = &metav1.Time{Time: res.ExpireTime}
 	if order != nil {
-		rr.Status.AmountPaid = order.AmountAfterDiscount.Amount.StringFixed(2)
-		rr.Status.Currency = order.AmountAfterDiscount.Currency
+		rr.Status.AmountPaid = toMoney(order.AmountAfterDiscount.Amount, order.AmountAfterDiscount.Currency)
 	}
 	r.end(st, billingv1alpha1.RenewalPhaseSucceeded, fmt.Sprintf("renewed %s until %s (orders %v)", rr.Spec.ResourceID, formatTime(res.ExpireTime), rr.Status.OrderIDs))
 	return nil
@@ -367,21 +366,21 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 	rr := st.rr
 	conds := &rr.Status.Conditions
 	pending := rr.Status.Phase == billingv1alpha1.RenewalPhasePaymentPending
-	if c := condition(*conds, ConditionPaymentPending); pending && (c == nil || c.Reason != ReasonPaymentFailed) {
-		setCondition(conds, st.now, ConditionPaymentPending, metav1.ConditionTrue, ReasonAwaitingPayment, rr.Status.Message)
+	if c := condition(*conds, billingv1alpha1.ConditionPaymentPending); pending && (c == nil || c.Reason != billingv1alpha1.ReasonPaymentFailed) {
+		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonAwaitingPayment, rr.Status.Message)
 	} else if !pending {
-		setCondition(conds, st.now, ConditionPaymentPending, metav1.ConditionFalse, ReasonUpToDate, "no order awaits payment")
+		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate, "no order awaits payment")
 	}
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseBlocked {
-		setCondition(conds, st.now, ConditionBudgetBlocked, metav1.ConditionFalse, ReasonWithinLimits, "not held")
+		setCondition(conds, st.now, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, "not held")
 	}
 	var sum readiness
 	switch rr.Status.Phase {
 	case billingv1alpha1.RenewalPhaseSucceeded:
-		sum.ready(ReasonRenewed, rr.Status.Message)
+		sum.ready(billingv1alpha1.ReasonRenewed, rr.Status.Message)
 	case billingv1alpha1.RenewalPhaseDenied:
 		// A decision was made and carried out: finished, not failed.
-		sum.ready(ReasonDenied, rr.Status.Message)
+		sum.ready(billingv1alpha1.ReasonDenied, rr.Status.Message)
 	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
 		// Finished without renewing: terminal for kstatus (Failed). The
 		// Subscription starts a new attempt after its backoff.
@@ -389,8 +388,8 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 	case billingv1alpha1.RenewalPhaseBlocked:
 		// Held by a budget (its condition says which) or else by the
 		// renewal window.
-		reason := ReasonOutsideWindow
-		if c := condition(*conds, ConditionBudgetBlocked); c != nil && c.Status == metav1.ConditionTrue {
+		reason := billingv1alpha1.ReasonOutsideWindow
+		if c := condition(*conds, billingv1alpha1.ConditionBudgetBlocked); c != nil && c.Status == metav1.ConditionTrue {
 			reason = c.Reason
 		}
 		sum.notReady(reason, rr.Status.Message)

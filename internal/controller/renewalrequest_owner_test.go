@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/controller"
 )
 
 // TestHandAppliedRenewalRequestNeverOrders: a RenewalRequest that the
@@ -24,7 +23,7 @@ func TestHandAppliedRenewalRequestNeverOrders(t *testing.T) {
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage))
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonScheduled)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonScheduled)
 	})
 	// Named as the Subscription's first attempt will be, not yet due.
 	mustCreate(t, &billingv1alpha1.RenewalRequest{
@@ -43,7 +42,7 @@ func TestHandAppliedRenewalRequestNeverOrders(t *testing.T) {
 	// When the renewal falls due, the Subscription does not adopt it.
 	h.advance(20 * day)
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonRequestNotOwned)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonRequestNotOwned)
 	})
 	if n := len(renewalOrders(a)); n != 0 {
 		t.Fatalf("%d renewal orders for a hand-applied request, want 0", n)

@@ -169,10 +169,17 @@ func (r *RenewalRequestReconciler) gateOnPendingOrder(ctx context.Context, st *r
 			"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.30050010)", st.rr.Spec.ResourceID))
 		return nil
 	}
+	price := toMoney(order.AmountAfterDiscount.Amount, order.AmountAfterDiscount.Currency)
+	if price == nil {
+		// Without a currency the price cannot be held against maxPrice or
+		// a budget; nothing is paid.
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
+			"pending renewal order %s has no currency, so its price cannot be checked; pay or cancel it in the console", order.ID))
+		return nil
+	}
 	st.rr.Status.Quote = &billingv1alpha1.PriceQuote{
-		Amount: order.AmountAfterDiscount.Amount.StringFixed(2), Currency: order.AmountAfterDiscount.Currency,
-		OfficialAmount: order.OfficialAmount.Amount.StringFixed(2), Period: st.rr.Spec.Period.DeepCopy(),
-		QuotedAt: &metav1.Time{Time: st.now},
+		Price: *price, OfficialPrice: toMoney(order.OfficialAmount.Amount, order.AmountAfterDiscount.Currency),
+		Period: st.rr.Spec.Period.DeepCopy(), QuotedAt: &metav1.Time{Time: st.now},
 	}
 	st.rr.Status.OrderIDs = []string{order.ID}
 	st.rr.Status.Message = "adopting pending renewal order " + order.ID
@@ -185,13 +192,13 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) 
 	q := rr.Status.Quote
 	var needApproval []string
 
-	over, err := exceeds(q.Amount, q.Currency, rr.Spec.MaxPrice)
+	over, err := exceeds(q.Price, rr.Spec.MaxPrice)
 	switch {
 	case err != nil:
-		needApproval = append(needApproval, ReasonCurrencyMismatch+": "+err.Error())
+		needApproval = append(needApproval, billingv1alpha1.ReasonCurrencyMismatch+": "+err.Error())
 	case over:
-		needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s %s is above maxPrice %s %s",
-			ReasonPriceAboveMax, q.Amount, q.Currency, rr.Spec.MaxPrice.Amount, rr.Spec.MaxPrice.Currency))
+		needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s is above maxPrice %s",
+			billingv1alpha1.ReasonPriceAboveMax, formatMoney(&q.Price), formatMoney(rr.Spec.MaxPrice)))
 	}
 
 	if ref := rr.Spec.BudgetAlertRef; ref != nil {
@@ -200,27 +207,27 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) 
 			if !apierrors.IsNotFound(err) {
 				return fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
 			}
-			r.block(st, ConditionBudgetBlocked, ReasonBudgetNotFound,
+			r.block(st, billingv1alpha1.ConditionBudgetBlocked, billingv1alpha1.ReasonBudgetNotFound,
 				fmt.Sprintf("BudgetAlert %q is referenced but does not exist; renewals are held rather than unchecked", ref.Name))
 			return nil
 		}
 		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionBlockRenewals) {
-			r.block(st, ConditionBudgetBlocked, ReasonBudgetBlocks,
+			r.block(st, billingv1alpha1.ConditionBudgetBlocked, billingv1alpha1.ReasonBudgetBlocks,
 				fmt.Sprintf("BudgetAlert %q blocks renewals (a threshold with BlockRenewals is crossed); released when the period rolls over or the limit rises", ref.Name))
 			return nil
 		}
 		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionRequireApproval) {
-			needApproval = append(needApproval, fmt.Sprintf("%s: BudgetAlert %q requires approval", ReasonBudgetRequires, ref.Name))
+			needApproval = append(needApproval, fmt.Sprintf("%s: BudgetAlert %q requires approval", billingv1alpha1.ReasonBudgetRequires, ref.Name))
 		}
 	}
-	setCondition(&rr.Status.Conditions, st.now, ConditionBudgetBlocked, metav1.ConditionFalse, ReasonWithinLimits, "no budget holds this renewal")
+	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, "no budget holds this renewal")
 
 	switch rr.Spec.ApprovalPolicy {
 	case billingv1alpha1.ApprovalAlways:
-		needApproval = append(needApproval, ReasonApprovalPolicy+": the policy requires approval of every renewal")
+		needApproval = append(needApproval, billingv1alpha1.ReasonApprovalPolicy+": the policy requires approval of every renewal")
 	case billingv1alpha1.ApprovalAboveAmount:
-		if above, err := exceeds(q.Amount, q.Currency, rr.Spec.ApprovalAmount); err != nil || above {
-			needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s %s is above the approval threshold", ReasonApprovalPolicy, q.Amount, q.Currency))
+		if above, err := exceeds(q.Price, rr.Spec.ApprovalAmount); err != nil || above {
+			needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s is above the approval threshold", billingv1alpha1.ReasonApprovalPolicy, formatMoney(&q.Price)))
 		}
 	}
 
@@ -229,8 +236,8 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) 
 			return nil
 		}
 	} else {
-		rr.Status.ApprovalState = "AutoApproved"
-		setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonAutoApproved,
+		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateAutoApproved
+		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonAutoApproved,
 			"within maxPrice, budget and approval policy")
 	}
 
@@ -275,29 +282,29 @@ func (r *RenewalRequestReconciler) approval(st *rrState, reasons []string) bool 
 	a := rr.Spec.Approval
 	if a == nil {
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
-		rr.Status.ApprovalState = "Required"
+		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateRequired
 		msg := fmt.Sprintf("approval required (%s); approve with `kubectl bss approve %s -n %s` or by setting spec.approval", why, rr.Name, rr.Namespace)
 		rr.Status.Message = msg
-		if setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionTrue, firstReason(why), msg) {
-			r.event(rr, "Warning", ReasonApprovalPolicy, "Approve", "%s", msg)
+		if setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, firstReason(why), msg) {
+			r.event(rr, "Warning", billingv1alpha1.ReasonApprovalPolicy, "Approve", "%s", msg)
 		}
 		return false
 	}
 	if a.Decision == billingv1alpha1.DecisionDeny {
-		setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonDenied, "denied by "+a.Approver)
-		rr.Status.ApprovalState = "Denied"
+		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonDenied, "denied by "+a.Approver)
+		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateDenied
 		r.end(st, billingv1alpha1.RenewalPhaseDenied, fmt.Sprintf("denied by %s: %s", a.Approver, a.Reason))
 		return false
 	}
 	if a.MaxAmount != nil {
-		if over, err := exceeds(rr.Status.Quote.Amount, rr.Status.Quote.Currency, a.MaxAmount); err != nil || over {
-			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("approved by %s up to %s %s, but the quote is %s %s; a new attempt needs a new approval",
-				a.Approver, a.MaxAmount.Amount, a.MaxAmount.Currency, rr.Status.Quote.Amount, rr.Status.Quote.Currency))
+		if over, err := exceeds(rr.Status.Quote.Price, a.MaxAmount); err != nil || over {
+			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("approved by %s up to %s, but the quote is %s; a new attempt needs a new approval",
+				a.Approver, formatMoney(a.MaxAmount), formatMoney(&rr.Status.Quote.Price)))
 			return false
 		}
 	}
-	rr.Status.ApprovalState = "Approved"
-	setCondition(&rr.Status.Conditions, st.now, ConditionApprovalRequired, metav1.ConditionFalse, ReasonApproved,
+	rr.Status.ApprovalState = billingv1alpha1.ApprovalStateApproved
+	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonApproved,
 		fmt.Sprintf("approved by %s (%s)", a.Approver, why))
 	return true
 }
@@ -309,7 +316,7 @@ func firstReason(why string) string {
 			return why[:i]
 		}
 	}
-	return ReasonApprovalPolicy
+	return billingv1alpha1.ReasonApprovalPolicy
 }
 
 // block holds the attempt in phase Blocked with a condition.

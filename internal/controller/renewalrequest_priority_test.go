@@ -42,9 +42,9 @@ func TestBlockedRequestSaysWhy(t *testing.T) {
 		budget *metav1.Condition
 		want   string
 	}{
-		{name: "window", want: ReasonOutsideWindow},
-		{name: "budget", budget: &metav1.Condition{Type: ConditionBudgetBlocked, Status: metav1.ConditionTrue, Reason: ReasonBudgetBlocks}, want: ReasonBudgetBlocks},
-		{name: "budget released, window closed", budget: &metav1.Condition{Type: ConditionBudgetBlocked, Status: metav1.ConditionFalse, Reason: ReasonWithinLimits}, want: ReasonOutsideWindow},
+		{name: "window", want: billingv1alpha1.ReasonOutsideWindow},
+		{name: "budget", budget: &metav1.Condition{Type: billingv1alpha1.ConditionBudgetBlocked, Status: metav1.ConditionTrue, Reason: billingv1alpha1.ReasonBudgetBlocks}, want: billingv1alpha1.ReasonBudgetBlocks},
+		{name: "budget released, window closed", budget: &metav1.Condition{Type: billingv1alpha1.ConditionBudgetBlocked, Status: metav1.ConditionFalse, Reason: billingv1alpha1.ReasonWithinLimits}, want: billingv1alpha1.ReasonOutsideWindow},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rr := &billingv1alpha1.RenewalRequest{}
@@ -55,7 +55,7 @@ func TestBlockedRequestSaysWhy(t *testing.T) {
 				rr.Status.Conditions = []metav1.Condition{*tt.budget}
 			}
 			(&RenewalRequestReconciler{}).summarize(&rrState{rr: rr, now: now})
-			c := condition(rr.Status.Conditions, ConditionReady)
+			c := condition(rr.Status.Conditions, billingv1alpha1.ConditionReady)
 			if c == nil || c.Status != metav1.ConditionFalse || c.Reason != tt.want {
 				t.Fatalf("Ready = %+v, want False %s", c, tt.want)
 			}

@@ -89,48 +89,49 @@ func (r *readiness) ready(reason, message string) {
 // is decoded, validated and stored again on each status write (issue 7).
 func (r *readiness) apply(conds *[]metav1.Condition, now time.Time) {
 	if r.notReadyReason != "" {
-		setCondition(conds, now, ConditionReady, metav1.ConditionFalse, r.notReadyReason, r.notReadyMessage)
+		setCondition(conds, now, billingv1alpha1.ConditionReady, metav1.ConditionFalse, r.notReadyReason, r.notReadyMessage)
 	} else {
 		reason, msg := r.readyReason, r.readyMessage
 		if reason == "" {
-			reason, msg = ReasonUpToDate, "in the desired state"
+			reason, msg = billingv1alpha1.ReasonUpToDate, "in the desired state"
 		}
-		setCondition(conds, now, ConditionReady, metav1.ConditionTrue, reason, msg)
+		setCondition(conds, now, billingv1alpha1.ConditionReady, metav1.ConditionTrue, reason, msg)
 	}
 	if r.stalledReason != "" {
-		setCondition(conds, now, ConditionStalled, metav1.ConditionTrue, r.stalledReason, r.stalledMessage)
+		setCondition(conds, now, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, r.stalledReason, r.stalledMessage)
 	} else {
-		meta.RemoveStatusCondition(conds, ConditionStalled)
+		meta.RemoveStatusCondition(conds, billingv1alpha1.ConditionStalled)
 	}
 	if r.workReason != "" {
-		setCondition(conds, now, ConditionReconciling, metav1.ConditionTrue, r.workReason, r.workMessage)
+		setCondition(conds, now, billingv1alpha1.ConditionReconciling, metav1.ConditionTrue, r.workReason, r.workMessage)
 	} else {
-		meta.RemoveStatusCondition(conds, ConditionReconciling)
+		meta.RemoveStatusCondition(conds, billingv1alpha1.ConditionReconciling)
 	}
 }
 
-// observed converts a BSS resource into its status form.
+// observed converts a BSS resource into its status form. Its expiry goes
+// to status.expireTime, set next to it.
 func observed(res bss.Resource, attached []bss.Resource) *billingv1alpha1.ObservedResource {
 	out := &billingv1alpha1.ObservedResource{
-		Name:              res.Name,
-		ServiceType:       res.ServiceTypeCode,
-		ResourceType:      res.ResourceTypeCode,
-		Region:            res.Region,
-		ProjectID:         res.ProjectID,
-		EnterpriseProject: res.EnterpriseProject.Name,
-		Status:            res.Status.String(),
-		EffectiveTime:     metaTime(res.EffectiveTime),
-		ExpireTime:        metaTime(res.ExpireTime),
-		ExpirePolicy:      res.ExpirePolicy.String(),
-		SpecDescription:   res.SpecDesc,
-		Primary:           res.IsMain,
+		Name:                  res.Name,
+		ServiceTypeCode:       res.ServiceTypeCode,
+		ResourceTypeCode:      res.ResourceTypeCode,
+		RegionCode:            res.Region,
+		ProjectID:             res.ProjectID,
+		EnterpriseProjectID:   res.EnterpriseProject.ID,
+		EnterpriseProjectName: res.EnterpriseProject.Name,
+		Status:                res.Status.String(),
+		EffectiveTime:         metaTime(res.EffectiveTime),
+		ExpirePolicy:          res.ExpirePolicy.String(),
+		SpecDescription:       res.SpecDesc,
+		Primary:               res.IsMain,
 	}
 	for _, a := range attached {
 		if len(out.Attached) == 100 {
 			break
 		}
 		out.Attached = append(out.Attached, billingv1alpha1.AttachedResource{
-			ID: a.ID, Name: a.Name, ResourceType: a.ResourceTypeCode, ExpireTime: metaTime(a.ExpireTime),
+			ID: a.ID, Name: a.Name, ResourceTypeCode: a.ResourceTypeCode, ExpireTime: metaTime(a.ExpireTime),
 		})
 	}
 	return out

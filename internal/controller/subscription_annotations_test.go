@@ -67,7 +67,7 @@ func TestRenewNowAnnotation(t *testing.T) {
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage))
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		if s.Status.RenewalTime == "" {
+		if s.Status.RenewalTime == nil {
 			return fmt.Errorf("no renewal time yet")
 		}
 		return nil

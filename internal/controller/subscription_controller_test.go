@@ -11,7 +11,6 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
-	"github.com/bss-operator/bss-operator/internal/controller"
 )
 
 const day = 24 * time.Hour
@@ -33,7 +32,7 @@ func TestRenewWithAutoPay(t *testing.T) {
 	if n := h.sim.Counters().Total(simulator.OpListOrders) - listsBefore; n != 0 {
 		t.Fatalf("%d order-list calls on the normal path, want 0", n)
 	}
-	if len(rr.Status.OrderIDs) != 1 || rr.Status.AmountPaid == "" || rr.Status.ApprovalState != "AutoApproved" {
+	if len(rr.Status.OrderIDs) != 1 || amt(rr.Status.AmountPaid) == "" || rr.Status.ApprovalState != billingv1alpha1.ApprovalStateAutoApproved {
 		t.Fatalf("request status: %+v", rr.Status)
 	}
 	after := simResource(t, id).ExpireTime
@@ -44,19 +43,19 @@ func TestRenewWithAutoPay(t *testing.T) {
 		if s.Status.LastRenewal == nil || s.Status.ActiveRequest != "" {
 			return fmt.Errorf("no recorded renewal yet: %+v", s.Status.LastRenewal)
 		}
-		if s.Status.ExpireTime != after.UTC().Format(time.RFC3339) {
-			return fmt.Errorf("status expireTime %s, want %s", s.Status.ExpireTime, after.UTC().Format(time.RFC3339))
+		if s.Status.ExpireTime == nil || !s.Status.ExpireTime.Time.Equal(after) {
+			return fmt.Errorf("status expireTime %v, want %s", s.Status.ExpireTime, after.UTC().Format(time.RFC3339))
 		}
-		if err := wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionFalse, controller.ReasonUpToDate); err != nil {
+		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionRenewing, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate); err != nil {
 			return err
 		}
 		// With the renewal done, its gate conditions are gone, and so are
 		// Reconciling and Stalled, which are only present while True.
-		if err := wantConditionTypes(s.Status.Conditions, controller.ConditionReady, controller.ConditionRenewing,
-			controller.ConditionExpiringSoon, controller.ConditionExpired, controller.ConditionDriftDetected); err != nil {
+		if err := wantConditionTypes(s.Status.Conditions, billingv1alpha1.ConditionReady, billingv1alpha1.ConditionRenewing,
+			billingv1alpha1.ConditionExpiringSoon, billingv1alpha1.ConditionExpired, billingv1alpha1.ConditionDriftDetected); err != nil {
 			return err
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, "")
 	})
 	if len(sub.Status.OrderHistory) != 1 || sub.Status.OrderHistory[0].OrderID != rr.Status.OrderIDs[0] {
 		t.Fatalf("order history %+v", sub.Status.OrderHistory)
@@ -90,13 +89,13 @@ func TestObserveMakesNoWrites(t *testing.T) {
 		if s.Status.LastQuote == nil || !strings.HasPrefix(s.Status.PlannedAction, "would renew 1 Month") {
 			return fmt.Errorf("plannedAction %q quote %+v", s.Status.PlannedAction, s.Status.LastQuote)
 		}
-		if !strings.Contains(s.Status.PlannedAction, s.Status.LastQuote.Amount+" USD") {
+		if !strings.Contains(s.Status.PlannedAction, s.Status.LastQuote.Price.Amount+" USD") {
 			return fmt.Errorf("plannedAction %q does not show the price", s.Status.PlannedAction)
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonObserving)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonObserving)
 	})
 	waitSub(t, ns, "auto", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionDriftDetected, metav1.ConditionTrue, controller.ReasonDrift)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift)
 	})
 	consistently(t, 2*time.Second, func() error {
 		for op, n := range h.sim.Counters().Writes {
@@ -128,7 +127,7 @@ func TestCloudAutoRenewBlocksExplicitRenewal(t *testing.T) {
 		if !strings.HasPrefix(s.Status.PlannedAction, "none while the cloud's auto-renew is on") {
 			return fmt.Errorf("plannedAction %q", s.Status.PlannedAction)
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionDriftDetected, metav1.ConditionTrue, controller.ReasonDrift)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift)
 	})
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
@@ -158,11 +157,11 @@ func TestPriceAboveMaxWaitsForApproval(t *testing.T) {
 	mustCreate(t, subscription(ns, "db", id, "capped", billingv1alpha1.ManagementManage))
 
 	rr := waitRequest(t, ns, "db-r1", 30*time.Second, billingv1alpha1.RenewalPhaseAwaitingApproval)
-	if err := wantCondition(rr.Status.Conditions, controller.ConditionApprovalRequired, metav1.ConditionTrue, controller.ReasonPriceAboveMax); err != nil {
+	if err := wantCondition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, billingv1alpha1.ReasonPriceAboveMax); err != nil {
 		t.Fatal(err)
 	}
 	waitSub(t, ns, "db", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionApprovalRequired, metav1.ConditionTrue, controller.ReasonPriceAboveMax)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, billingv1alpha1.ReasonPriceAboveMax)
 	})
 	consistently(t, time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
@@ -225,8 +224,8 @@ func TestPayPendingOrder(t *testing.T) {
 	if len(orders) != 1 || orders[0].Status != 5 || orders[0].UserName == "Operation system" {
 		t.Fatalf("orders %+v", orders)
 	}
-	if rr.Status.OrderStatus != "Completed" || rr.Status.AmountPaid != orders[0].AfterDiscount.StringFixed(2) {
-		t.Fatalf("request: status %q paid %q; order after discount %s", rr.Status.OrderStatus, rr.Status.AmountPaid, orders[0].AfterDiscount)
+	if rr.Status.OrderStatus != "Completed" || amt(rr.Status.AmountPaid) != orders[0].AfterDiscount.StringFixed(2) {
+		t.Fatalf("request: status %q paid %q; order after discount %s", rr.Status.OrderStatus, amt(rr.Status.AmountPaid), orders[0].AfterDiscount)
 	}
 }
 
@@ -244,13 +243,13 @@ func TestManualPaymentIsCancelledAtDeadline(t *testing.T) {
 	mustCreate(t, subscription(ns, "vm", id, "manual", billingv1alpha1.ManagementManage))
 	waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhasePaymentPending)
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		if err := wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionTrue, controller.ReasonRenewing); err != nil {
+		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionRenewing, metav1.ConditionTrue, billingv1alpha1.ReasonRenewing); err != nil {
 			return err
 		}
-		if err := wantCondition(s.Status.Conditions, controller.ConditionReconciling, metav1.ConditionTrue, ""); err != nil {
+		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReconciling, metav1.ConditionTrue, ""); err != nil {
 			return err
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionPaymentPending, metav1.ConditionTrue, controller.ReasonAwaitingPayment)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonAwaitingPayment)
 	})
 	if o := renewalOrders(a); len(o) != 1 || o[0].Status != 6 {
 		t.Fatalf("orders %+v, want one pending", o)
@@ -265,10 +264,10 @@ func TestManualPaymentIsCancelledAtDeadline(t *testing.T) {
 			return fmt.Errorf("failureCount %d nextAttempt %v", s.Status.FailureCount, s.Status.NextAttemptTime)
 		}
 		// The cancelled request no longer gates anything.
-		if c := condition(s.Status.Conditions, controller.ConditionPaymentPending); c != nil {
+		if c := condition(s.Status.Conditions, billingv1alpha1.ConditionPaymentPending); c != nil {
 			return fmt.Errorf("PaymentPending still present after the request ended: %s", describeConditions(s.Status.Conditions))
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionRenewing, metav1.ConditionFalse, controller.ReasonUpToDate)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionRenewing, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate)
 	})
 }
 
@@ -303,7 +302,7 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 	mustCreate(t, modePolicy(ns, "auto", billingv1alpha1.RenewalModeAutoRenew))
 	mustCreate(t, subscription(ns, "vm", id, "auto", billingv1alpha1.ManagementManage))
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonAutoRenewOn)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonAutoRenewOn)
 	})
 	writes := h.sim.Counters().Writes[simulator.OpEnableAuto]
 
@@ -325,8 +324,8 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 		t.Fatalf("%d enable-auto-renew calls to correct one drift, want 1", got)
 	}
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		c := controller.ConditionDriftDetected
-		return wantCondition(s.Status.Conditions, c, metav1.ConditionFalse, controller.ReasonNoDrift)
+		c := billingv1alpha1.ConditionDriftDetected
+		return wantCondition(s.Status.Conditions, c, metav1.ConditionFalse, billingv1alpha1.ReasonNoDrift)
 	})
 }
 
@@ -340,15 +339,15 @@ func TestAttachedResourceIsRefused(t *testing.T) {
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, subscription(ns, "disk", disk, "monthly", billingv1alpha1.ManagementManage))
 	sub := waitSub(t, ns, "disk", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		return wantCondition(s.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonAttachedResource)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonAttachedResource)
 	})
 	if sub.Status.Resource == nil || sub.Status.Resource.PrimaryResourceID != id {
 		t.Fatalf("primary not shown: %+v", sub.Status.Resource)
 	}
-	if c := condition(sub.Status.Conditions, controller.ConditionStalled); !strings.Contains(c.Message, "set spec.resourceID to "+id) {
+	if c := condition(sub.Status.Conditions, billingv1alpha1.ConditionStalled); !strings.Contains(c.Message, "set spec.resourceID to "+id) {
 		t.Fatalf("message does not say what to do: %q", c.Message)
 	}
-	if err := wantCondition(sub.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonAttachedResource); err != nil {
+	if err := wantCondition(sub.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonAttachedResource); err != nil {
 		t.Fatal(err)
 	}
 	consistently(t, time.Second, func() error {
@@ -368,17 +367,17 @@ func TestExpiredResourceIsNotReady(t *testing.T) {
 	mustCreate(t, modePolicy(ns, "lapse", billingv1alpha1.RenewalModeLapse))
 	mustCreate(t, subscription(ns, "old", id, "lapse", billingv1alpha1.ManagementManage))
 	waitSub(t, ns, "old", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
-		if err := wantCondition(s.Status.Conditions, controller.ConditionExpiringSoon, metav1.ConditionTrue, controller.ReasonExpiringSoon); err != nil {
+		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionTrue, billingv1alpha1.ReasonExpiringSoon); err != nil {
 			return err
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonLapsing)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonLapsing)
 	})
 	h.advance(3 * day)
 	waitSub(t, ns, "old", 30*time.Second, func(s *billingv1alpha1.Subscription) error {
-		if err := wantCondition(s.Status.Conditions, controller.ConditionExpired, metav1.ConditionTrue, controller.ReasonExpired); err != nil {
+		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionExpired, metav1.ConditionTrue, billingv1alpha1.ReasonExpired); err != nil {
 			return err
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonExpired)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonExpired)
 	})
 }
 

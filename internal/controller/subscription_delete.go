@@ -29,22 +29,22 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 		return ctrl.Result{}, r.releaseFinalizer(ctx, sub)
 	}
 	block := func(reason, msg string) (ctrl.Result, error) {
-		if setCondition(&sub.Status.Conditions, now, ConditionStalled, metav1.ConditionTrue, reason, msg) {
+		if setCondition(&sub.Status.Conditions, now, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg) {
 			r.event(sub, "Warning", reason, "Unsubscribe", "%s", msg)
 		}
-		setCondition(&sub.Status.Conditions, now, ConditionReady, metav1.ConditionFalse, reason, msg)
+		setCondition(&sub.Status.Conditions, now, billingv1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 		if err := r.patchStatus(ctx, orig, sub, false, nil); err != nil {
 			return ctrl.Result{}, err
 		}
 		return ctrl.Result{RequeueAfter: r.Timing.Delay(5 * time.Minute)}, nil
 	}
 	if sub.Annotations[billingv1alpha1.AnnotationConfirmUnsubscribe] != sub.Spec.ResourceID {
-		return block(ReasonUnsubscribeUnconfirmed, fmt.Sprintf(
+		return block(billingv1alpha1.ReasonUnsubscribeUnconfirmed, fmt.Sprintf(
 			"deletion waits: deletionPolicy is Unsubscribe, which releases resource %s; set annotation %s=%s to confirm, or set deletionPolicy Orphan to delete this object without unsubscribing",
 			sub.Spec.ResourceID, billingv1alpha1.AnnotationConfirmUnsubscribe, sub.Spec.ResourceID))
 	}
 	if sub.Spec.ManagementPolicy != billingv1alpha1.ManagementManage || sub.Spec.Paused {
-		return block(ReasonObserving, "deletion waits: the subscription is in Observe mode or paused, which makes no write call; set managementPolicy Manage to unsubscribe, or deletionPolicy Orphan")
+		return block(billingv1alpha1.ReasonObserving, "deletion waits: the subscription is in Observe mode or paused, which makes no write call; set managementPolicy Manage to unsubscribe, or deletionPolicy Orphan")
 	}
 	acct, err := r.Accounts.Resolve(ctx, sub.Namespace, sub.Spec.AccountRef.Name)
 	if err != nil {
@@ -79,7 +79,7 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 			// Look it up again next time; never call blindly twice.
 			return ctrl.Result{RequeueAfter: r.Timing.Delay(time.Minute)}, nil
 		default:
-			return block(ReasonRenewRefused, fmt.Sprintf("BSS refused to unsubscribe %s: %v", res.ID, bss.Describe(err)))
+			return block(billingv1alpha1.ReasonRenewRefused, fmt.Sprintf("BSS refused to unsubscribe %s: %v", res.ID, bss.Describe(err)))
 		}
 	}
 	return ctrl.Result{}, r.releaseFinalizer(ctx, sub)

@@ -19,7 +19,7 @@ func renewPolicy(ns, name string, mutate ...func(*billingv1alpha1.RenewSpec)) *b
 		Spec: billingv1alpha1.RenewalPolicySpec{
 			Mode: billingv1alpha1.RenewalModeRenew,
 			Renew: &billingv1alpha1.RenewSpec{
-				RenewBefore: "14d",
+				RenewBefore: &metav1.Duration{Duration: 14 * 24 * time.Hour},
 				Period:      billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
 			},
 		},

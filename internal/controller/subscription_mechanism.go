@@ -59,26 +59,26 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 	sub, res := st.sub, st.res
 	want, have := wantedMechanism(st.policy.Spec.Mode), currentMechanism(res)
 	if want == have {
-		setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionFalse, ReasonNoDrift,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionFalse, billingv1alpha1.ReasonNoDrift,
 			fmt.Sprintf("BSS shows %s, as RenewalPolicy %s wants", have, st.policy.Name))
 		return nil
 	}
 	drift := fmt.Sprintf("BSS shows %s but RenewalPolicy %s (mode %s) wants %s", have, st.policy.Name, st.policy.Spec.Mode, want)
 	if !st.acting() {
-		setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift,
 			drift+"; not corrected because the subscription is in Observe mode or paused")
 		return nil
 	}
 	if res.Status == bss.ResourceExpired || res.Status == bss.ResourceFrozen {
-		setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift,
 			drift+"; BSS does not change the expiry mechanism of expired or frozen resources (CBC.99003602, CBC.99003610)")
 		return nil
 	}
 	if last := sub.Status.LastCorrectionTime; last != nil && st.now.Sub(last.Time) < correctionCooldown {
-		setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift,
 			drift+"; a correction was requested at "+formatTime(last.Time)+", waiting for BSS to show it")
 		st.wakeAt(last.Add(correctionCooldown))
-		st.summary.working(ReasonDrift, drift)
+		st.summary.working(billingv1alpha1.ReasonDrift, drift)
 		return nil
 	}
 
@@ -88,12 +88,12 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 	sub.Status.LastCorrectionTime = &metav1.Time{Time: st.now}
 	for _, step := range steps {
 		if err := step.apply(bctx, st.cl, res.ID); err != nil {
-			setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
+			setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift,
 				fmt.Sprintf("%s; %s failed: %v", drift, step.name, bss.Describe(err)))
 			r.event(sub, "Warning", "CorrectionFailed", step.name, "%s of %s failed: %v", step.name, res.ID, err)
 			st.wakeAt(st.now.Add(correctionCooldown))
 			if bss.IsTerminal(err) && !bss.IsAuth(err) {
-				st.summary.stalled(ReasonDrift, fmt.Sprintf("%s; %s failed: %v", drift, step.name, bss.Describe(err)))
+				st.summary.stalled(billingv1alpha1.ReasonDrift, fmt.Sprintf("%s; %s failed: %v", drift, step.name, bss.Describe(err)))
 				return nil
 			}
 			return r.bssTrouble(st, step.name, err)
@@ -110,14 +110,14 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 		st.res = &fresh
 		sub.Status.Resource.ExpirePolicy = fresh.ExpirePolicy.String()
 		if currentMechanism(&fresh) == want {
-			setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionFalse, ReasonNoDrift,
+			setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionFalse, billingv1alpha1.ReasonNoDrift,
 				fmt.Sprintf("corrected: BSS now shows %s", want))
 			return nil
 		}
 	}
-	setCondition(&sub.Status.Conditions, st.now, ConditionDriftDetected, metav1.ConditionTrue, ReasonDrift,
+	setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift,
 		drift+"; correction requested, waiting for BSS to show it")
-	st.summary.working(ReasonDrift, drift)
+	st.summary.working(billingv1alpha1.ReasonDrift, drift)
 	st.wakeAt(st.now.Add(correctionCooldown))
 	return nil
 }

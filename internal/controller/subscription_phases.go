@@ -58,7 +58,7 @@ func (s *subState) refreshInterval() time.Duration {
 	if s.acct != nil && s.acct.Object.Spec.RefreshInterval != nil && s.acct.Object.Spec.RefreshInterval.Duration > 0 {
 		return s.acct.Object.Spec.RefreshInterval.Duration
 	}
-	return 10 * time.Minute
+	return billingv1alpha1.DefaultAccountRefreshInterval
 }
 
 // reconcileNormal runs the steps of a live Subscription.
@@ -158,7 +158,7 @@ func (r *SubscriptionReconciler) resolvePolicy(ctx context.Context, st *subState
 	var pol billingv1alpha1.RenewalPolicy
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: st.sub.Namespace, Name: ref.Name}, &pol); err != nil {
 		if apierrors.IsNotFound(err) {
-			st.summary.notReady(ReasonPolicyNotFound,
+			st.summary.notReady(billingv1alpha1.ReasonPolicyNotFound,
 				fmt.Sprintf("RenewalPolicy %q not found in namespace %q; nothing will be done until it exists", ref.Name, st.sub.Namespace))
 			return nil
 		}
@@ -195,7 +195,7 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 			return r.bssTrouble(st, "look the resource up", err)
 		}
 		if res, ok = found[sub.Spec.ResourceID]; !ok {
-			st.summary.stalled(ReasonResourceNotFound, fmt.Sprintf(
+			st.summary.stalled(billingv1alpha1.ReasonResourceNotFound, fmt.Sprintf(
 				"BSS has no yearly/monthly resource %q for BillingAccount %q (6.3.1 lists only resources that were provisioned); check spec.resourceID",
 				sub.Spec.ResourceID, sub.Spec.AccountRef.Name))
 			return nil
@@ -203,13 +203,13 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 	}
 	st.res = &res
 	sub.Status.Resource = observed(res, r.Inventory.Attached(key, res.ID))
-	sub.Status.ExpireTime = formatTime(res.ExpireTime)
+	sub.Status.ExpireTime = metaTime(res.ExpireTime)
 	st.synced = true
 
 	if !res.IsMain {
 		primary := res.ParentResourceID
 		sub.Status.Resource.PrimaryResourceID = primary
-		st.summary.stalled(ReasonAttachedResource, fmt.Sprintf(
+		st.summary.stalled(billingv1alpha1.ReasonAttachedResource, fmt.Sprintf(
 			"%s is an attached resource of primary resource %s; BSS renews primary resources only, together with their attached resources (6.3.2, CBC.30010036): set spec.resourceID to %s",
 			res.ID, primary, primary))
 		sub.Status.PlannedAction = "none: attached resource (see the Stalled condition)"
@@ -225,19 +225,19 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 func (r *SubscriptionReconciler) bssTrouble(st *subState, what string, err error) error {
 	switch {
 	case bss.IsAuth(err):
-		st.summary.stalled(ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, bss.Describe(err)))
+		st.summary.stalled(billingv1alpha1.ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, bss.Describe(err)))
 		st.wakeAt(st.now.Add(5 * time.Minute))
 		return nil
 	case bss.IsThrottled(err):
-		st.summary.notReady(ReasonThrottled, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
+		st.summary.notReady(billingv1alpha1.ReasonThrottled, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(30 * time.Second))
 		return nil
 	case bss.IsRetryable(err), bss.IsAmbiguous(err), errors.Is(err, context.DeadlineExceeded):
-		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
+		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(time.Minute))
 		return nil
 	default:
-		st.summary.notReady(ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
+		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
 		st.wakeAt(st.now.Add(5 * time.Minute))
 		return nil
 	}
@@ -248,22 +248,22 @@ func (r *SubscriptionReconciler) reportExpired(st *subState) {
 	res := st.res
 	expired := res.Status == bss.ResourceExpired || !st.now.Before(res.ExpireTime)
 	if expired {
-		if setCondition(&st.sub.Status.Conditions, st.now, ConditionExpired, metav1.ConditionTrue, ReasonExpired,
+		if setCondition(&st.sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpired, metav1.ConditionTrue, billingv1alpha1.ReasonExpired,
 			fmt.Sprintf("the subscription expired at %s (BSS status %s)", formatTime(res.ExpireTime), res.Status)) {
-			r.event(st.sub, "Warning", ReasonExpired, "Observe", "Subscription %s expired at %s", st.sub.Spec.ResourceID, formatTime(res.ExpireTime))
+			r.event(st.sub, "Warning", billingv1alpha1.ReasonExpired, "Observe", "Subscription %s expired at %s", st.sub.Spec.ResourceID, formatTime(res.ExpireTime))
 		}
 		msg := fmt.Sprintf("the resource expired at %s", formatTime(res.ExpireTime))
 		lapsing := st.policy != nil && st.policy.Spec.Mode == billingv1alpha1.RenewalModeLapse
 		if st.acting() && !lapsing {
 			// A managed subscription that expired although its policy keeps
 			// it: a dead end a person must look at (kstatus Failed).
-			st.summary.stalled(ReasonExpired, msg+" although the policy keeps it; renew it in the console within the grace period, or change the policy")
+			st.summary.stalled(billingv1alpha1.ReasonExpired, msg+" although the policy keeps it; renew it in the console within the grace period, or change the policy")
 			return
 		}
-		st.summary.notReady(ReasonExpired, msg)
+		st.summary.notReady(billingv1alpha1.ReasonExpired, msg)
 		return
 	}
-	setCondition(&st.sub.Status.Conditions, st.now, ConditionExpired, metav1.ConditionFalse, ReasonNotExpired,
+	setCondition(&st.sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpired, metav1.ConditionFalse, billingv1alpha1.ReasonNotExpired,
 		fmt.Sprintf("expires at %s", formatTime(res.ExpireTime)))
 	st.wakeAt(res.ExpireTime)
 }

@@ -30,26 +30,6 @@ const quoteHorizon = 35 * 24 * time.Hour
 // maxOrderHistory bounds status.orderHistory.
 const maxOrderHistory = 20
 
-// renewalLead is how long before expiry a renewal is due: renewBefore as a
-// duration, a number of days, or a percentage of the current period.
-func renewalLead(renewBefore string, res *bss.Resource) (time.Duration, error) {
-	if renewBefore == "" {
-		renewBefore = "14d"
-	}
-	d, pct, err := parseLeadTime(renewBefore)
-	if err != nil {
-		return 0, err
-	}
-	if pct > 0 {
-		period := res.ExpireTime.Sub(res.EffectiveTime)
-		if period <= 0 {
-			return 0, fmt.Errorf("renewBefore %q is a percentage of the period, but BSS reports no effective time for %s", renewBefore, res.ID)
-		}
-		return time.Duration(float64(period) * float64(pct) / 100), nil
-	}
-	return d, nil
-}
-
 // renewalTime is when the operator renews: expiry minus the lead, minus a
 // stable per-object jitter of up to a tenth of the lead (at most 6h), so
 // that many subscriptions due the same day do not fire in the same second.
@@ -65,13 +45,13 @@ func renewalTime(sub *billingv1alpha1.Subscription, expire time.Time, lead time.
 // reconcileRenewal plans and drives explicit renewal (mode Renew).
 func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subState) error {
 	sub, res, spec := st.sub, st.res, st.policy.Spec.Renew
-	lead, err := renewalLead(spec.RenewBefore, res)
+	lead, err := renewalLead(spec, res)
 	if err != nil {
-		st.summary.stalled(ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
+		st.summary.stalled(billingv1alpha1.ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
 		return nil
 	}
 	due := renewalTime(sub, res.ExpireTime, lead)
-	sub.Status.RenewalTime = formatTime(due)
+	sub.Status.RenewalTime = &metav1.Time{Time: due}
 	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
 	renewNowPending := renewNow != "" && renewNow != sub.Status.RenewNowHandled
 	// While a renewal is due or under way its RenewalRequest has the quote
@@ -93,8 +73,8 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	}
 
 	price := "a price quoted from " + formatTime(due.Add(-quoteHorizon))
-	if q := sub.Status.LastQuote; q != nil && q.Amount != "" {
-		price = q.Amount + " " + q.Currency
+	if q := sub.Status.LastQuote; q != nil {
+		price = formatMoney(&q.Price)
 	}
 	what := fmt.Sprintf("renew %d %s at %s for %s", spec.Period.Count, spec.Period.Unit, formatTime(due), price)
 	switch {
@@ -105,14 +85,14 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 		return nil
 	case !st.acting():
 		sub.Status.PlannedAction = "would " + what + " (Observe or paused: no order will be placed)"
-		st.summary.ready(ReasonObserving, sub.Status.PlannedAction)
+		st.summary.ready(billingv1alpha1.ReasonObserving, sub.Status.PlannedAction)
 		return nil
 	}
 	sub.Status.PlannedAction = what
 
 	if st.now.Before(due) && !renewNowPending {
 		st.wakeAt(due)
-		st.summary.ready(ReasonScheduled, "renewal scheduled: "+what)
+		st.summary.ready(billingv1alpha1.ReasonScheduled, "renewal scheduled: "+what)
 		return nil
 	}
 	if next := sub.Status.NextAttemptTime; next != nil && st.now.Before(next.Time) && !renewNowPending {
@@ -175,7 +155,7 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 			if _, err := r.Inventory.Lookup(bctx, st.acct.Key, st.acct.BSS, []string{res.ID}); err != nil {
 				return r.bssTrouble(st, "read the renewed expiry", err)
 			}
-			st.summary.working(ReasonRenewing, "waiting for BSS to show the expiry of renewal "+last.Name)
+			st.summary.working(billingv1alpha1.ReasonRenewing, "waiting for BSS to show the expiry of renewal "+last.Name)
 			st.wakeAt(st.now.Add(30 * time.Second))
 			return nil
 		case !res.ExpireTime.After(last.Spec.BaselineExpireTime.Time) && last.Status.Phase == billingv1alpha1.RenewalPhaseDenied && !renewNowPending:
@@ -188,13 +168,13 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 	rev := sub.Status.RenewalRevision + 1
 	payment := spec.Payment
 	if payment.Method == "" {
-		payment.Method = billingv1alpha1.PaymentMethodAutoPay
+		payment.Method = billingv1alpha1.DefaultPaymentMethod
 	}
 	if payment.Discount == "" {
-		payment.Discount = billingv1alpha1.DiscountBest
+		payment.Discount = billingv1alpha1.DefaultDiscount
 	}
 	if payment.CancelUnpaidAfter == nil {
-		payment.CancelUnpaidAfter = &metav1.Duration{Duration: 72 * time.Hour}
+		payment.CancelUnpaidAfter = &metav1.Duration{Duration: billingv1alpha1.DefaultCancelUnpaidAfter}
 	}
 	rr := &billingv1alpha1.RenewalRequest{
 		ObjectMeta: metav1.ObjectMeta{
@@ -232,7 +212,7 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 		if existing.Spec.SubscriptionName != sub.Name || !metav1.IsControlledBy(&existing, sub) {
 			// Not this operator's attempt (applied by hand, or left from a
 			// deleted Subscription of the same name): never adopt it.
-			st.summary.stalled(ReasonRequestNotOwned, fmt.Sprintf(
+			st.summary.stalled(billingv1alpha1.ReasonRequestNotOwned, fmt.Sprintf(
 				"RenewalRequest %s exists but was not created by the operator for this Subscription; delete it to let the renewal start", rr.Name))
 			return nil
 		}
@@ -245,8 +225,8 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 	if renewNowPending {
 		sub.Status.RenewNowHandled = renewNow
 	}
-	setCondition(&sub.Status.Conditions, st.now, ConditionRenewing, metav1.ConditionTrue, ReasonRenewing, "renewal "+rr.Name+" started")
-	st.summary.working(ReasonRenewing, "renewal "+rr.Name+" under way")
+	setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionRenewing, metav1.ConditionTrue, billingv1alpha1.ReasonRenewing, "renewal "+rr.Name+" started")
+	st.summary.working(billingv1alpha1.ReasonRenewing, "renewal "+rr.Name+" under way")
 	st.wakeAt(st.now.Add(time.Minute))
 	return nil
 }
@@ -271,7 +251,7 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 	case billingv1alpha1.RenewalPhaseSucceeded:
 		sub.Status.LastRenewal = &billingv1alpha1.RenewalRecord{
 			RequestName: rr.Name, OrderIDs: rr.Status.OrderIDs, OrderStatus: rr.Status.OrderStatus,
-			AmountPaid: rr.Status.AmountPaid, Currency: rr.Status.Currency,
+			AmountPaid:    rr.Status.AmountPaid.DeepCopy(),
 			NewExpireTime: rr.Status.NewExpireTime, CompletionTime: rr.Status.CompletionTime,
 		}
 		sub.Status.FailureCount = 0
@@ -280,8 +260,8 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		// old, like any other quote.
 		sub.Status.LastQuote = rr.Status.Quote.DeepCopy()
 		r.recordOrders(st, &rr)
-		r.event(sub, "Normal", ReasonRenewed, "Renew", "renewed by %s (orders %v, %s %s); new expiry %s",
-			rr.Name, rr.Status.OrderIDs, rr.Status.AmountPaid, rr.Status.Currency, formatMetaTime(rr.Status.NewExpireTime))
+		r.event(sub, "Normal", billingv1alpha1.ReasonRenewed, "Renew", "renewed by %s (orders %v, %s); new expiry %s",
+			rr.Name, rr.Status.OrderIDs, formatMoney(rr.Status.AmountPaid), formatMetaTime(rr.Status.NewExpireTime))
 		// The request confirmed the new expiry through the shared
 		// inventory; read it from there rather than asking BSS again. If
 		// the inventory is older (another process confirmed), the stale
@@ -289,7 +269,7 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		if fresh, ok := r.Inventory.Get(st.acct.Key, st.res.ID); ok && fresh.ExpireTime.After(st.res.ExpireTime) {
 			st.res = &fresh
 			sub.Status.Resource = observed(fresh, r.Inventory.Attached(st.acct.Key, fresh.ID))
-			sub.Status.ExpireTime = formatTime(fresh.ExpireTime)
+			sub.Status.ExpireTime = metaTime(fresh.ExpireTime)
 		}
 	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
 		sub.Status.FailureCount++
@@ -299,9 +279,9 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		r.event(sub, "Warning", "RenewalFailed", "Renew", "renewal %s ended %s: %s; next attempt at %s",
 			rr.Name, rr.Status.Phase, rr.Status.Message, formatTime(next))
 	case billingv1alpha1.RenewalPhaseDenied:
-		r.event(sub, "Warning", ReasonDenied, "Renew", "renewal %s was denied by %s", rr.Name, approverOf(&rr))
+		r.event(sub, "Warning", billingv1alpha1.ReasonDenied, "Renew", "renewal %s was denied by %s", rr.Name, approverOf(&rr))
 	default:
-		st.summary.working(ReasonRenewing, fmt.Sprintf("renewal %s is %s", rr.Name, rr.Status.Phase))
+		st.summary.working(billingv1alpha1.ReasonRenewing, fmt.Sprintf("renewal %s is %s", rr.Name, rr.Status.Phase))
 		st.wakeAt(st.now.Add(time.Minute))
 		return false, nil
 	}
@@ -317,15 +297,15 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 // too. Fewer conditions also make every status write cheaper (issue 7).
 func (r *SubscriptionReconciler) mirrorRequest(st *subState, rr *billingv1alpha1.RenewalRequest) {
 	conds := &st.sub.Status.Conditions
-	gateConditions := [...]string{ConditionApprovalRequired, ConditionPaymentPending, ConditionBudgetBlocked}
+	gateConditions := [...]string{billingv1alpha1.ConditionApprovalRequired, billingv1alpha1.ConditionPaymentPending, billingv1alpha1.ConditionBudgetBlocked}
 	if rr == nil {
-		setCondition(conds, st.now, ConditionRenewing, metav1.ConditionFalse, ReasonUpToDate, "no renewal under way")
+		setCondition(conds, st.now, billingv1alpha1.ConditionRenewing, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate, "no renewal under way")
 		for _, t := range gateConditions {
 			meta.RemoveStatusCondition(conds, t)
 		}
 		return
 	}
-	setCondition(conds, st.now, ConditionRenewing, metav1.ConditionTrue, ReasonRenewing,
+	setCondition(conds, st.now, billingv1alpha1.ConditionRenewing, metav1.ConditionTrue, billingv1alpha1.ReasonRenewing,
 		fmt.Sprintf("renewal %s is %s", rr.Name, rr.Status.Phase))
 	for _, t := range gateConditions {
 		if c := condition(rr.Status.Conditions, t); c != nil {
@@ -348,8 +328,8 @@ func (r *SubscriptionReconciler) recordOrders(st *subState, rr *billingv1alpha1.
 			continue
 		}
 		hist = append([]billingv1alpha1.OrderRecord{{
-			OrderID: id, Type: bss.OrderRenewal.String(), Status: rr.Status.OrderStatus,
-			Amount: rr.Status.AmountPaid, Currency: rr.Status.Currency, RequestName: rr.Name,
+			OrderID: id, Type: billingv1alpha1.OrderTypeRenewal, Status: rr.Status.OrderStatus,
+			Amount: rr.Status.AmountPaid.DeepCopy(), RequestName: rr.Name,
 			Time: &metav1.Time{Time: st.now},
 		}}, hist...)
 	}
@@ -362,7 +342,7 @@ func (r *SubscriptionReconciler) recordOrders(st *subState, rr *billingv1alpha1.
 // clearRenewalPlan empties the explicit-renewal fields for modes that do
 // not renew explicitly.
 func (r *SubscriptionReconciler) clearRenewalPlan(st *subState) {
-	st.sub.Status.RenewalTime = ""
+	st.sub.Status.RenewalTime = nil
 	if st.sub.Status.ActiveRequest == "" {
 		r.mirrorRequest(st, nil)
 	}
@@ -372,16 +352,16 @@ func (r *SubscriptionReconciler) clearRenewalPlan(st *subState) {
 	switch st.policy.Spec.Mode {
 	case billingv1alpha1.RenewalModeAutoRenew:
 		st.sub.Status.PlannedAction = "the cloud renews automatically: BSS deducts the fee at 03:00 seven days before expiry (6.3.4)"
-		st.summary.ready(ReasonAutoRenewOn, st.sub.Status.PlannedAction)
+		st.summary.ready(billingv1alpha1.ReasonAutoRenewOn, st.sub.Status.PlannedAction)
 	case billingv1alpha1.RenewalModePayPerUse:
 		st.sub.Status.PlannedAction = "converts to pay-per-use at expiry " + formatTime(st.res.ExpireTime) + " (6.3.6)"
-		st.summary.ready(ReasonPayPerUseAtExpiry, st.sub.Status.PlannedAction)
+		st.summary.ready(billingv1alpha1.ReasonPayPerUseAtExpiry, st.sub.Status.PlannedAction)
 	case billingv1alpha1.RenewalModeLapse:
 		st.sub.Status.PlannedAction = "none: lapses at expiry " + formatTime(st.res.ExpireTime)
-		st.summary.ready(ReasonLapsing, st.sub.Status.PlannedAction)
+		st.summary.ready(billingv1alpha1.ReasonLapsing, st.sub.Status.PlannedAction)
 	}
 	if !st.acting() {
-		st.summary.ready(ReasonObserving, st.sub.Status.PlannedAction)
+		st.summary.ready(billingv1alpha1.ReasonObserving, st.sub.Status.PlannedAction)
 	}
 }
 
@@ -390,18 +370,12 @@ func (r *SubscriptionReconciler) clearRenewalPlan(st *subState) {
 func (r *SubscriptionReconciler) reportExpiringSoon(st *subState) {
 	sub, res := st.sub, st.res
 	if res == nil || !st.now.Before(res.ExpireTime) {
-		setCondition(&sub.Status.Conditions, st.now, ConditionExpiringSoon, metav1.ConditionFalse, ReasonExpired, "already expired")
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, billingv1alpha1.ReasonExpired, "already expired")
 		return
 	}
-	warn := 14 * 24 * time.Hour
-	if st.policy != nil && st.policy.Spec.WarnBefore != "" {
-		if d, _, err := parseLeadTime(st.policy.Spec.WarnBefore); err == nil && d > 0 {
-			warn = d
-		}
-	}
-	warnAt := res.ExpireTime.Add(-warn)
+	warnAt := res.ExpireTime.Add(-warnLead(st.policy))
 	if st.now.Before(warnAt) {
-		setCondition(&sub.Status.Conditions, st.now, ConditionExpiringSoon, metav1.ConditionFalse, ReasonNotExpired,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, billingv1alpha1.ReasonNotExpired,
 			"expires at "+formatTime(res.ExpireTime))
 		st.wakeAt(warnAt)
 		return
@@ -409,13 +383,13 @@ func (r *SubscriptionReconciler) reportExpiringSoon(st *subState) {
 	path, why := r.renewalPath(st)
 	left := res.ExpireTime.Sub(st.now).Round(time.Hour)
 	if path {
-		setCondition(&sub.Status.Conditions, st.now, ConditionExpiringSoon, metav1.ConditionFalse, ReasonScheduled,
+		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, billingv1alpha1.ReasonScheduled,
 			fmt.Sprintf("expires in %s; %s", left, why))
 		return
 	}
 	msg := fmt.Sprintf("expires at %s (in %s) and %s", formatTime(res.ExpireTime), left, why)
-	if setCondition(&sub.Status.Conditions, st.now, ConditionExpiringSoon, metav1.ConditionTrue, ReasonExpiringSoon, msg) {
-		r.event(sub, "Warning", ReasonExpiringSoon, "Observe", "%s %s", res.ID, msg)
+	if setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionTrue, billingv1alpha1.ReasonExpiringSoon, msg) {
+		r.event(sub, "Warning", billingv1alpha1.ReasonExpiringSoon, "Observe", "%s %s", res.ID, msg)
 	}
 	st.wakeAt(st.now.Add(6 * time.Hour))
 }
@@ -457,13 +431,13 @@ func (r *SubscriptionReconciler) renewalPath(st *subState) (bool, string) {
 	if st.sub.Status.FailureCount > 0 {
 		return false, fmt.Sprintf("%d renewal attempts failed", st.sub.Status.FailureCount)
 	}
-	return true, "a renewal is scheduled at " + st.sub.Status.RenewalTime
+	return true, "a renewal is scheduled at " + formatMetaTime(st.sub.Status.RenewalTime)
 }
 
 // pruneHistory deletes finished RenewalRequests beyond the policy's history
 // limit, oldest first; the active one is never deleted.
 func (r *SubscriptionReconciler) pruneHistory(ctx context.Context, st *subState) error {
-	limit := int32(10)
+	limit := billingv1alpha1.DefaultHistoryLimit
 	if st.policy != nil && st.policy.Spec.HistoryLimit > 0 {
 		limit = st.policy.Spec.HistoryLimit
 	}
@@ -493,7 +467,7 @@ func (r *SubscriptionReconciler) pruneHistory(ctx context.Context, st *subState)
 // summarize writes Ready, Reconciling and Stalled from what the reconcile found.
 func (r *SubscriptionReconciler) summarize(st *subState) {
 	if st.sub.Spec.Paused {
-		st.summary.ready(ReasonPaused, "paused: status is refreshed, nothing is changed")
+		st.summary.ready(billingv1alpha1.ReasonPaused, "paused: status is refreshed, nothing is changed")
 	}
 	st.summary.apply(&st.sub.Status.Conditions, st.now)
 }

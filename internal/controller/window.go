@@ -16,7 +16,7 @@ func windowOpen(w *billingv1alpha1.RenewalWindow, now time.Time) (bool, time.Tim
 	}
 	tz := w.TimeZone
 	if tz == "" {
-		tz = "UTC"
+		tz = billingv1alpha1.DefaultWindowTimeZone
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -24,7 +24,7 @@ func windowOpen(w *billingv1alpha1.RenewalWindow, now time.Time) (bool, time.Tim
 	}
 	end := w.EndHour
 	if end == 0 {
-		end = 24
+		end = billingv1alpha1.DefaultWindowEndHour
 	}
 	if w.StartHour >= end {
 		return false, time.Time{}, fmt.Errorf("startHour %d is not before endHour %d", w.StartHour, end)

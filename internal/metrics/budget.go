@@ -83,16 +83,19 @@ func (c *BudgetCollector) collectOne(ch chan<- prometheus.Metric, b *billingv1al
 	}
 	ch <- prometheus.MustNewConstMetric(c.limit, prometheus.GaugeValue, limit.InexactFloat64(), ns, name, b.Spec.Limit.Currency)
 	// Ratios only for figures in the limit's currency.
-	if b.Status.Currency == b.Spec.Limit.Currency && limit.IsPositive() {
+	if limit.IsPositive() {
 		for _, f := range []struct {
 			basis billingv1alpha1.ThresholdBasis
-			value string
+			value *billingv1alpha1.Money
 		}{
 			{billingv1alpha1.BasisActual, b.Status.Actual},
 			{billingv1alpha1.BasisForecasted, b.Status.Forecast},
 			{billingv1alpha1.BasisCommitted, b.Status.Committed},
 		} {
-			v, err := decimal.NewFromString(f.value)
+			if f.value == nil || f.value.Currency != b.Spec.Limit.Currency {
+				continue
+			}
+			v, err := decimal.NewFromString(f.value.Amount)
 			if err != nil {
 				continue
 			}
@@ -101,10 +104,15 @@ func (c *BudgetCollector) collectOne(ch chan<- prometheus.Metric, b *billingv1al
 		}
 	}
 	if bp := b.Status.Balance; bp != nil && b.Spec.BalanceFloor != nil {
-		cur := b.Spec.BalanceFloor.Amount.Currency
-		for _, f := range []struct{ kind, value string }{{"current", bp.Balance}, {"projected", bp.Projected}} {
-			if v, err := decimal.NewFromString(f.value); err == nil {
-				ch <- prometheus.MustNewConstMetric(c.balance, prometheus.GaugeValue, v.InexactFloat64(), ns, name, cur, f.kind)
+		for _, f := range []struct {
+			kind  string
+			value *billingv1alpha1.Money
+		}{{"current", bp.Balance}, {"projected", bp.Projected}} {
+			if f.value == nil {
+				continue
+			}
+			if v, err := decimal.NewFromString(f.value.Amount); err == nil {
+				ch <- prometheus.MustNewConstMetric(c.balance, prometheus.GaugeValue, v.InexactFloat64(), ns, name, f.value.Currency, f.kind)
 			}
 		}
 	}

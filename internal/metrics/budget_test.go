@@ -17,7 +17,7 @@ func TestBudgetCollector(t *testing.T) {
 	b := &billingv1alpha1.BudgetAlert{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "finance", Name: "monthly"},
 		Spec:       billingv1alpha1.BudgetAlertSpec{Limit: billingv1alpha1.Money{Amount: "1000", Currency: "USD"}},
-		Status: billingv1alpha1.BudgetAlertStatus{Currency: "USD", Actual: "250", Forecast: "1100", Committed: "bad",
+		Status: billingv1alpha1.BudgetAlertStatus{Actual: usd("250"), Forecast: usd("1100"), Committed: usd("bad"),
 			Conditions: []metav1.Condition{cond("ThresholdExceeded", metav1.ConditionTrue), cond("BalanceLow", metav1.ConditionUnknown)}},
 	}
 	reader := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(b).Build()
@@ -39,4 +39,9 @@ bss_operator_budgetalert_condition{condition="ThresholdExceeded",name="monthly",
 		t.Fatal(err)
 	}
 	checkSortedLabels(t, c)
+}
+
+// usd is an amount in USD.
+func usd(amount string) *billingv1alpha1.Money {
+	return &billingv1alpha1.Money{Amount: amount, Currency: "USD"}
 }

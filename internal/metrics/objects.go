@@ -22,16 +22,15 @@ const (
 	kindBillingAccount = "BillingAccount"
 )
 
-// statusField is a status field that holds a time or an amount as a
-// string, so a scrape may find it unparsable.
+// statusField is a status field that holds an amount as a decimal string,
+// so a scrape may find it unparsable. Times are metav1.Time and always
+// parse.
 type statusField int
 
 // The status fields the collector parses, in the order of
 // parsedStatusFields.
 const (
-	fieldSubscriptionExpireTime statusField = iota
-	fieldSubscriptionRenewalTime
-	fieldSubscriptionLastQuote
+	fieldSubscriptionLastQuote statusField = iota
 	fieldAccountBalance
 	fieldAccountDebt
 	numStatusFields
@@ -39,11 +38,9 @@ const (
 
 // parsedStatusFields names each statusField by kind and JSON path.
 var parsedStatusFields = [numStatusFields]struct{ kind, field string }{
-	fieldSubscriptionExpireTime:  {kindSubscription, "expireTime"},
-	fieldSubscriptionRenewalTime: {kindSubscription, "renewalTime"},
-	fieldSubscriptionLastQuote:   {kindSubscription, "lastQuote.amount"},
-	fieldAccountBalance:          {kindBillingAccount, "balances.amount"},
-	fieldAccountDebt:             {kindBillingAccount, "debt"},
+	fieldSubscriptionLastQuote: {kindSubscription, "lastQuote.price.amount"},
+	fieldAccountBalance:        {kindBillingAccount, "balances.amount.amount"},
+	fieldAccountDebt:           {kindBillingAccount, "debt.amount"},
 }
 
 // unparsable counts, during one scrape, the set status fields that did not
@@ -52,11 +49,10 @@ type unparsable [numStatusFields]int
 
 // waitingPhases maps the RenewalRequest phases that wait for a person (to
 // approve, or to pay) to the condition whose transition to True marks when
-// the wait began. The types are the controller's condition types
-// (internal/controller/conditions.go), which this package cannot import.
+// the wait began.
 var waitingPhases = map[billingv1alpha1.RenewalPhase]string{
-	billingv1alpha1.RenewalPhaseAwaitingApproval: "ApprovalRequired",
-	billingv1alpha1.RenewalPhasePaymentPending:   "PaymentPending",
+	billingv1alpha1.RenewalPhaseAwaitingApproval: billingv1alpha1.ConditionApprovalRequired,
+	billingv1alpha1.RenewalPhasePaymentPending:   billingv1alpha1.ConditionPaymentPending,
 }
 
 // ObjectCollector exports gauges computed at scrape time from the status
@@ -107,7 +103,7 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 			"Always 1: the Subscription's account, resource, management policy and RenewalPolicy, for joins.",
 			[]string{"namespace", "name", "account", "resource_id", "management", "policy"}, nil),
 		subQuote: d("bss_operator_subscription_last_quote",
-			"The last renewal price quoted for the Subscription (status.lastQuote.amount).",
+			"The last renewal price quoted for the Subscription (status.lastQuote.price.amount).",
 			[]string{"namespace", "name", "currency"}, nil),
 		subCondition: d("bss_operator_subscription_condition",
 			"1 for the current status (True, False, Unknown) of each Subscription condition (Ready, ExpiringSoon, PaymentPending, ApprovalRequired, ...).",
@@ -131,7 +127,7 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 			"1 if this scrape could not list the kind from the cache, so its object gauges are missing; 0 otherwise.",
 			[]string{"kind"}, nil),
 		unparsable: d("bss_operator_object_status_unparsable",
-			"Objects whose status field is set but does not parse as a time or an amount, so their gauge for it is missing.",
+			"Objects whose status amount is set but does not parse as a decimal, so their gauge for it is missing.",
 			[]string{"kind", "field"}, nil),
 	}
 }
@@ -205,16 +201,16 @@ func (c *ObjectCollector) collectSubscription(ch chan<- prometheus.Metric, s *bi
 	}
 	ch <- newGauge(c.subInfo, 1, acct, shared.get(&labelManagement, string(s.Spec.ManagementPolicy)), name, ns,
 		shared.get(&labelPolicy, policy), id)
-	if t, ok := unixSeconds(s.Status.ExpireTime, skipped, fieldSubscriptionExpireTime); ok {
-		ch <- newGauge(c.subExpiry, t, acct, name, ns, id)
+	if t := s.Status.ExpireTime; t != nil {
+		ch <- newGauge(c.subExpiry, float64(t.Unix()), acct, name, ns, id)
 	}
-	if t, ok := unixSeconds(s.Status.RenewalTime, skipped, fieldSubscriptionRenewalTime); ok {
-		ch <- newGauge(c.subRenewal, t, name, ns)
+	if t := s.Status.RenewalTime; t != nil {
+		ch <- newGauge(c.subRenewal, float64(t.Unix()), name, ns)
 	}
 	ch <- newGauge(c.subFailures, float64(s.Status.FailureCount), name, ns)
 	if q := s.Status.LastQuote; q != nil {
-		if v, ok := amount(q.Amount, skipped, fieldSubscriptionLastQuote); ok {
-			ch <- newGauge(c.subQuote, v, shared.get(&labelCurrency, q.Currency), name, ns)
+		if v, ok := amount(&q.Price, skipped, fieldSubscriptionLastQuote); ok {
+			ch <- newGauge(c.subQuote, v, shared.get(&labelCurrency, q.Price.Currency), name, ns)
 		}
 	}
 	conditions(ch, c.subCondition, shared, ns, name, s.Status.Conditions)
@@ -254,37 +250,24 @@ func (c *ObjectCollector) collectRequests(ch chan<- prometheus.Metric, items []b
 func (c *ObjectCollector) collectAccount(ch chan<- prometheus.Metric, a *billingv1alpha1.BillingAccount, shared pairs, skipped *unparsable) {
 	ns, name := shared.get(&labelNamespace, a.Namespace), pair(&labelName, a.Name)
 	for _, b := range a.Status.Balances {
-		if v, ok := amount(b.Amount, skipped, fieldAccountBalance); ok {
-			ch <- newGauge(c.acctBalance, v, shared.get(&labelAccountType, b.AccountType), shared.get(&labelCurrency, b.Currency), name, ns)
+		if v, ok := amount(&b.Amount, skipped, fieldAccountBalance); ok {
+			ch <- newGauge(c.acctBalance, v, shared.get(&labelAccountType, b.AccountType), shared.get(&labelCurrency, b.Amount.Currency), name, ns)
 		}
 	}
 	if v, ok := amount(a.Status.Debt, skipped, fieldAccountDebt); ok {
-		ch <- newGauge(c.acctDebt, v, shared.get(&labelCurrency, a.Status.Currency), name, ns)
+		ch <- newGauge(c.acctDebt, v, shared.get(&labelCurrency, a.Status.Debt.Currency), name, ns)
 	}
 	conditions(ch, c.acctCondition, shared, ns, name, a.Status.Conditions)
 }
 
-// unixSeconds parses an RFC 3339 status time. An empty one exports no
-// series; an unparsable one exports none either (rather than a wrong one)
-// and is counted in skipped.
-func unixSeconds(s string, skipped *unparsable, field statusField) (float64, bool) {
-	if s == "" {
+// amount parses a status amount. An absent one exports no series; an
+// unparsable one exports none either (rather than a wrong one) and is
+// counted in skipped.
+func amount(m *billingv1alpha1.Money, skipped *unparsable, field statusField) (float64, bool) {
+	if m == nil || m.Amount == "" {
 		return 0, false
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		skipped[field]++
-		return 0, false
-	}
-	return float64(t.Unix()), true
-}
-
-// amount parses a decimal status amount, like unixSeconds.
-func amount(s string, skipped *unparsable, field statusField) (float64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	v, err := decimal.NewFromString(s)
+	v, err := decimal.NewFromString(m.Amount)
 	if err != nil {
 		skipped[field]++
 		return 0, false

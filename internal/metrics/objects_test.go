@@ -68,13 +68,11 @@ const healthy = `
 bss_operator_object_list_failed{kind="BillingAccount"} 0
 bss_operator_object_list_failed{kind="RenewalRequest"} 0
 bss_operator_object_list_failed{kind="Subscription"} 0
-# HELP bss_operator_object_status_unparsable Objects whose status field is set but does not parse as a time or an amount, so their gauge for it is missing.
+# HELP bss_operator_object_status_unparsable Objects whose status amount is set but does not parse as a decimal, so their gauge for it is missing.
 # TYPE bss_operator_object_status_unparsable gauge
-bss_operator_object_status_unparsable{field="balances.amount",kind="BillingAccount"} 0
-bss_operator_object_status_unparsable{field="debt",kind="BillingAccount"} 0
-bss_operator_object_status_unparsable{field="expireTime",kind="Subscription"} 0
-bss_operator_object_status_unparsable{field="lastQuote.amount",kind="Subscription"} 0
-bss_operator_object_status_unparsable{field="renewalTime",kind="Subscription"} 0
+bss_operator_object_status_unparsable{field="balances.amount.amount",kind="BillingAccount"} 0
+bss_operator_object_status_unparsable{field="debt.amount",kind="BillingAccount"} 0
+bss_operator_object_status_unparsable{field="lastQuote.price.amount",kind="Subscription"} 0
 `
 
 var healthMetrics = []string{"bss_operator_object_list_failed", "bss_operator_object_status_unparsable"}
@@ -104,8 +102,8 @@ func TestObjectCollector(t *testing.T) {
 			name: "managed subscription with expiry, renewal time, quote and conditions",
 			objects: []client.Object{subscription("web-01", func(s *billingv1alpha1.Subscription) {
 				s.Status = billingv1alpha1.SubscriptionStatus{
-					ExpireTime: "2027-01-01T00:00:00Z", RenewalTime: "2026-12-18T00:00:00Z",
-					LastQuote:  &billingv1alpha1.PriceQuote{Amount: "123.45", Currency: "USD"},
+					ExpireTime: ts("2027-01-01T00:00:00Z"), RenewalTime: ts("2026-12-18T00:00:00Z"),
+					LastQuote:  &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "123.45", Currency: "USD"}},
 					Conditions: []metav1.Condition{cond("Ready", metav1.ConditionTrue), cond("ExpiringSoon", metav1.ConditionFalse)},
 				}
 			})},
@@ -121,7 +119,7 @@ bss_operator_subscription_expiry_timestamp_seconds{account="huawei",name="web-01
 # HELP bss_operator_subscription_info Always 1: the Subscription's account, resource, management policy and RenewalPolicy, for joins.
 # TYPE bss_operator_subscription_info gauge
 bss_operator_subscription_info{account="huawei",management="Manage",name="web-01",namespace="prod",policy="monthly",resource_id="web-01-id"} 1
-# HELP bss_operator_subscription_last_quote The last renewal price quoted for the Subscription (status.lastQuote.amount).
+# HELP bss_operator_subscription_last_quote The last renewal price quoted for the Subscription (status.lastQuote.price.amount).
 # TYPE bss_operator_subscription_last_quote gauge
 bss_operator_subscription_last_quote{currency="USD",name="web-01",namespace="prod"} 123.45
 # HELP bss_operator_subscription_renewal_failures Consecutive renewal attempts of the Subscription that ended Failed or Cancelled (status.failureCount); 0 after a success.
@@ -133,14 +131,14 @@ bss_operator_subscription_renewal_timestamp_seconds{name="web-01",namespace="pro
 `,
 		},
 		{
-			name: "new observed subscription: info and failures only, an unparsable renewal time is counted",
+			name: "new observed subscription: info and failures only, an unparsable quote is counted",
 			objects: []client.Object{subscription("db", func(s *billingv1alpha1.Subscription) {
 				s.Spec.ManagementPolicy, s.Spec.RenewalPolicyRef = billingv1alpha1.ManagementObserve, nil
-				s.Status = billingv1alpha1.SubscriptionStatus{RenewalTime: "soon",
-					LastQuote: &billingv1alpha1.PriceQuote{Amount: "", Currency: "USD"}}
+				s.Status = billingv1alpha1.SubscriptionStatus{
+					LastQuote: &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "soon", Currency: "USD"}}}
 			})},
 			metrics: append(append([]string{}, subscriptionMetrics...), healthMetrics...),
-			want: strings.Replace(healthy, `field="renewalTime",kind="Subscription"} 0`, `field="renewalTime",kind="Subscription"} 1`, 1) + `
+			want: strings.Replace(healthy, `field="lastQuote.price.amount",kind="Subscription"} 0`, `field="lastQuote.price.amount",kind="Subscription"} 1`, 1) + `
 # HELP bss_operator_subscription_info Always 1: the Subscription's account, resource, management policy and RenewalPolicy, for joins.
 # TYPE bss_operator_subscription_info gauge
 bss_operator_subscription_info{account="huawei",management="Observe",name="db",namespace="prod",policy="",resource_id="db-id"} 1
@@ -153,11 +151,11 @@ bss_operator_subscription_renewal_failures{name="db",namespace="prod"} 0
 			name: "failing and expiring subscriptions: failures and unknown conditions",
 			objects: []client.Object{
 				subscription("cache", func(s *billingv1alpha1.Subscription) {
-					s.Status = billingv1alpha1.SubscriptionStatus{FailureCount: 3, ExpireTime: "2026-12-03T00:00:00+08:00",
+					s.Status = billingv1alpha1.SubscriptionStatus{FailureCount: 3, ExpireTime: ts("2026-12-03T00:00:00+08:00"),
 						Conditions: []metav1.Condition{cond("ExpiringSoon", metav1.ConditionTrue), cond("Ready", metav1.ConditionUnknown)}}
 				}),
 				subscription("lb", func(s *billingv1alpha1.Subscription) {
-					s.Status = billingv1alpha1.SubscriptionStatus{ExpireTime: "2026-12-03 00:00:00"}
+					s.Status = billingv1alpha1.SubscriptionStatus{} // not read from BSS yet: no expiry series
 				}),
 			},
 			metrics: []string{"bss_operator_subscription_renewal_failures", "bss_operator_subscription_condition",
@@ -174,13 +172,11 @@ bss_operator_subscription_expiry_timestamp_seconds{account="huawei",name="cache"
 # TYPE bss_operator_subscription_renewal_failures gauge
 bss_operator_subscription_renewal_failures{name="cache",namespace="prod"} 3
 bss_operator_subscription_renewal_failures{name="lb",namespace="prod"} 0
-# HELP bss_operator_object_status_unparsable Objects whose status field is set but does not parse as a time or an amount, so their gauge for it is missing.
+# HELP bss_operator_object_status_unparsable Objects whose status amount is set but does not parse as a decimal, so their gauge for it is missing.
 # TYPE bss_operator_object_status_unparsable gauge
-bss_operator_object_status_unparsable{field="balances.amount",kind="BillingAccount"} 0
-bss_operator_object_status_unparsable{field="debt",kind="BillingAccount"} 0
-bss_operator_object_status_unparsable{field="expireTime",kind="Subscription"} 1
-bss_operator_object_status_unparsable{field="lastQuote.amount",kind="Subscription"} 0
-bss_operator_object_status_unparsable{field="renewalTime",kind="Subscription"} 0
+bss_operator_object_status_unparsable{field="balances.amount.amount",kind="BillingAccount"} 0
+bss_operator_object_status_unparsable{field="debt.amount",kind="BillingAccount"} 0
+bss_operator_object_status_unparsable{field="lastQuote.price.amount",kind="Subscription"} 0
 `,
 		},
 		{
@@ -212,14 +208,14 @@ bss_operator_renewal_request_waiting_since_timestamp_seconds{name="web-r1",names
 			name: "account balances, debt and conditions; an unparsable balance is counted",
 			objects: []client.Object{&billingv1alpha1.BillingAccount{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "billing", Name: "huawei"},
-				Status: billingv1alpha1.BillingAccountStatus{Currency: "USD", Debt: "12.50",
-					Balances: []billingv1alpha1.AccountBalance{{AccountType: "Cash", Amount: "1500.25", Currency: "USD"},
-						{AccountType: "Credit", Amount: "not a number", Currency: "USD"}},
+				Status: billingv1alpha1.BillingAccountStatus{Debt: &billingv1alpha1.Money{Amount: "12.50", Currency: "USD"},
+					Balances: []billingv1alpha1.AccountBalance{{AccountType: "Cash", Amount: billingv1alpha1.Money{Amount: "1500.25", Currency: "USD"}},
+						{AccountType: "Credit", Amount: billingv1alpha1.Money{Amount: "not a number", Currency: "USD"}}},
 					Conditions: []metav1.Condition{cond("Ready", metav1.ConditionFalse)}},
 			}},
 			metrics: append([]string{"bss_operator_billingaccount_balance", "bss_operator_billingaccount_debt",
 				"bss_operator_billingaccount_condition"}, healthMetrics...),
-			want: strings.Replace(healthy, `field="balances.amount",kind="BillingAccount"} 0`, `field="balances.amount",kind="BillingAccount"} 1`, 1) + `
+			want: strings.Replace(healthy, `field="balances.amount.amount",kind="BillingAccount"} 0`, `field="balances.amount.amount",kind="BillingAccount"} 1`, 1) + `
 # HELP bss_operator_billingaccount_balance The BillingAccount's balance per BSS account type (status.balances).
 # TYPE bss_operator_billingaccount_balance gauge
 bss_operator_billingaccount_balance{account_type="Cash",currency="USD",name="huawei",namespace="billing"} 1500.25
@@ -234,7 +230,7 @@ bss_operator_billingaccount_debt{currency="USD",name="huawei",namespace="billing
 		{
 			name: "a failed list exports nothing of its kind, says so, and spares the other kinds",
 			objects: []client.Object{
-				subscription("web-01", func(s *billingv1alpha1.Subscription) { s.Status.ExpireTime = "2027-01-01T00:00:00Z" }),
+				subscription("web-01", func(s *billingv1alpha1.Subscription) { s.Status.ExpireTime = ts("2027-01-01T00:00:00Z") }),
 				renewalRequest("prod", "web-01-r1", billingv1alpha1.RenewalPhaseSucceeded),
 			},
 			listErr: map[string]bool{"SubscriptionList": true},
@@ -330,14 +326,14 @@ func BenchmarkSubscriptionCollector(b *testing.B) {
 			Spec: billingv1alpha1.SubscriptionSpec{AccountRef: billingv1alpha1.LocalObjectReference{Name: "acct"},
 				ResourceID: fmt.Sprintf("ecs-%05d", i), ManagementPolicy: billingv1alpha1.ManagementManage,
 				RenewalPolicyRef: &billingv1alpha1.LocalObjectReference{Name: "monthly"}},
-			Status: billingv1alpha1.SubscriptionStatus{ExpireTime: "2027-01-01T00:00:00Z", RenewalTime: "2026-12-18T00:00:00Z",
-				LastQuote: &billingv1alpha1.PriceQuote{Amount: "123.45", Currency: "USD"}, Conditions: conds},
+			Status: billingv1alpha1.SubscriptionStatus{ExpireTime: ts("2027-01-01T00:00:00Z"), RenewalTime: ts("2026-12-18T00:00:00Z"),
+				LastQuote: &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "123.45", Currency: "USD"}}, Conditions: conds},
 		})
 	}
 	c := NewObjectCollector(&cacheReader{indexer: indexer})
 	// 5 per Subscription (info, expiry, renewal time, failures, quote), 1
-	// per condition, and the 3+5 health gauges.
-	const want = n*(5+10) + 3 + 5
+	// per condition, and the 3+3 health gauges.
+	const want = n*(5+10) + 3 + 3
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -352,4 +348,13 @@ func BenchmarkSubscriptionCollector(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(want), "series/op")
+}
+
+// ts parses an RFC 3339 status time.
+func ts(s string) *metav1.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &metav1.Time{Time: t}
 }

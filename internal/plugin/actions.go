@@ -49,7 +49,7 @@ func (a *App) quote(ctx context.Context, t Target, name string) error {
 		return err
 	}
 	q := sub.Status.LastQuote
-	if q == nil || q.Amount == "" {
+	if q == nil {
 		printf(a.Out, "%s has no quote: %s\n", name, dash(sub.Status.PlannedAction))
 		return nil
 	}
@@ -61,9 +61,9 @@ func (a *App) quote(ctx context.Context, t Target, name string) error {
 	if q.QuotedAt != nil {
 		quoted = " (quoted " + q.QuotedAt.UTC().Format(time.RFC3339) + ")"
 	}
-	printf(a.Out, "%s: renewal of %s%s costs %s %s%s\n", name, sub.Spec.ResourceID, period, q.Amount, q.Currency, quoted)
-	if q.OfficialAmount != "" && q.OfficialAmount != q.Amount {
-		printf(a.Out, "  list price %s %s, discount %s %s\n", q.OfficialAmount, q.Currency, dash(q.DiscountAmount), q.Currency)
+	printf(a.Out, "%s: renewal of %s%s costs %s%s\n", name, sub.Spec.ResourceID, period, money(&q.Price), quoted)
+	if q.OfficialPrice != nil && *q.OfficialPrice != q.Price {
+		printf(a.Out, "  list price %s, discount %s\n", money(q.OfficialPrice), money(q.Discount))
 	}
 	printf(a.Out, "  next action: %s\n", dash(sub.Status.PlannedAction))
 	return nil

@@ -64,10 +64,10 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 			return fmt.Errorf("--max-amount %q is not an amount", maxAmount)
 		}
 		q := rr.Status.Quote
-		if q == nil || q.Currency == "" {
+		if q == nil || q.Price.Currency == "" {
 			return fmt.Errorf("renewalrequest %s has no quote yet, so --max-amount has no currency; wait for the quote", name)
 		}
-		approval.MaxAmount = &billingv1alpha1.Money{Amount: maxAmount, Currency: q.Currency}
+		approval.MaxAmount = &billingv1alpha1.Money{Amount: maxAmount, Currency: q.Price.Currency}
 	}
 	user, err := whoAmI(ctx, t.Client)
 	if err != nil {
@@ -88,7 +88,7 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 	}
 	quote := ""
 	if q := rr.Status.Quote; q != nil {
-		quote = fmt.Sprintf(" (quote %s %s)", q.Amount, q.Currency)
+		quote = " (quote " + money(&q.Price) + ")"
 	}
 	printf(a.Out, "renewalrequest/%s %s by %s%s\n", name, map[billingv1alpha1.ApprovalDecision]string{
 		billingv1alpha1.DecisionApprove: "approved", billingv1alpha1.DecisionDeny: "denied"}[decision], user, quote)

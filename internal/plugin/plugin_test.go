@@ -105,8 +105,8 @@ func awaitingApproval(t *testing.T, ns, name string) *billingv1alpha1.RenewalReq
 	create(t, rr)
 	setStatus(t, rr, func() {
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
-		rr.Status.ApprovalState = "Required"
-		rr.Status.Quote = &billingv1alpha1.PriceQuote{Amount: "612.00", Currency: "USD"}
+		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateRequired
+		rr.Status.Quote = &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "612.00", Currency: "USD"}}
 	})
 	return rr
 }
@@ -236,7 +236,8 @@ func TestRefreshAndQuote(t *testing.T) {
 			return false
 		}
 		s.Status.RefreshHandled = v
-		s.Status.LastQuote = &billingv1alpha1.PriceQuote{Amount: "98.50", Currency: "USD", OfficialAmount: "100.00", DiscountAmount: "1.50",
+		s.Status.LastQuote = &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "98.50", Currency: "USD"},
+			OfficialPrice: &billingv1alpha1.Money{Amount: "100.00", Currency: "USD"}, Discount: &billingv1alpha1.Money{Amount: "1.50", Currency: "USD"},
 			Period: &billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}}
 		s.Status.PlannedAction = "renew 1 month at 2026-12-01T00:00:00Z for 98.50 USD"
 		return true
@@ -320,15 +321,15 @@ func TestStatus(t *testing.T) {
 		Spec: billingv1alpha1.BillingAccountSpec{DomainID: "domain1", CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"}}}
 	create(t, acct)
 	setStatus(t, acct, func() {
-		acct.Status.Balance, acct.Status.Currency = "1500.25", "USD"
+		acct.Status.Balance = &billingv1alpha1.Money{Amount: "1500.25", Currency: "USD"}
 		acct.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Connected", LastTransitionTime: metav1.NewTime(now)}}
 	})
 	web := subscription(ns, "web", billingv1alpha1.ManagementManage)
 	create(t, web)
 	setStatus(t, web, func() {
-		web.Status.ExpireTime = now.Add(10*24*time.Hour + time.Hour).Format(time.RFC3339)
+		web.Status.ExpireTime = &metav1.Time{Time: now.Add(10*24*time.Hour + time.Hour)}
 		web.Status.PlannedAction = "renew 1 month at 2026-11-28T12:00:00Z for 98.50 USD"
-		web.Status.LastQuote = &billingv1alpha1.PriceQuote{Amount: "98.50", Currency: "USD"}
+		web.Status.LastQuote = &billingv1alpha1.PriceQuote{Price: billingv1alpha1.Money{Amount: "98.50", Currency: "USD"}}
 	})
 	awaitingApproval(t, ns, "web-r1")
 	done := request(ns, "web-r0")

@@ -62,7 +62,7 @@ func (a *App) status(ctx context.Context, t Target, all bool) error {
 	sort.Slice(accounts.Items, func(i, j int) bool { return key(&accounts.Items[i]) < key(&accounts.Items[j]) })
 	for _, acct := range accounts.Items {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t\n", acct.Namespace, acct.Name, ready(acct.Status.Conditions),
-			money(acct.Status.Balance, acct.Status.Currency), money(acct.Status.Debt, acct.Status.Currency))
+			money(acct.Status.Balance), money(acct.Status.Debt))
 	}
 	fmt.Fprintln(w, "\t")
 	fmt.Fprintln(w, "SUBSCRIPTIONS")
@@ -74,12 +74,12 @@ func (a *App) status(ctx context.Context, t Target, all bool) error {
 			policy = s.Spec.RenewalPolicyRef.Name
 		}
 		quote := "-"
-		if q := s.Status.LastQuote; q != nil && q.Amount != "" {
-			quote = q.Amount + " " + q.Currency
+		if q := s.Status.LastQuote; q != nil {
+			quote = money(&q.Price)
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Namespace, s.Name, s.Spec.ResourceID,
-			s.Spec.ManagementPolicy, policy, dash(s.Status.ExpireTime), daysLeft(s.Status.ExpireTime, now),
-			dash(s.Status.RenewalTime), quote, ready(s.Status.Conditions), dash(s.Status.PlannedAction))
+			s.Spec.ManagementPolicy, policy, timestamp(s.Status.ExpireTime), daysLeft(s.Status.ExpireTime, now),
+			timestamp(s.Status.RenewalTime), quote, ready(s.Status.Conditions), dash(s.Status.PlannedAction))
 	}
 	fmt.Fprintln(w, "\t")
 	fmt.Fprintln(w, "OPEN RENEWAL REQUESTS")
@@ -91,14 +91,14 @@ func (a *App) status(ctx context.Context, t Target, all bool) error {
 		}
 		quote := "-"
 		if q := rr.Status.Quote; q != nil {
-			quote = q.Amount + " " + q.Currency
+			quote = money(&q.Price)
 		}
 		phase := rr.Status.Phase
 		if phase == "" {
 			phase = billingv1alpha1.RenewalPhasePending
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", rr.Namespace, rr.Name, rr.Spec.SubscriptionName, phase,
-			quote, dash(rr.Status.ApprovalState), dash(rr.Status.Message))
+			quote, dash(string(rr.Status.ApprovalState)), dash(rr.Status.Message))
 	}
 	return w.Flush()
 }
@@ -107,18 +107,27 @@ func key(o client.Object) string { return o.GetNamespace() + "/" + o.GetName() }
 
 // ready renders the Ready condition as "True (Reason)".
 func ready(conds []metav1.Condition) string {
-	c := meta.FindStatusCondition(conds, "Ready")
+	c := meta.FindStatusCondition(conds, billingv1alpha1.ConditionReady)
 	if c == nil {
 		return "-"
 	}
 	return fmt.Sprintf("%s (%s)", c.Status, c.Reason)
 }
 
-func money(amount, currency string) string {
-	if amount == "" {
+// money renders an amount as "129.90 USD", or "-" for none.
+func money(m *billingv1alpha1.Money) string {
+	if m == nil || m.Amount == "" {
 		return "-"
 	}
-	return amount + " " + currency
+	return m.Amount + " " + m.Currency
+}
+
+// timestamp renders a status time in RFC 3339, or "-" for none.
+func timestamp(t *metav1.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func dash(s string) string {
@@ -128,13 +137,12 @@ func dash(s string) string {
 	return s
 }
 
-// daysLeft renders the whole days until an RFC 3339 expiry.
-func daysLeft(expire string, now time.Time) string {
-	t, err := time.Parse(time.RFC3339, expire)
-	if err != nil {
+// daysLeft renders the whole days until an expiry.
+func daysLeft(expire *metav1.Time, now time.Time) string {
+	if expire == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%d", int(math.Floor(t.Sub(now).Hours()/24)))
+	return fmt.Sprintf("%d", int(math.Floor(expire.Sub(now).Hours()/24)))
 }
 
 // printf writes to w, for the commands' one-line results.

@@ -303,7 +303,7 @@ func seedCluster(t *testing.T, m *sim, ns string, n int) {
 	for _, method := range []billingv1alpha1.PaymentMethod{billingv1alpha1.PaymentMethodAutoPay, billingv1alpha1.PaymentMethodPay} {
 		objs = append(objs, &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: strings.ToLower(string(method))},
 			Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeRenew, Renew: &billingv1alpha1.RenewSpec{
-				RenewBefore: "14d", Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
+				RenewBefore: &metav1.Duration{Duration: 14 * 24 * time.Hour}, Period: billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
 				Payment: billingv1alpha1.PaymentSpec{Method: method}}}})
 	}
 	for i := 0; i < n; i++ {

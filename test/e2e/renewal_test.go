@@ -56,8 +56,8 @@ func testRenewal(ctx context.Context, t *testing.T, s *demo.Stack, deadline time
 		if last == nil || last.RequestName != key.Name || last.NewExpireTime == nil {
 			return fmt.Errorf("web-01 status.lastRenewal = %+v, want the outcome of %s", last, key.Name)
 		}
-		if sub.Status.ExpireTime != last.NewExpireTime.UTC().Format(time.RFC3339) {
-			return fmt.Errorf("web-01 status.expireTime = %q, want the renewed expiry %s", sub.Status.ExpireTime, last.NewExpireTime.UTC().Format(time.RFC3339))
+		if sub.Status.ExpireTime == nil || !sub.Status.ExpireTime.Equal(last.NewExpireTime) {
+			return fmt.Errorf("web-01 status.expireTime = %v, want the renewed expiry %s", sub.Status.ExpireTime, last.NewExpireTime.UTC().Format(time.RFC3339))
 		}
 		return nil
 	})

@@ -1,8 +1,11 @@
-package controller
+package v1alpha1
 
 // Condition types used on the billing kinds. Ready, Reconciling and Stalled
 // follow kstatus, so that kubectl wait, Flux, kpt and Argo CD understand them.
-// Ready is always present; Reconciling and Stalled only while True.
+// Ready is always present; Reconciling and Stalled only while True. The
+// controllers, the metrics, the kubectl plugin and the tests import these
+// instead of spelling the strings; the Argo CD health scripts
+// (config/argocd/health) are checked against them by config/argocd_test.go.
 const (
 	// ConditionReady is True when the object is in its desired state.
 	ConditionReady = "Ready"
@@ -37,7 +40,8 @@ const (
 	ConditionBalanceLow = "BalanceLow"
 )
 
-// Condition reasons (UpperCamelCase, as metav1.Condition requires).
+// Condition reasons (UpperCamelCase, as metav1.Condition requires), shared
+// by all kinds.
 const (
 	ReasonSucceeded           = "Succeeded"
 	ReasonInProgress          = "InProgress"

@@ -1,0 +1,57 @@
+package v1alpha1
+
+import "time"
+
+// Defaults of the API. The CRD markers must hold literals, so each default
+// below is written twice: here, for the code that needs the value when a
+// field is unset (objects built in Go, the fake client, old objects), and
+// in the +kubebuilder:default marker of the field whose doc comment names
+// the constant. TestCRDDefaultsMatchConstants compares the two in the
+// generated CRDs so that they cannot drift apart.
+const (
+	// DefaultAccountRefreshInterval is BillingAccount spec.refreshInterval.
+	DefaultAccountRefreshInterval = 10 * time.Minute
+	// DefaultSite is BillingAccount spec.site.
+	DefaultSite = SiteInternational
+
+	// DefaultManagementPolicy is Subscription spec.managementPolicy.
+	DefaultManagementPolicy = ManagementObserve
+	// DefaultDeletionPolicy is Subscription spec.deletionPolicy.
+	DefaultDeletionPolicy = DeletionOrphan
+
+	// DefaultWarnBefore is RenewalPolicy spec.warnBefore (14 days).
+	DefaultWarnBefore = 14 * 24 * time.Hour
+	// DefaultRenewBefore is the lead time of RenewalPolicy spec.renew when
+	// neither renewBefore nor renewBeforePercentage is set (14 days). It
+	// has no CRD default, because a default would collide with
+	// renewBeforePercentage.
+	DefaultRenewBefore = 14 * 24 * time.Hour
+	// DefaultHistoryLimit is RenewalPolicy spec.historyLimit.
+	DefaultHistoryLimit int32 = 10
+	// DefaultPaymentMethod is spec.renew.payment.method.
+	DefaultPaymentMethod = PaymentMethodAutoPay
+	// DefaultDiscount is spec.renew.payment.discount.
+	DefaultDiscount = DiscountBest
+	// DefaultCancelUnpaidAfter is spec.renew.payment.cancelUnpaidAfter.
+	DefaultCancelUnpaidAfter = 72 * time.Hour
+	// DefaultApprovalPolicy is spec.renew.approval.policy.
+	DefaultApprovalPolicy = ApprovalNever
+	// DefaultWindowStartHour is spec.renew.window.startHour.
+	DefaultWindowStartHour int32 = 0
+	// DefaultWindowEndHour is spec.renew.window.endHour.
+	DefaultWindowEndHour int32 = 24
+	// DefaultWindowTimeZone is spec.renew.window.timeZone.
+	DefaultWindowTimeZone = "UTC"
+
+	// DefaultBudgetPeriod is BudgetAlert spec.period.
+	DefaultBudgetPeriod = BudgetMonthly
+	// DefaultBudgetTimeZone is BudgetAlert spec.timeZone: BSS bill cycles
+	// are GMT+08:00.
+	DefaultBudgetTimeZone = "Asia/Shanghai"
+	// DefaultBudgetRefreshInterval is BudgetAlert spec.refreshInterval.
+	DefaultBudgetRefreshInterval = 30 * time.Minute
+	// DefaultThresholdBasis is BudgetAlert spec.thresholds[].basis.
+	DefaultThresholdBasis = BasisActual
+	// DefaultBalanceHorizon is BudgetAlert spec.balanceFloor.horizon (14 days).
+	DefaultBalanceHorizon = 14 * 24 * time.Hour
+)
