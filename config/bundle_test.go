@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -412,7 +413,8 @@ func seccompRuntimeDefault(pod, container *corev1.SeccompProfile) bool {
 // operator's namespace: nothing is installed into default by accident.
 func TestBundleNamespaces(t *testing.T) {
 	b := render(t, "default")
-	clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}
+	clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true,
+		"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true}
 	for _, o := range b.objs {
 		kind, _ := o["kind"].(string)
 		md, _ := o["metadata"].(map[string]any)
@@ -424,5 +426,23 @@ func TestBundleNamespaces(t *testing.T) {
 		case !clusterScoped[kind] && ns != operatorNamespace:
 			t.Errorf("%s %s is in namespace %q, want %s", kind, name, ns, operatorNamespace)
 		}
+	}
+}
+
+// TestBundleAdmissionPolicy checks that the bundle ships the approver
+// identity policy with a binding that names it after the name prefix, so
+// the policy is actually enforced once installed.
+func TestBundleAdmissionPolicy(t *testing.T) {
+	b := render(t, "default")
+	policy := one[admissionregistrationv1.ValidatingAdmissionPolicy](t, b, "ValidatingAdmissionPolicy", "bss-operator-renewal-approver-identity")
+	if policy.Spec.FailurePolicy == nil || *policy.Spec.FailurePolicy != admissionregistrationv1.Fail {
+		t.Errorf("failurePolicy %v, want Fail: a policy that cannot be evaluated must refuse", policy.Spec.FailurePolicy)
+	}
+	binding := one[admissionregistrationv1.ValidatingAdmissionPolicyBinding](t, b, "ValidatingAdmissionPolicyBinding", "bss-operator-renewal-approver-identity")
+	if binding.Spec.PolicyName != policy.Name {
+		t.Errorf("binding names policy %q, the bundle has %q", binding.Spec.PolicyName, policy.Name)
+	}
+	if !slices.Contains(binding.Spec.ValidationActions, admissionregistrationv1.Deny) {
+		t.Errorf("binding actions %v, want Deny", binding.Spec.ValidationActions)
 	}
 }

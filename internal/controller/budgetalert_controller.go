@@ -25,6 +25,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/budget"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/notify"
 )
 
 // BudgetAlertReconciler reconciles BudgetAlerts: it measures actual spend
@@ -245,7 +246,7 @@ func (r *BudgetAlertReconciler) patchStatus(ctx context.Context, orig, b *billin
 // and so do changes to a webhook Secret.
 func (r *BudgetAlertReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.HTTPClient == nil {
-		r.HTTPClient = &http.Client{Timeout: webhookTimeout}
+		r.HTTPClient = &http.Client{Timeout: notify.DefaultTimeout}
 	}
 	if r.MetricsRegistry != nil {
 		if err := r.MetricsRegistry.Register(metrics.NewBudgetCollector(mgr.GetClient())); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/notify"
 )
 
 // TestBudgetThresholdsInOrder: thresholds are crossed in order as spend
@@ -310,13 +311,13 @@ func TestBudgetCurrencyMismatch(t *testing.T) {
 type webhookServer struct {
 	mu       sync.Mutex
 	failures int
-	bodies   []controller.WebhookPayload
+	bodies   []notify.BudgetThresholdCrossed
 }
 
 func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var p controller.WebhookPayload
+	var p notify.BudgetThresholdCrossed
 	data, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(data, &p)
 	w.bodies = append(w.bodies, p)
@@ -390,7 +391,7 @@ func TestBudgetWebhookRetries(t *testing.T) {
 		t.Fatalf("%d deliveries, want 3", n)
 	}
 	p := recv.bodies[2]
-	if p.Name != "team" || p.Namespace != ns || p.Basis != "Actual" || p.Percent != 50 || p.Actual != "60.00" ||
+	if p.Version != notify.PayloadVersion || p.Kind != notify.KindBudgetThresholdCrossed || p.Name != "team" || p.Namespace != ns || p.Basis != "Actual" || p.Percent != 50 || p.Actual != "60.00" ||
 		p.Limit != "100.00" || p.Currency != "USD" || p.Period != "Monthly" || p.CrossedAt == "" ||
 		p.IdempotencyKey == "" || p.IdempotencyKey != recv.bodies[0].IdempotencyKey {
 		t.Fatalf("payload %+v", p)

@@ -1,14 +1,8 @@
 package controller
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,19 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/notify"
 )
-
-// webhookTimeout bounds one webhook POST.
-const webhookTimeout = 10 * time.Second
-
-// Webhook retry backoff: 30s doubling up to an hour (business time).
-const (
-	webhookFirstRetry = 30 * time.Second
-	webhookMaxRetry   = time.Hour
-)
-
-// webhookURLKey is the key of the webhook Secret that holds the URL.
-const webhookURLKey = "url"
 
 // webhookAttempt is the retry state of one undelivered notification. It
 // lives in memory: after a restart an undelivered notification is tried
@@ -36,36 +19,6 @@ const webhookURLKey = "url"
 type webhookAttempt struct {
 	attempts int
 	next     time.Time
-}
-
-// WebhookPayload is the JSON body posted for a crossed threshold.
-type WebhookPayload struct {
-	// Kind is always "BudgetThresholdCrossed".
-	Kind string `json:"kind"`
-	// Namespace and Name identify the BudgetAlert.
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	// Period is Monthly, Quarterly or Yearly; PeriodStart and PeriodEnd
-	// bound it (RFC 3339).
-	Period      string `json:"period"`
-	PeriodStart string `json:"periodStart"`
-	PeriodEnd   string `json:"periodEnd"`
-	// Basis and Percent identify the threshold.
-	Basis   string `json:"basis"`
-	Percent int32  `json:"percent"`
-	// Actual, Forecast, Committed and Limit are decimal strings in Currency.
-	Actual    string `json:"actual"`
-	Forecast  string `json:"forecast"`
-	Committed string `json:"committed"`
-	Limit     string `json:"limit"`
-	Currency  string `json:"currency"`
-	// PercentUsed is actual as a percentage of the limit.
-	PercentUsed string `json:"percentUsed"`
-	// CrossedAt is when the crossing was first seen (RFC 3339).
-	CrossedAt string `json:"crossedAt"`
-	// IdempotencyKey is the same for every delivery of one crossing;
-	// delivery is at least once, so receivers should drop repeats.
-	IdempotencyKey string `json:"idempotencyKey"`
 }
 
 // notify delivers the notifications of crossed thresholds not yet
@@ -105,7 +58,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			st.wakeAt(att.next)
 			continue
 		}
-		err := r.postWebhook(ctx, target, r.payload(st, cr, key))
+		err := notify.Sender{HTTP: r.HTTPClient}.Post(ctx, target, r.payload(st, cr, key))
 		c.mu.Lock()
 		if err == nil {
 			delete(c.webhooks, key)
@@ -118,11 +71,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			continue
 		}
 		att.attempts++
-		wait := webhookFirstRetry << min(att.attempts-1, 10)
-		if wait > webhookMaxRetry {
-			wait = webhookMaxRetry
-		}
-		att.next = st.now.Add(wait)
+		att.next = st.now.Add(notify.Backoff(att.attempts))
 		c.webhooks[key] = att
 		c.mu.Unlock()
 		st.wakeAt(att.next)
@@ -145,58 +94,23 @@ func (r *BudgetAlertReconciler) webhookURL(ctx context.Context, b *billingv1alph
 		}
 		return "", fmt.Errorf("get webhook Secret %q: %w", name, err)
 	}
-	raw := string(s.Data[webhookURLKey])
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	raw := string(s.Data[notify.URLKey])
+	if _, err := notify.ParseURL(raw); err != nil {
 		// The URL often embeds a token: never echo it.
-		return "", fmt.Errorf("webhook Secret %q needs an http(s) URL in key %q", name, webhookURLKey)
+		return "", fmt.Errorf("webhook Secret %q needs an http(s) URL in key %q", name, notify.URLKey)
 	}
 	return raw, nil
 }
 
 // payload builds the body for one crossed threshold.
-func (r *BudgetAlertReconciler) payload(st *budgetState, cr *billingv1alpha1.CrossedThreshold, key string) WebhookPayload {
+func (r *BudgetAlertReconciler) payload(st *budgetState, cr *billingv1alpha1.CrossedThreshold, key string) notify.BudgetThresholdCrossed {
 	b := st.b
-	return WebhookPayload{
-		Kind: "BudgetThresholdCrossed", Namespace: b.Namespace, Name: b.Name,
+	return notify.BudgetThresholdCrossed{
+		Version: notify.PayloadVersion, Kind: notify.KindBudgetThresholdCrossed, Namespace: b.Namespace, Name: b.Name,
 		Period: periodName(b), PeriodStart: formatTime(st.start), PeriodEnd: formatTime(st.end),
 		Basis: string(cr.Basis), Percent: cr.Percent,
 		Actual: amountOf(b.Status.Actual), Forecast: amountOf(b.Status.Forecast), Committed: amountOf(b.Status.Committed),
 		Limit: money(st.limit), Currency: b.Spec.Limit.Currency, PercentUsed: b.Status.PercentUsed,
 		CrossedAt: formatTime(cr.CrossedAt.Time), IdempotencyKey: string(b.UID) + "|" + key,
 	}
-}
-
-// postWebhook POSTs the payload; any status other than 2xx is a failure.
-// Errors never include the URL, which may hold a token.
-func (r *BudgetAlertReconciler) postWebhook(ctx context.Context, target string, p WebhookPayload) error {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode webhook body: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("build webhook request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	hc := r.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: webhookTimeout}
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("post webhook: %w", err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
-	}
-	return nil
 }

@@ -17,6 +17,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/inventory"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/notify"
 )
 
 // Options are the dependencies and settings shared by the reconcilers.
@@ -103,7 +104,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
-		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: webhookTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
+		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: notify.DefaultTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
 	}
 	if opts.MetricsRegistry != nil {
 		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetCache())); err != nil {

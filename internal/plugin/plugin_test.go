@@ -34,6 +34,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	// The shipped admission policies are in force, so every decision the
+	// plugin writes here must pass them.
+	if err := env.InstallAdmissionPolicies(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "install the admission policies:", err)
+		return 1
+	}
 	dir, err := os.MkdirTemp("", "kubectl-bss-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -361,5 +367,72 @@ func TestHelpListsCommands(t *testing.T) {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("help lacks %s:\n%s", c, out)
 		}
+	}
+}
+
+// TestForgedApproverRefused: the shipped ValidatingAdmissionPolicy refuses
+// an approval whose approver is not the user writing it, and lets the
+// plugin's own approval (and later writes that leave it unchanged) through.
+func TestForgedApproverRefused(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	user := operatorUser(t)
+	target, err := plugin.KubeconfigConnector(plugin.KubeFlags{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(name, approver string) error {
+		rr := awaitingApproval(t, ns, name)
+		patch := client.MergeFrom(rr.DeepCopy())
+		rr.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: approver}
+		return target.Client.Patch(ctx, rr, patch)
+	}
+	// The API server enforces a new policy after a short delay: wait until
+	// a forged name is refused, with a fresh request each try.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		err := forge(fmt.Sprintf("forged-%d", i), "mallory@example.com")
+		if err != nil {
+			if !strings.Contains(err.Error(), "must be the user making the request") {
+				t.Fatalf("forged approval refused for another reason: %v", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an approval signed with another user's name was accepted")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Creating a request that is already approved in someone else's name
+	// is the same forgery.
+	pre := request(ns, "precreated")
+	pre.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "mallory@example.com"}
+	if err := target.Client.Create(ctx, pre); err == nil {
+		t.Fatal("a request created approved in another user's name was accepted")
+	}
+
+	// Signed with the writer's own name it passes, through the plugin.
+	awaitingApproval(t, ns, "honest")
+	if out, err := kubectlBSS(t, "approve", "honest", "-n", ns, "--reason", "ok"); err != nil {
+		t.Fatalf("kubectl bss approve under the policy: %v\n%s", err, out)
+	}
+	var rr billingv1alpha1.RenewalRequest
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "honest"}, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if a := rr.Spec.Approval; a == nil || a.Approver != user {
+		t.Fatalf("approval %+v, want one by %s", a, user)
+	}
+	// Another identity (the manager adding its finalizer) may still write
+	// the object as long as the approval is unchanged.
+	patch := client.MergeFrom(rr.DeepCopy())
+	rr.Finalizers = append(rr.Finalizers, "example.com/test")
+	if err := env.Client.Patch(ctx, &rr, patch); err != nil {
+		t.Fatalf("a write that leaves the approval unchanged was refused: %v", err)
+	}
+	patch = client.MergeFrom(rr.DeepCopy())
+	rr.Finalizers = nil
+	if err := env.Client.Patch(ctx, &rr, patch); err != nil {
+		t.Fatal(err)
 	}
 }

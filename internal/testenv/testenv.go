@@ -7,7 +7,9 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +20,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -92,6 +96,43 @@ func Start() (*Env, error) {
 		return nil, fmt.Errorf("create client: %w", err)
 	}
 	return &Env{Config: cfg, Client: c, Scheme: scheme, AssetsDir: assets, env: env}, nil
+}
+
+// InstallAdmissionPolicies creates the admission policies shipped in
+// config/admission (as the install bundle does), so that tests see the API
+// server refuse what they refuse. The API server enforces a new policy
+// after a short delay; callers wait for its effect.
+func (e *Env) InstallAdmissionPolicies(ctx context.Context) error {
+	files, err := filepath.Glob(filepath.Join(RepoRoot(), "config", "admission", "*.yaml"))
+	if err != nil {
+		return fmt.Errorf("list admission policies: %w", err)
+	}
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f, err)
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+		for {
+			var obj unstructured.Unstructured
+			if err := dec.Decode(&obj.Object); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return fmt.Errorf("decode %s: %w", f, err)
+			}
+			if len(obj.Object) == 0 {
+				continue
+			}
+			if err := e.Client.Create(ctx, &obj); err != nil {
+				return fmt.Errorf("create %s %s from %s: %w", obj.GetKind(), obj.GetName(), f, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Stop stops the control plane.
