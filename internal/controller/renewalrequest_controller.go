@@ -208,8 +208,9 @@ func (r *RenewalRequestReconciler) releaseFinalizer(ctx context.Context, rr *bil
 
 // finished records metrics and an event for an attempt that just ended.
 func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1alpha1.RenewalRequest) {
-	amount, _ := parseAmount(orZero(rr.Status.AmountPaid))
-	r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, rr.Status.Currency)
+	if err := r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), rr.Status.AmountPaid, rr.Status.Currency); err != nil {
+		logf.FromContext(ctx).Error(err, "renewal spend not recorded")
+	}
 	typ := "Normal"
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
 		typ = "Warning"
@@ -218,13 +219,6 @@ func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1al
 		r.Recorder.Eventf(rr, nil, typ, string(rr.Status.Phase), "Renew", "%s", rr.Status.Message)
 	}
 	logf.FromContext(ctx).V(1).Info("renewal attempt ended", "phase", rr.Status.Phase, "orders", rr.Status.OrderIDs)
-}
-
-func orZero(s string) string {
-	if s == "" {
-		return "0"
-	}
-	return s
 }
 
 // event emits an Event about the request.
