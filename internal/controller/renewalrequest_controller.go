@@ -200,8 +200,9 @@ func (r *RenewalRequestReconciler) releaseFinalizer(ctx context.Context, rr *bil
 	}
 	patch := client.MergeFrom(rr.DeepCopy())
 	controllerutil.RemoveFinalizer(rr, finalizerOrderRecord)
-	if err := r.Client.Patch(ctx, rr, patch); err != nil {
-		return fmt.Errorf("remove order-record finalizer: %w", client.IgnoreNotFound(err))
+	// Already gone: the finalizer went with it.
+	if err := client.IgnoreNotFound(r.Client.Patch(ctx, rr, patch)); err != nil {
+		return fmt.Errorf("remove order-record finalizer: %w", err)
 	}
 	return nil
 }
