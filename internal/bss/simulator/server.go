@@ -276,9 +276,12 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 		if ep.write {
 			s.counters.write(ep.op)
 		}
+		// The account the call is counted against: the one it claims
+		// until it has authenticated, then the one it proved.
+		domain := r.Header.Get("X-Domain-Id")
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
-			s.finish(w, ep.op, reqID, badParam("request body unreadable or larger than 12 MB"))
+			s.finish(w, ep, domain, reqID, badParam("request body unreadable or larger than 12 MB"))
 			return
 		}
 		acct, rep, authed := s.authenticate(r, body)
@@ -287,11 +290,12 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 				ge.RequestID = reqID
 				rep.body = ge
 			}
-			s.finish(w, ep.op, reqID, rep)
+			s.finish(w, ep, domain, reqID, rep)
 			return
 		}
+		domain = acct.DomainID
 		if s.cfg.throttling && !s.throttle.allow(ep.op+"|"+acct.DomainID, ep.limit) {
-			s.finish(w, ep.op, reqID, reply{status: http.StatusTooManyRequests, body: throttleError{
+			s.finish(w, ep, domain, reqID, reply{status: http.StatusTooManyRequests, body: throttleError{
 				StatusCode:   http.StatusTooManyRequests,
 				RequestID:    reqID,
 				ErrorCode:    "APIGW.0308",
@@ -308,7 +312,7 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 			}
 		}
 		if s.roll(f.ErrorRate) {
-			s.finish(w, ep.op, reqID, f.errorReply())
+			s.finish(w, ep, domain, reqID, f.errorReply())
 			return
 		}
 		s.mu.Lock()
@@ -318,16 +322,18 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 		s.mu.Unlock()
 		if s.roll(f.DropRate) || s.takeDrop(ep.op) {
 			s.counters.record(ep.op, rep.status, true)
+			s.counters.recordAccount(domain, ep, rep.status, true)
 			dropConnection(w)
 			return
 		}
-		s.finish(w, ep.op, reqID, rep)
+		s.finish(w, ep, domain, reqID, rep)
 	})
 }
 
-func (s *Server) finish(w http.ResponseWriter, op, reqID string, rep reply) {
-	s.counters.record(op, rep.status, false)
-	s.log.Debug("bss request", "operation", op, "status", rep.status, "requestId", reqID)
+func (s *Server) finish(w http.ResponseWriter, ep endpoint, domain, reqID string, rep reply) {
+	s.counters.record(ep.op, rep.status, false)
+	s.counters.recordAccount(domain, ep, rep.status, false)
+	s.log.Debug("bss request", "operation", ep.op, "status", rep.status, "requestId", reqID)
 	writeJSON(w, rep.status, reqID, rep.body)
 }
 
