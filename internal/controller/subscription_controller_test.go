@@ -24,13 +24,13 @@ func TestRenewWithAutoPay(t *testing.T) {
 	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day, attached: 1})
 	before := simResource(t, id).ExpireTime
 	mustCreate(t, renewPolicy(ns, "monthly"))
-	listsBefore := h.sim.Counters().Total(simulator.OpListOrders)
+	listsBefore := h.sim.AccountCounters(a.DomainID).Total(simulator.OpListOrders)
 	mustCreate(t, subscription(ns, "web", id, "monthly", billingv1alpha1.ManagementManage))
 
 	rr := waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
 	// The process that recorded the intent knows no order exists yet: the
 	// normal path never searches the order list (that is O(orders) calls).
-	if n := h.sim.Counters().Total(simulator.OpListOrders) - listsBefore; n != 0 {
+	if n := h.sim.AccountCounters(a.DomainID).Total(simulator.OpListOrders) - listsBefore; n != 0 {
 		t.Fatalf("%d order-list calls on the normal path, want 0", n)
 	}
 	if len(rr.Status.OrderIDs) != 1 || rr.Status.AmountPaid == "" || rr.Status.ApprovalState != "AutoApproved" {
@@ -82,7 +82,6 @@ func TestObserveMakesNoWrites(t *testing.T) {
 	auto := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, autoRenew: true})
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, modePolicy(ns, "payg", billingv1alpha1.RenewalModePayPerUse))
-	h.sim.ResetCounters()
 	mustCreate(t, subscription(ns, "due", due, "monthly", billingv1alpha1.ManagementObserve))
 	mustCreate(t, subscription(ns, "auto", auto, "payg", billingv1alpha1.ManagementObserve))
 
@@ -99,7 +98,7 @@ func TestObserveMakesNoWrites(t *testing.T) {
 		return wantCondition(s.Status.Conditions, controller.ConditionDriftDetected, metav1.ConditionTrue, controller.ReasonDrift)
 	})
 	consistently(t, 2*time.Second, func() error {
-		for op, n := range h.sim.Counters().Writes {
+		for op, n := range h.sim.AccountCounters(a.DomainID).Writes {
 			if n != 0 {
 				return fmt.Errorf("%d %s writes in Observe mode", n, op)
 			}
@@ -289,8 +288,8 @@ func TestDroppedRenewResponseGivesOneOrder(t *testing.T) {
 	if rr.Status.RenewCalls != 1 || len(rr.Status.OrderIDs) != 1 {
 		t.Fatalf("renewCalls %d orders %v", rr.Status.RenewCalls, rr.Status.OrderIDs)
 	}
-	if h.sim.Counters().Dropped[simulator.OpRenew] != 1 {
-		t.Fatalf("the fault did not fire: %+v", h.sim.Counters().Dropped)
+	if h.sim.AccountCounters(a.DomainID).Dropped[simulator.OpRenew] != 1 {
+		t.Fatalf("the fault did not fire: %+v", h.sim.AccountCounters(a.DomainID).Dropped)
 	}
 }
 
@@ -305,7 +304,7 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonAutoRenewOn)
 	})
-	writes := h.sim.Counters().Writes[simulator.OpEnableAuto]
+	writes := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto]
 
 	// Someone turns auto-renew off in the console.
 	if err := bssClient(t, a).DisableAutoRenew(ctx(), id); err != nil {
@@ -321,7 +320,7 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 		}
 		return nil
 	})
-	if got := h.sim.Counters().Writes[simulator.OpEnableAuto] - writes; got != 1 {
+	if got := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto] - writes; got != 1 {
 		t.Fatalf("%d enable-auto-renew calls to correct one drift, want 1", got)
 	}
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
