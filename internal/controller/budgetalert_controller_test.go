@@ -77,7 +77,7 @@ func TestBudgetThresholdsInOrder(t *testing.T) {
 	// Many refreshes later nothing is notified again.
 	for i := 0; i < 3; i++ {
 		h.advance(2 * time.Minute)
-		time.Sleep(500 * time.Millisecond)
+		refreshedSince(t, ns, "team", h.clock.Now())
 	}
 	if n := budgetEvents(t, ns, "team", controller.ReasonThresholdCrossed); n != 2 {
 		t.Fatalf("%d ThresholdCrossed events after more refreshes, want 2", n)
@@ -377,7 +377,7 @@ func TestBudgetWebhookRetries(t *testing.T) {
 		return nil
 	})
 	h.advance(5 * time.Minute)
-	time.Sleep(time.Second)
+	refreshedSince(t, ns, "team", h.clock.Now())
 	if n := recv.count(); n != 3 {
 		t.Fatalf("%d deliveries, want 3", n)
 	}

@@ -77,6 +77,7 @@ func TestRenewNowAnnotation(t *testing.T) {
 	}
 	annotate(t, ns, "vm", billingv1alpha1.AnnotationRenewNow, "2027-01-10T00:00:00Z")
 	waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
+	passed(t, ns, "vm")
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 1 {
 			return fmt.Errorf("%d orders for one renew-now, want 1", n)

@@ -64,6 +64,7 @@ func TestRenewWithAutoPay(t *testing.T) {
 	if len(sub.Status.Resource.Attached) != 1 {
 		t.Fatalf("attached resources %+v", sub.Status.Resource.Attached)
 	}
+	passed(t, ns, "web")
 	// Nothing more happens until the next renewal time: one order only.
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 1 {
@@ -97,6 +98,8 @@ func TestObserveMakesNoWrites(t *testing.T) {
 	waitSub(t, ns, "auto", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, controller.ConditionDriftDetected, metav1.ConditionTrue, controller.ReasonDrift)
 	})
+	passed(t, ns, "due")
+	passed(t, ns, "auto")
 	consistently(t, 2*time.Second, func() error {
 		for op, n := range h.sim.AccountCounters(a.DomainID).Writes {
 			if n != 0 {
@@ -129,6 +132,7 @@ func TestCloudAutoRenewBlocksExplicitRenewal(t *testing.T) {
 		}
 		return wantCondition(s.Status.Conditions, controller.ConditionDriftDetected, metav1.ConditionTrue, controller.ReasonDrift)
 	})
+	passed(t, ns, "web")
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d renewal orders while auto-renew is on", n)
@@ -163,6 +167,7 @@ func TestPriceAboveMaxWaitsForApproval(t *testing.T) {
 	waitSub(t, ns, "db", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, controller.ConditionApprovalRequired, metav1.ConditionTrue, controller.ReasonPriceAboveMax)
 	})
+	passed(t, ns, "db")
 	consistently(t, time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d orders before approval", n)
@@ -197,6 +202,7 @@ func TestDeniedRenewalIsNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRequest(t, ns, "vm-r1", 20*time.Second, billingv1alpha1.RenewalPhaseDenied)
+	passed(t, ns, "vm")
 	consistently(t, 2*time.Second, func() error {
 		var next billingv1alpha1.RenewalRequest
 		if err := getErr(ns, "vm-r2", &next); err == nil {
@@ -350,6 +356,7 @@ func TestAttachedResourceIsRefused(t *testing.T) {
 	if err := wantCondition(sub.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonAttachedResource); err != nil {
 		t.Fatal(err)
 	}
+	passed(t, ns, "disk")
 	consistently(t, time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d orders for an attached resource", n)
