@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,14 +126,18 @@ func TestKstatusLive(t *testing.T) {
 	}
 
 	// The paused Subscription would renew if it were not paused: its twin
-	// did. A pass over it has run (it says so, for its generation), and it
-	// neither started a renewal nor changed the resource.
+	// did, and a pass over it, for its current generation, planned the
+	// renewal it may not make. It neither started a renewal nor changed
+	// the resource.
 	waitRequest(t, ns, "twin-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
 	waitSub(t, ns, "paused", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		if s.Status.ObservedGeneration != s.Generation {
 			return fmt.Errorf("observedGeneration %d, generation %d", s.Status.ObservedGeneration, s.Generation)
 		}
-		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, controller.ReasonPaused)
+		if !strings.HasPrefix(s.Status.PlannedAction, "would renew") {
+			return fmt.Errorf("plannedAction %q, want the renewal it would make", s.Status.PlannedAction)
+		}
+		return wantCondition(s.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
 	})
 	var rr billingv1alpha1.RenewalRequest
 	if err := getErr(ns, "paused-r1", &rr); !apierrors.IsNotFound(err) {
