@@ -101,6 +101,17 @@ func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.advance(2 * time.Minute) // the next refresh lists the new resources
+	// Wait for a whole discovery pass: the account's status is written
+	// after it created every Subscription it was going to.
+	discovered := waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		if acct.Status.DiscoveredResources == 0 {
+			return fmt.Errorf("no discovery pass yet")
+		}
+		return nil
+	})
+	if n := discovered.Status.DiscoveredResources; n != 2 {
+		t.Fatalf("discovery matched %d resources, want 2 (one discovered, one mine)", n)
+	}
 	eventually(t, 20*time.Second, func() error {
 		var list billingv1alpha1.SubscriptionList
 		if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
