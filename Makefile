@@ -55,15 +55,20 @@ envtest: ## Build (once, cached) kube-apiserver, etcd and kubectl from the Go mo
 	@hack/envtest/build.sh
 
 .PHONY: test
-test: manifests generate fmt vet ## Run all tests (unit, envtest, end-to-end) against a local control plane, then the SDK conformance test.
+test: manifests generate fmt vet ## Run all tests (unit, envtest, end-to-end, promtool rule tests) against a local control plane, then the SDK conformance test.
 	@assets="$${KUBEBUILDER_ASSETS:-$$(hack/envtest/build.sh)}"; \
-	echo "KUBEBUILDER_ASSETS=$$assets"; \
-	KUBEBUILDER_ASSETS="$$assets" go test $(TEST_FLAGS) -timeout 30m $(TEST_PKGS)
+	promtool="$${PROMTOOL:-$$(hack/promtool/build.sh)}"; \
+	echo "KUBEBUILDER_ASSETS=$$assets PROMTOOL=$$promtool"; \
+	KUBEBUILDER_ASSETS="$$assets" PROMTOOL="$$promtool" go test $(TEST_FLAGS) -timeout 30m $(TEST_PKGS)
 	@$(MAKE) --no-print-directory sdkconformance
 
 .PHONY: sdkconformance
 sdkconformance: ## Call every BSS operation the operator uses on the simulator with the official Huawei Cloud Go SDK (own module).
 	cd hack/sdkconformance && go test $(TEST_FLAGS) -timeout 5m ./...
+
+.PHONY: promtool
+promtool: ## Build (once, cached) Prometheus's promtool from the Go module proxy; print its path.
+	@hack/promtool/build.sh
 
 .PHONY: chaos
 chaos: ## Long crash and fault runs: 200 SIGKILLs during renewal bursts (BSS_CHAOS_TRIALS), soak, failover.

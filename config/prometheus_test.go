@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/shopspring/decimal"
 	"sigs.k8s.io/yaml"
 
 	"github.com/bss-operator/bss-operator/internal/metrics"
@@ -76,7 +75,12 @@ func exportedMetrics(t *testing.T) (series map[string]bool, labels map[string][]
 	bssMetrics.ObserveRequest("QueryResources", metrics.ResultSuccess, time.Second)
 	bssMetrics.ObserveClientThrottle("QueryResources", time.Second)
 	bssMetrics.ObserveServerThrottle("QueryResources")
-	opMetrics.RenewalEnded("team", "Succeeded", decimal.RequireFromString("10.00"), "USD")
+	if err := opMetrics.RenewalEnded("team", "Succeeded", "10.00", "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if err := opMetrics.RenewalEnded("team", "Succeeded", "ten", "USD"); err == nil {
+		t.Fatal("an unparsable amount should be reported")
+	}
 
 	described := map[string]bool{}
 	labels = map[string][]string{}

@@ -2,6 +2,8 @@ package controller_test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,11 +79,15 @@ func TestBillingAccountCredentials(t *testing.T) {
 
 // TestDiscoveryCreatesObserveSubscriptions: discovery adds Observe-mode
 // Subscriptions for matching primaries only and leaves existing ones alone.
+// The account also holds primaries of another service type and of another
+// region, which the filter must leave out.
 func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 	ns := h.env.Namespace(t)
 	a := h.newAccount(t, ns, "10.00")
 	first := h.newResource(t, a, resourceOpts{expiresIn: 30 * day, attached: 1})
 	second := h.newResource(t, a, resourceOpts{expiresIn: 40 * day})
+	h.newResource(t, a, resourceOpts{expiresIn: 30 * day, serviceType: "hws.service.type.rds"})
+	h.newResource(t, a, resourceOpts{expiresIn: 30 * day, region: "cn-north-4"})
 	mine := subscription(ns, "mine", second, "none", billingv1alpha1.ManagementManage)
 	mustCreate(t, mine)
 
@@ -89,11 +95,22 @@ func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 	get(t, ns, "acct", &acct)
 	patch := client.MergeFrom(acct.DeepCopy())
 	acct.Spec.Discovery = &billingv1alpha1.DiscoverySpec{Enabled: true,
-		ResourceSelector: billingv1alpha1.ResourceSelector{ServiceTypeCodes: []string{"hws.service.type.ec2"}}}
+		ResourceSelector: billingv1alpha1.ResourceSelector{ServiceTypeCodes: []string{"hws.service.type.ec2"}, RegionCodes: []string{"ap-southeast-1"}}}
 	if err := h.env.Client.Patch(ctx(), &acct, patch); err != nil {
 		t.Fatal(err)
 	}
 	h.advance(2 * time.Minute) // the next refresh lists the new resources
+	// Wait for a whole discovery pass: the account's status is written
+	// after it created every Subscription it was going to.
+	discovered := waitAccount(t, ns, func(acct *billingv1alpha1.BillingAccount) error {
+		if acct.Status.DiscoveredResources == 0 {
+			return fmt.Errorf("no discovery pass yet")
+		}
+		return nil
+	})
+	if n := discovered.Status.DiscoveredResources; n != 2 {
+		t.Fatalf("discovery matched %d resources, want 2 (one discovered, one mine)", n)
+	}
 	eventually(t, 20*time.Second, func() error {
 		var list billingv1alpha1.SubscriptionList
 		if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
@@ -103,8 +120,13 @@ func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 		for _, s := range list.Items {
 			found[s.Spec.ResourceID] = s
 		}
-		if len(list.Items) != 2 {
+		if len(list.Items) < 2 {
 			return fmt.Errorf("%d Subscriptions, want 2 (one discovered, one mine)", len(list.Items))
+		}
+		if len(list.Items) > 2 {
+			// Not retried: the pass that discovered first would have
+			// created these with it.
+			t.Fatalf("%d Subscriptions, want 2: the filter let through %v", len(list.Items), slices.Collect(maps.Keys(found)))
 		}
 		d, ok := found[first]
 		if !ok || d.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve || metav1.GetControllerOf(&d) == nil {

@@ -235,8 +235,9 @@ func (r *BudgetAlertReconciler) patchStatus(ctx context.Context, orig, b *billin
 	if equality.Semantic.DeepEqual(orig.Status, b.Status) {
 		return nil
 	}
-	if err := r.Client.Status().Patch(ctx, b, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patch status of BudgetAlert %s: %w", b.Name, client.IgnoreNotFound(err))
+	// Deleted since it was read: there is no status left to write.
+	if err := client.IgnoreNotFound(r.Client.Status().Patch(ctx, b, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))); err != nil {
+		return fmt.Errorf("patch status of BudgetAlert %s: %w", b.Name, err)
 	}
 	return nil
 }

@@ -75,6 +75,20 @@ func toNextMonth(t *testing.T, extra time.Duration) {
 	h.advance(end.Add(2*time.Hour + extra).Sub(h.clock.Now()))
 }
 
+// refreshedSince waits until the BudgetAlert has computed its figures at
+// business time since or later (status.lastSyncTime): the sign that a pass
+// ran, for tests that then assert that nothing more happened.
+func refreshedSince(t *testing.T, ns, name string, since time.Time) {
+	t.Helper()
+	since = since.Truncate(time.Second)
+	waitBudget(t, ns, name, 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
+		if b.Status.LastSyncTime == nil || b.Status.LastSyncTime.Time.Before(since) {
+			return fmt.Errorf("lastSyncTime %v, waiting for a refresh at %v or later", b.Status.LastSyncTime, since)
+		}
+		return nil
+	})
+}
+
 // waitBudget waits until the BudgetAlert satisfies check.
 func waitBudget(t *testing.T, ns, name string, timeout time.Duration, check func(*billingv1alpha1.BudgetAlert) error) *billingv1alpha1.BudgetAlert {
 	t.Helper()

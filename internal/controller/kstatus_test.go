@@ -2,9 +2,12 @@ package controller_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
@@ -58,14 +61,18 @@ func TestKstatusLive(t *testing.T) {
 	due := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
 	primary := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, attached: 1})
 	lapsed := h.newResource(t, a, resourceOpts{expiresIn: -day})
-	quiet := h.newResource(t, a, resourceOpts{expiresIn: 60 * day})
+	// Due, under a policy that renews: paused, it must still do nothing.
+	pausedDue := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	twinDue := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	pausedExpiry := simResource(t, pausedDue).ExpireTime
 
 	mustCreate(t, modePolicy(ns, "lapse", billingv1alpha1.RenewalModeLapse))
 	mustCreate(t, modePolicy(ns, "auto", billingv1alpha1.RenewalModeAutoRenew))
 	mustCreate(t, renewPolicy(ns, "approve", func(r *billingv1alpha1.RenewSpec) {
 		r.Approval = billingv1alpha1.ApprovalSpec{Policy: billingv1alpha1.ApprovalAlways}
 	}))
-	paused := subscription(ns, "paused", quiet, "lapse", billingv1alpha1.ManagementManage)
+	mustCreate(t, renewPolicy(ns, "monthly"))
+	paused := subscription(ns, "paused", pausedDue, "monthly", billingv1alpha1.ManagementManage)
 	paused.Spec.Paused = true
 	for _, sub := range []*billingv1alpha1.Subscription{
 		subscription(ns, "lapse", lapse, "lapse", billingv1alpha1.ManagementManage),
@@ -76,6 +83,8 @@ func TestKstatusLive(t *testing.T) {
 		subscription(ns, "missing", "ecs-does-not-exist", "lapse", billingv1alpha1.ManagementManage),
 		subscription(ns, "lapsed", lapsed, "lapse", billingv1alpha1.ManagementManage),
 		paused,
+		// The same as paused, not paused: it renews.
+		subscription(ns, "twin", twinDue, "monthly", billingv1alpha1.ManagementManage),
 	} {
 		mustCreate(t, sub)
 	}
@@ -113,6 +122,28 @@ func TestKstatusLive(t *testing.T) {
 				return nil
 			})
 		})
+	}
+
+	// The paused Subscription would renew if it were not paused: its twin
+	// did, and a pass over it, for its current generation, planned the
+	// renewal it may not make. It neither started a renewal nor changed
+	// the resource.
+	waitRequest(t, ns, "twin-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
+	waitSub(t, ns, "paused", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if s.Status.ObservedGeneration != s.Generation {
+			return fmt.Errorf("observedGeneration %d, generation %d", s.Status.ObservedGeneration, s.Generation)
+		}
+		if !strings.HasPrefix(s.Status.PlannedAction, "would renew") {
+			return fmt.Errorf("plannedAction %q, want the renewal it would make", s.Status.PlannedAction)
+		}
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, "")
+	})
+	var rr billingv1alpha1.RenewalRequest
+	if err := getErr(ns, "paused-r1", &rr); !apierrors.IsNotFound(err) {
+		t.Fatalf("the paused Subscription started a renewal: %v (phase %s)", err, rr.Status.Phase)
+	}
+	if got := simResource(t, pausedDue).ExpireTime; !got.Equal(pausedExpiry) {
+		t.Fatalf("the paused Subscription's resource was renewed: expiry %v -> %v", pausedExpiry, got)
 	}
 }
 

@@ -84,7 +84,7 @@ func (r *RenewalPolicyReconciler) validate(ctx context.Context, pol *billingv1al
 	if msg := leadTimeProblem(renew); msg != "" {
 		return billingv1alpha1.ReasonPolicyInvalid, msg, nil
 	}
-	if msg := windowProblem(renew.Window); msg != "" {
+	if msg := windowProblem(renew.Window, r.Timing.Now()); msg != "" {
 		return billingv1alpha1.ReasonPolicyInvalid, msg, nil
 	}
 	if ref := renew.BudgetAlertRef; ref != nil {
@@ -113,12 +113,13 @@ func leadTimeProblem(renew *billingv1alpha1.RenewSpec) string {
 	return ""
 }
 
-// windowProblem describes what is wrong with a renewal window, or "".
-func windowProblem(w *billingv1alpha1.RenewalWindow) string {
+// windowProblem describes what is wrong with a renewal window at business
+// time now, or "".
+func windowProblem(w *billingv1alpha1.RenewalWindow, now time.Time) string {
 	if w == nil {
 		return ""
 	}
-	if _, _, err := windowOpen(w, time.Now()); err != nil {
+	if _, _, err := windowOpen(w, now); err != nil {
 		return "window: " + err.Error()
 	}
 	return ""

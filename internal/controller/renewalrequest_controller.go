@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shopspring/decimal"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -98,7 +97,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	r.summarize(st)
-	if perr := r.patchStatus(ctx, st.orig, &rr); perr != nil {
+	if perr := r.patchStatus(ctx, st.orig, &rr, err == nil); perr != nil {
 		if apierrors.IsConflict(perr) {
 			// A stale read: nothing this pass decided was written, and no
 			// BSS write happens before a successful status write.
@@ -144,11 +143,15 @@ func phasePriority(phase billingv1alpha1.RenewalPhase) *int {
 	return &p
 }
 
-// patchStatus writes the status through the status subresource when it changed.
-func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *billingv1alpha1.RenewalRequest) error {
-	rr.Status.ObservedGeneration = rr.Generation
-	for i := range rr.Status.Conditions {
-		rr.Status.Conditions[i].ObservedGeneration = rr.Generation
+// patchStatus writes the status through the status subresource when it
+// changed. observedGeneration advances only when the pass succeeded, as for
+// the other kinds: a failed pass has not acted on the current spec.
+func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *billingv1alpha1.RenewalRequest, succeeded bool) error {
+	if succeeded {
+		rr.Status.ObservedGeneration = rr.Generation
+		for i := range rr.Status.Conditions {
+			rr.Status.Conditions[i].ObservedGeneration = rr.Generation
+		}
 	}
 	if equality.Semantic.DeepEqual(orig.Status, rr.Status) {
 		return nil
@@ -186,7 +189,8 @@ func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState
 	rr.Status.OrderIntentTime = &metav1.Time{Time: st.now.Truncate(time.Second)}
 	rr.Status.Message = "intent to order recorded; renewing"
 	r.summarize(st)
-	if err := r.patchStatus(ctx, st.orig, rr); err != nil {
+	// Not a finished pass yet: the renew call is still to come.
+	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
 		return fmt.Errorf("record intent to order: %w", err)
 	}
 	st.orig = rr.DeepCopy()
@@ -201,21 +205,22 @@ func (r *RenewalRequestReconciler) releaseFinalizer(ctx context.Context, rr *bil
 	}
 	patch := client.MergeFrom(rr.DeepCopy())
 	controllerutil.RemoveFinalizer(rr, finalizerOrderRecord)
-	if err := r.Client.Patch(ctx, rr, patch); err != nil {
-		return fmt.Errorf("remove order-record finalizer: %w", client.IgnoreNotFound(err))
+	// Already gone: the finalizer went with it.
+	if err := client.IgnoreNotFound(r.Client.Patch(ctx, rr, patch)); err != nil {
+		return fmt.Errorf("remove order-record finalizer: %w", err)
 	}
 	return nil
 }
 
 // finished records metrics and an event for an attempt that just ended.
 func (r *RenewalRequestReconciler) finished(ctx context.Context, rr *billingv1alpha1.RenewalRequest) {
-	var amount decimal.Decimal
-	var currency string
+	var amount, currency string
 	if paid := rr.Status.AmountPaid; paid != nil {
-		amount, _ = parseAmount(paid.Amount)
-		currency = paid.Currency
+		amount, currency = paid.Amount, paid.Currency
 	}
-	r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, currency)
+	if err := r.Metrics.RenewalEnded(rr.Namespace, string(rr.Status.Phase), amount, currency); err != nil {
+		logf.FromContext(ctx).Error(err, "renewal spend not recorded")
+	}
 	typ := "Normal"
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
 		typ = "Warning"

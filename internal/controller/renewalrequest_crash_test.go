@@ -36,7 +36,7 @@ func TestRestartBeforeStatusWriteGivesOneOrder(t *testing.T) {
 		t.Run(string(method), func(t *testing.T) {
 			a, id := fakeClusterAccount(t, "crash")
 			objs := crashObjects(a, id, method)
-			renewCallsBefore := h.sim.Counters().Writes[simulator.OpRenew]
+			renewCallsBefore := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew]
 
 			crashed := false
 			k8s := fake.NewClientBuilder().WithScheme(h.env.Scheme).WithObjects(objs...).
@@ -89,7 +89,7 @@ func TestRestartBeforeStatusWriteGivesOneOrder(t *testing.T) {
 			if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded || len(rr.Status.OrderIDs) != 1 || rr.Status.OrderIDs[0] != orders[0].ID {
 				t.Fatalf("after the restart: phase %s (%s) orders %v, BSS has %s", rr.Status.Phase, rr.Status.Message, rr.Status.OrderIDs, orders[0].ID)
 			}
-			if calls := h.sim.Counters().Writes[simulator.OpRenew] - renewCallsBefore; calls != 1 {
+			if calls := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew] - renewCallsBefore; calls != 1 {
 				t.Fatalf("BSS received %d renew calls, want 1", calls)
 			}
 		})

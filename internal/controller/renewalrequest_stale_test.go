@@ -23,7 +23,7 @@ func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 	k8s := newStaleCache(a, id)
 	key := k8s.key
 	r := crashReconciler(k8s)
-	before := h.sim.Counters()
+	before := h.sim.AccountCounters(a.DomainID)
 
 	var pending billingv1alpha1.RenewalRequest
 	if err := k8s.Get(ctx(), key, &pending); err != nil {
@@ -55,7 +55,7 @@ func TestStaleCacheAfterIntentDoesNotQuoteAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after := h.sim.Counters()
+	after := h.sim.AccountCounters(a.DomainID)
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded {
 		t.Fatalf("phase %s (%s), want Succeeded", rr.Status.Phase, rr.Status.Message)
 	}
@@ -95,7 +95,7 @@ func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 
 	h.sim.SetFault(simulator.OpRenew, simulator.Fault{ErrorRate: 1, ErrorStatus: 400, ErrorCode: "CBC.0100", ErrorMsg: "Invalid parameter."})
 	t.Cleanup(h.sim.ClearFaults)
-	renewCalls := h.sim.Counters().Writes[simulator.OpRenew]
+	renewCalls := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew]
 	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("refused pass: %v", err)
 	}
@@ -105,7 +105,7 @@ func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseFailed {
 		t.Fatalf("after the refusal: phase %s (%s), want Failed", rr.Status.Phase, rr.Status.Message)
 	}
-	if n := h.sim.Counters().Writes[simulator.OpRenew] - renewCalls; n != 1 {
+	if n := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew] - renewCalls; n != 1 {
 		t.Fatalf("%d renew calls in the refused pass, want 1", n)
 	}
 
@@ -114,7 +114,7 @@ func TestStaleCopyAfterRefusedOrderOrdersNothing(t *testing.T) {
 	if _, err := r.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("stale pass: %v", err)
 	}
-	if n := h.sim.Counters().Writes[simulator.OpRenew] - renewCalls; n != 1 {
+	if n := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew] - renewCalls; n != 1 {
 		t.Fatalf("the pass on the stale copy sent %d more renew calls, want none", n-1)
 	}
 	if n := len(renewalOrders(a)); n != 0 {
@@ -187,10 +187,16 @@ func TestRejectedCredentialsHoldTheOrder(t *testing.T) {
 	})
 	h.sim.SetFault(simulator.OpRenew, simulator.Fault{ErrorRate: 1, ErrorStatus: 401, ErrorCode: "APIGW.0301", ErrorMsg: "Incorrect IAM authentication information."})
 	t.Cleanup(h.sim.ClearFaults)
-	renewCalls := h.sim.Counters().Writes[simulator.OpRenew]
+	renewCalls := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew]
 	rr := reconcileUntil(func(*billingv1alpha1.RenewalRequest) bool {
-		return h.sim.Counters().Writes[simulator.OpRenew] > renewCalls
+		return h.sim.AccountCounters(a.DomainID).Writes[simulator.OpRenew] > renewCalls
 	})
+	// The renew call was made, and refused for its credentials: without
+	// it the checks below would pass on an attempt that never ordered.
+	c := h.sim.AccountCounters(a.DomainID)
+	if n := c.Writes[simulator.OpRenew] - renewCalls; n != 1 || c.Calls[simulator.OpRenew][401] != 1 {
+		t.Fatalf("%d renew calls while the credentials were rejected (answers %v), want 1 refused with 401", n, c.Calls[simulator.OpRenew])
+	}
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering || rr.Status.RenewCalls != 0 {
 		t.Fatalf("after rejected credentials: phase %s, renew calls %d (%s); want Ordering, 0", rr.Status.Phase, rr.Status.RenewCalls, rr.Status.Message)
 	}

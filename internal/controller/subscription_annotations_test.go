@@ -45,7 +45,7 @@ func TestRefreshAnnotationReadsOnce(t *testing.T) {
 	if err := bssClient(t, a).EnableAutoRenew(ctx(), id); err != nil {
 		t.Fatal(err)
 	}
-	before := h.sim.Counters().Total(simulator.OpQueryResources)
+	before := h.sim.AccountCounters(a.DomainID).Total(simulator.OpQueryResources)
 	annotate(t, ns, "vm", billingv1alpha1.AnnotationRefresh, "1")
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		if s.Status.Resource.ExpirePolicy != "AutoRenew" || s.Status.RefreshHandled != "1" {
@@ -54,7 +54,7 @@ func TestRefreshAnnotationReadsOnce(t *testing.T) {
 		return nil
 	})
 	time.Sleep(2 * time.Second) // several reconciles
-	if n := h.sim.Counters().Total(simulator.OpQueryResources) - before; n < 1 || n > 2 {
+	if n := h.sim.AccountCounters(a.DomainID).Total(simulator.OpQueryResources) - before; n < 1 || n > 2 {
 		t.Fatalf("%d lookups for one refresh request, want 1 (2 if a reconcile raced the status write)", n)
 	}
 }
@@ -77,6 +77,7 @@ func TestRenewNowAnnotation(t *testing.T) {
 	}
 	annotate(t, ns, "vm", billingv1alpha1.AnnotationRenewNow, "2027-01-10T00:00:00Z")
 	waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
+	passed(t, ns, "vm")
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 1 {
 			return fmt.Errorf("%d orders for one renew-now, want 1", n)

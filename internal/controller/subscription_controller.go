@@ -135,8 +135,9 @@ func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *bil
 		// with other changes, and at least hourly as a heartbeat.
 		sub.Status.LastSyncTime = syncedAt
 	}
-	if err := r.Client.Status().Patch(ctx, sub, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, client.IgnoreNotFound(err))
+	// Deleted since it was read: there is no status left to write.
+	if err := client.IgnoreNotFound(r.Client.Status().Patch(ctx, sub, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))); err != nil {
+		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, err)
 	}
 	return nil
 }

@@ -23,13 +23,13 @@ func TestRenewWithAutoPay(t *testing.T) {
 	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day, attached: 1})
 	before := simResource(t, id).ExpireTime
 	mustCreate(t, renewPolicy(ns, "monthly"))
-	listsBefore := h.sim.Counters().Total(simulator.OpListOrders)
+	listsBefore := h.sim.AccountCounters(a.DomainID).Total(simulator.OpListOrders)
 	mustCreate(t, subscription(ns, "web", id, "monthly", billingv1alpha1.ManagementManage))
 
 	rr := waitRequest(t, ns, "web-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
 	// The process that recorded the intent knows no order exists yet: the
 	// normal path never searches the order list (that is O(orders) calls).
-	if n := h.sim.Counters().Total(simulator.OpListOrders) - listsBefore; n != 0 {
+	if n := h.sim.AccountCounters(a.DomainID).Total(simulator.OpListOrders) - listsBefore; n != 0 {
 		t.Fatalf("%d order-list calls on the normal path, want 0", n)
 	}
 	if len(rr.Status.OrderIDs) != 1 || amt(rr.Status.AmountPaid) == "" || rr.Status.ApprovalState != billingv1alpha1.ApprovalStateAutoApproved {
@@ -63,6 +63,7 @@ func TestRenewWithAutoPay(t *testing.T) {
 	if len(sub.Status.Resource.Attached) != 1 {
 		t.Fatalf("attached resources %+v", sub.Status.Resource.Attached)
 	}
+	passed(t, ns, "web")
 	// Nothing more happens until the next renewal time: one order only.
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 1 {
@@ -81,7 +82,6 @@ func TestObserveMakesNoWrites(t *testing.T) {
 	auto := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, autoRenew: true})
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, modePolicy(ns, "payg", billingv1alpha1.RenewalModePayPerUse))
-	h.sim.ResetCounters()
 	mustCreate(t, subscription(ns, "due", due, "monthly", billingv1alpha1.ManagementObserve))
 	mustCreate(t, subscription(ns, "auto", auto, "payg", billingv1alpha1.ManagementObserve))
 
@@ -97,8 +97,10 @@ func TestObserveMakesNoWrites(t *testing.T) {
 	waitSub(t, ns, "auto", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift)
 	})
+	passed(t, ns, "due")
+	passed(t, ns, "auto")
 	consistently(t, 2*time.Second, func() error {
-		for op, n := range h.sim.Counters().Writes {
+		for op, n := range h.sim.AccountCounters(a.DomainID).Writes {
 			if n != 0 {
 				return fmt.Errorf("%d %s writes in Observe mode", n, op)
 			}
@@ -129,6 +131,7 @@ func TestCloudAutoRenewBlocksExplicitRenewal(t *testing.T) {
 		}
 		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonDrift)
 	})
+	passed(t, ns, "web")
 	consistently(t, 2*time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d renewal orders while auto-renew is on", n)
@@ -163,6 +166,7 @@ func TestPriceAboveMaxWaitsForApproval(t *testing.T) {
 	waitSub(t, ns, "db", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, billingv1alpha1.ReasonPriceAboveMax)
 	})
+	passed(t, ns, "db")
 	consistently(t, time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d orders before approval", n)
@@ -197,6 +201,7 @@ func TestDeniedRenewalIsNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRequest(t, ns, "vm-r1", 20*time.Second, billingv1alpha1.RenewalPhaseDenied)
+	passed(t, ns, "vm")
 	consistently(t, 2*time.Second, func() error {
 		var next billingv1alpha1.RenewalRequest
 		if err := getErr(ns, "vm-r2", &next); err == nil {
@@ -288,8 +293,8 @@ func TestDroppedRenewResponseGivesOneOrder(t *testing.T) {
 	if rr.Status.RenewCalls != 1 || len(rr.Status.OrderIDs) != 1 {
 		t.Fatalf("renewCalls %d orders %v", rr.Status.RenewCalls, rr.Status.OrderIDs)
 	}
-	if h.sim.Counters().Dropped[simulator.OpRenew] != 1 {
-		t.Fatalf("the fault did not fire: %+v", h.sim.Counters().Dropped)
+	if h.sim.AccountCounters(a.DomainID).Dropped[simulator.OpRenew] != 1 {
+		t.Fatalf("the fault did not fire: %+v", h.sim.AccountCounters(a.DomainID).Dropped)
 	}
 }
 
@@ -304,7 +309,7 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonAutoRenewOn)
 	})
-	writes := h.sim.Counters().Writes[simulator.OpEnableAuto]
+	writes := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto]
 
 	// Someone turns auto-renew off in the console.
 	if err := bssClient(t, a).DisableAutoRenew(ctx(), id); err != nil {
@@ -320,7 +325,7 @@ func TestConsoleDriftIsCorrected(t *testing.T) {
 		}
 		return nil
 	})
-	if got := h.sim.Counters().Writes[simulator.OpEnableAuto] - writes; got != 1 {
+	if got := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto] - writes; got != 1 {
 		t.Fatalf("%d enable-auto-renew calls to correct one drift, want 1", got)
 	}
 	waitSub(t, ns, "vm", 20*time.Second, func(s *billingv1alpha1.Subscription) error {
@@ -350,6 +355,7 @@ func TestAttachedResourceIsRefused(t *testing.T) {
 	if err := wantCondition(sub.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonAttachedResource); err != nil {
 		t.Fatal(err)
 	}
+	passed(t, ns, "disk")
 	consistently(t, time.Second, func() error {
 		if n := len(renewalOrders(a)); n != 0 {
 			return fmt.Errorf("%d orders for an attached resource", n)

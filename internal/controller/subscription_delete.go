@@ -89,8 +89,9 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 func (r *SubscriptionReconciler) releaseFinalizer(ctx context.Context, sub *billingv1alpha1.Subscription) error {
 	patch := client.MergeFrom(sub.DeepCopy())
 	controllerutil.RemoveFinalizer(sub, finalizerUnsubscribe)
-	if err := r.Client.Patch(ctx, sub, patch); err != nil {
-		return fmt.Errorf("remove finalizer of %s: %w", sub.Name, client.IgnoreNotFound(err))
+	// Already gone: the finalizer went with it.
+	if err := client.IgnoreNotFound(r.Client.Patch(ctx, sub, patch)); err != nil {
+		return fmt.Errorf("remove finalizer of %s: %w", sub.Name, err)
 	}
 	return nil
 }

@@ -112,3 +112,21 @@ func bssClient(t *testing.T, a account) bss.Client {
 	}
 	return c
 }
+
+// passed makes the Subscription controller run one more full pass over the
+// Subscription and waits until that pass has written its status: the
+// refresh annotation asks for a pass that reads the resource afresh, and
+// status.refreshHandled echoes the annotation's value at its end. Tests
+// that then assert that nothing happened know that at least one pass
+// happened, instead of trusting a fixed sleep.
+func passed(t *testing.T, ns, name string) {
+	t.Helper()
+	v := fmt.Sprintf("probe-%d", h.seq.Add(1))
+	annotate(t, ns, name, billingv1alpha1.AnnotationRefresh, v)
+	waitSub(t, ns, name, 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if s.Status.RefreshHandled != v {
+			return fmt.Errorf("refreshHandled %q, waiting for the pass that handles %q", s.Status.RefreshHandled, v)
+		}
+		return nil
+	})
+}

@@ -181,6 +181,9 @@ type resourceOpts struct {
 	toOnDemand   bool
 	attached     int
 	expirePolicy int
+	// serviceType and region default to an ECS in ap-southeast-1.
+	serviceType string
+	region      string
 }
 
 // newResource seeds a primary ECS resource for the account and returns its ID.
@@ -191,10 +194,16 @@ func (h *harness) newResource(t *testing.T, a account, o resourceOpts) string {
 	if o.monthly == "" {
 		o.monthly = "100.00"
 	}
+	if o.serviceType == "" {
+		o.serviceType = "hws.service.type.ec2"
+	}
+	if o.region == "" {
+		o.region = "ap-southeast-1"
+	}
 	exp := h.clock.Now().Add(o.expiresIn)
 	seed := simulator.ResourceSeed{
-		ID: id, Account: a.DomainID, Name: "vm-" + id, Region: "ap-southeast-1",
-		ServiceTypeCode: "hws.service.type.ec2", ResourceTypeCode: "hws.resource.type.vm",
+		ID: id, Account: a.DomainID, Name: "vm-" + id, Region: o.region,
+		ServiceTypeCode: o.serviceType, ResourceTypeCode: "hws.resource.type.vm",
 		SpecCode: "s6.large.2.linux", MonthlyPrice: decimal.RequireFromString(o.monthly),
 		PeriodType: "month", PeriodNum: 1, ExpireTime: &exp,
 		AutoRenew: o.autoRenew, ToOnDemand: o.toOnDemand, ExpirePolicy: o.expirePolicy,

@@ -1,17 +1,19 @@
 package chaos
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestLeaderKilledMidRenewal runs two managers with leader election and
 // kills the leader while renewals are under way; the other takes over and
-// no renewal is ordered twice.
+// no renewal is ordered twice. Who leads is read from the Lease's holder.
 func TestLeaderKilledMidRenewal(t *testing.T) {
 	n := 10
 	m := startSim(t, n)
@@ -19,10 +21,13 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	baseline := m.baseline(t)
 	seedCluster(t, m, "leader", n)
 
-	flags := []string{"--leader-elect", "--leader-election-namespace=leader", "--leader-election-id=bss-operator-chaos"}
-	a := startManager(t, "leader-a", flags...)
-	b := startManager(t, "leader-b", flags...)
-	leader, follower := waitLeader(t, a, b, 60*time.Second)
+	const leaseNS, leaseName = "leader", "bss-operator-chaos"
+	flags := []string{"--leader-elect", "--leader-election-namespace=" + leaseNS, "--leader-election-id=" + leaseName}
+	// The first manager leads: it holds the Lease before the second starts,
+	// and the second cannot take it while the first renews it.
+	leader := startManager(t, "leader-a", flags...)
+	first := waitLeaseHolder(t, leaseNS, leaseName, "", 60*time.Second)
+	startManager(t, "leader-b", flags...)
 
 	// Let the leader get part of the way, then kill it mid-burst.
 	renewals := 0
@@ -37,15 +42,18 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if holder := leaseHolder(t, leaseNS, leaseName); holder != first {
+		t.Fatalf("the Lease moved from %q to %q before the leader was killed", first, holder)
+	}
 	leader.kill()
 	if renewals >= n {
 		t.Fatalf("the leader finished all %d renewals before it could be killed; the test proves nothing", n)
 	}
 	t.Logf("killed the leader with %d of %d renewal orders placed", renewals, n)
 
-	if _, err := waitLog(follower, "Successfully acquired lease", 60*time.Second); err != nil {
-		t.Fatalf("the follower did not take over: %v", err)
-	}
+	// SIGKILL releases nothing: the follower takes the Lease once it expires.
+	second := waitLeaseHolder(t, leaseNS, leaseName, first, 60*time.Second)
+	t.Logf("the Lease passed from %s to %s", first, second)
 	m.waitRenewed(t, baseline, 2*time.Minute)
 	time.Sleep(2 * time.Second)
 	v := m.check(t, "leader", baseline)
@@ -55,39 +63,35 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	}
 }
 
-// waitLeader returns the manager that acquired the lease first, and the other.
-func waitLeader(t *testing.T, a, b *manager, timeout time.Duration) (leader, follower *manager) {
+// leaseHolder returns the holder identity of a leader-election Lease, ""
+// while it has none.
+func leaseHolder(t *testing.T, ns, name string) string {
+	t.Helper()
+	var lease coordinationv1.Lease
+	err := s.env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &lease)
+	switch {
+	case apierrors.IsNotFound(err):
+		return ""
+	case err != nil:
+		t.Fatalf("get Lease %s/%s: %v", ns, name, err)
+	}
+	if lease.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *lease.Spec.HolderIdentity
+}
+
+// waitLeaseHolder waits until the Lease is held by someone other than
+// previous ("" for anyone) and returns the holder.
+func waitLeaseHolder(t *testing.T, ns, name, previous string, timeout time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		for _, pair := range [][2]*manager{{a, b}, {b, a}} {
-			if ok, _ := hasLog(pair[0], "Successfully acquired lease"); ok {
-				return pair[0], pair[1]
-			}
+		if h := leaseHolder(t, ns, name); h != "" && h != previous {
+			return h
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatal("no manager acquired the lease")
-	return nil, nil
-}
-
-// hasLog reports whether a manager's log contains text.
-func hasLog(m *manager, text string) (bool, error) {
-	data, err := os.ReadFile(m.log.Name())
-	if err != nil {
-		return false, fmt.Errorf("read log: %w", err)
-	}
-	return strings.Contains(string(data), text), nil
-}
-
-// waitLog waits for text in a manager's log.
-func waitLog(m *manager, text string, timeout time.Duration) (bool, error) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if ok, err := hasLog(m, text); ok || err != nil {
-			return ok, err
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return false, fmt.Errorf("%q not logged within %s", text, timeout)
+	t.Fatalf("the Lease %s/%s was not taken over from %q within %s", ns, name, previous, timeout)
+	return ""
 }

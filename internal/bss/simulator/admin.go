@@ -49,6 +49,14 @@ func (s *Server) SetTime(t time.Time) error {
 // Counters returns a snapshot of the call counters.
 func (s *Server) Counters() Counters { return s.counters.snapshot() }
 
+// AccountCounters returns a snapshot of the call counters of one account
+// (domain ID): calls that authenticated as it, or that failed before
+// authenticating and claimed it in X-Domain-Id. Tests that share a
+// simulator read these, so that they cannot see each other's calls.
+func (s *Server) AccountCounters(domainID string) Counters {
+	return s.counters.snapshotAccount(domainID)
+}
+
 // ResetCounters zeroes the call counters and the throttling windows.
 func (s *Server) ResetCounters() {
 	s.counters.reset()

@@ -180,6 +180,12 @@ func (c Counters) Operations() []string {
 type counters struct {
 	mu sync.Mutex
 	c  Counters
+	// byAccount holds the same counts per domain ID (see AccountCounters).
+	byAccount map[string]*Counters
+}
+
+func emptyCounters() Counters {
+	return Counters{Writes: map[string]int{}, Calls: map[string]map[int]int{}, Dropped: map[string]int{}}
 }
 
 func (c *counters) write(op string) {
@@ -200,17 +206,54 @@ func (c *counters) record(op string, status int, dropped bool) {
 	}
 }
 
+// recordAccount counts a response against an account. Unlike the global
+// Writes, a write is counted per account once it is answered (the account
+// is known after authentication).
+func (c *counters) recordAccount(domain string, ep endpoint, status int, dropped bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a := c.byAccount[domain]
+	if a == nil {
+		n := emptyCounters()
+		a = &n
+		c.byAccount[domain] = a
+	}
+	if ep.write {
+		a.Writes[ep.op]++
+	}
+	if a.Calls[ep.op] == nil {
+		a.Calls[ep.op] = map[int]int{}
+	}
+	a.Calls[ep.op][status]++
+	if dropped {
+		a.Dropped[ep.op]++
+	}
+}
+
 func (c *counters) snapshot() Counters {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := Counters{Writes: map[string]int{}, Calls: map[string]map[int]int{}, Dropped: map[string]int{}}
-	for k, v := range c.c.Writes {
+	return c.c.clone()
+}
+
+func (c *counters) snapshotAccount(domain string) Counters {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.byAccount[domain]; a != nil {
+		return a.clone()
+	}
+	return emptyCounters()
+}
+
+func (c Counters) clone() Counters {
+	out := emptyCounters()
+	for k, v := range c.Writes {
 		out.Writes[k] = v
 	}
-	for k, v := range c.c.Dropped {
+	for k, v := range c.Dropped {
 		out.Dropped[k] = v
 	}
-	for k, m := range c.c.Calls {
+	for k, m := range c.Calls {
 		out.Calls[k] = map[int]int{}
 		for st, n := range m {
 			out.Calls[k][st] = n
@@ -222,5 +265,6 @@ func (c *counters) snapshot() Counters {
 func (c *counters) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.c = Counters{Writes: map[string]int{}, Calls: map[string]map[int]int{}, Dropped: map[string]int{}}
+	c.c = emptyCounters()
+	c.byAccount = map[string]*Counters{}
 }

@@ -288,13 +288,16 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 		if ep.write {
 			s.counters.write(ep.op)
 		}
+		// The account the call is counted against: the one it claims
+		// until it has authenticated, then the one it proved.
+		domain := r.Header.Get("X-Domain-Id")
 		// rejected answers a call stopped before its business logic ran.
 		rejected := func(caller Caller, body []byte, rep reply, faults []string) {
 			var e *WriteEntry
 			if ep.write {
 				e = s.logRejected(ep.op, caller, r, body, rep, faults)
 			}
-			s.wlog.finish(e, s.finish(w, ep.op, reqID, rep), nil)
+			s.wlog.finish(e, s.finish(w, ep, domain, reqID, rep), nil)
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
@@ -310,6 +313,7 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 			rejected(Caller{}, body, rep, nil)
 			return
 		}
+		domain = acct.DomainID
 		if s.cfg.throttling && !s.throttle.allow(ep.op+"|"+acct.DomainID, ep.limit) {
 			rejected(caller, body, reply{status: http.StatusTooManyRequests, body: throttleError{
 				StatusCode:   http.StatusTooManyRequests,
@@ -351,6 +355,7 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 		s.mu.Unlock()
 		if s.roll(f.DropRate) || s.takeDrop(fk) {
 			s.counters.record(ep.op, rep.status, true)
+			s.counters.recordAccount(domain, ep, rep.status, true)
 			s.wlog.finish(e, false, append(faults, "drop"))
 			dropConnection(w)
 			return
@@ -363,19 +368,21 @@ func (s *Server) wrap(ep endpoint) http.Handler {
 			case <-s.realClock.After(f.AnswerDelay):
 			case <-r.Context().Done():
 				s.counters.record(ep.op, rep.status, true)
+				s.counters.recordAccount(domain, ep, rep.status, true)
 				s.wlog.finish(e, false, faults)
 				return
 			}
 		}
-		s.wlog.finish(e, s.finish(w, ep.op, reqID, rep), faults)
+		s.wlog.finish(e, s.finish(w, ep, domain, reqID, rep), faults)
 	})
 }
 
 // finish counts and writes a reply; it reports whether the answer was
 // written to the client.
-func (s *Server) finish(w http.ResponseWriter, op, reqID string, rep reply) bool {
-	s.counters.record(op, rep.status, false)
-	s.log.Debug("bss request", "operation", op, "status", rep.status, "requestId", reqID)
+func (s *Server) finish(w http.ResponseWriter, ep endpoint, domain, reqID string, rep reply) bool {
+	s.counters.record(ep.op, rep.status, false)
+	s.counters.recordAccount(domain, ep, rep.status, false)
+	s.log.Debug("bss request", "operation", ep.op, "status", rep.status, "requestId", reqID)
 	return writeJSON(w, rep.status, reqID, rep.body) == nil
 }
 
