@@ -19,7 +19,7 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	baseline := m.baseline(t)
 	seedCluster(t, m, "leader", n)
 
-	flags := []string{"--leader-elect", "--leader-election-namespace=leader", "--leader-election-id=bss-operator-chaos"}
+	flags := []string{"--leader-elect", "--leader-election-namespace=leader", "--leader-election-id=bss-operator-chaos", m.endpointFlag()}
 	a := startManager(t, "leader-a", flags...)
 	b := startManager(t, "leader-b", flags...)
 	leader, follower := waitLeader(t, a, b, 60*time.Second)
