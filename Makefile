@@ -137,6 +137,13 @@ build-installer: manifests generate kustomize ## Render the install bundle to di
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 	cd config/manager && $(KUSTOMIZE) edit set image controller=bss-operator:dev
 
+.PHONY: build-installer-namespaced
+build-installer-namespaced: manifests generate kustomize ## Render the namespace-scoped bundle (config/namespaced) to dist/install-namespaced.yaml.
+	mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/namespaced > dist/install-namespaced.yaml
+	cd config/manager && $(KUSTOMIZE) edit set image controller=bss-operator:dev
+
 ##@ Deployment
 
 ifndef ignore-not-found

@@ -13,9 +13,13 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -193,26 +197,30 @@ func allowed(group, resource, verb, roleKind string) bool {
 	return false
 }
 
-// boundRule is a policy rule with the role that holds it.
+// boundRule is a policy rule with the role that holds it, and for a Role
+// the namespace it applies to.
 type boundRule struct {
-	role string
-	kind string
-	rule rbacv1.PolicyRule
+	role      string
+	kind      string
+	namespace string
+	rule      rbacv1.PolicyRule
 }
 
 // managerRules collects the rules of every role bound to the manager's
-// ServiceAccount, checking that Role bindings stay in the operator's namespace.
-func managerRules(t *testing.T, b *bundle) []boundRule {
+// ServiceAccount, checking that Roles and their bindings stay in the
+// operator's namespace or, for a namespace-scoped install, in the watched
+// namespaces.
+func managerRules(t *testing.T, b *bundle, watched ...string) []boundRule {
 	t.Helper()
 	roles := map[string][]rbacv1.PolicyRule{}
 	for _, r := range all[rbacv1.ClusterRole](t, b, "ClusterRole") {
 		roles["ClusterRole/"+r.Name] = r.Rules
 	}
 	for _, r := range all[rbacv1.Role](t, b, "Role") {
-		if r.Namespace != operatorNamespace {
-			t.Errorf("Role %s is in namespace %q, want %s", r.Name, r.Namespace, operatorNamespace)
+		if r.Namespace != operatorNamespace && !slices.Contains(watched, r.Namespace) {
+			t.Errorf("Role %s is in namespace %q, want %s or a watched namespace %v", r.Name, r.Namespace, operatorNamespace, watched)
 		}
-		roles["Role/"+r.Name] = r.Rules
+		roles["Role/"+r.Namespace+"/"+r.Name] = r.Rules
 	}
 	isManager := func(subjects []rbacv1.Subject) bool {
 		for _, s := range subjects {
@@ -226,27 +234,31 @@ func managerRules(t *testing.T, b *bundle) []boundRule {
 		return false
 	}
 	var out []boundRule
-	add := func(ref rbacv1.RoleRef) {
+	add := func(ref rbacv1.RoleRef, namespace string) {
 		key := ref.Kind + "/" + ref.Name
+		if ref.Kind == "Role" {
+			key = ref.Kind + "/" + namespace + "/" + ref.Name
+		}
 		rules, ok := roles[key]
 		if !ok {
 			t.Errorf("binding refers to %s, which the bundle does not contain", key)
 		}
 		for _, r := range rules {
-			out = append(out, boundRule{role: key, kind: ref.Kind, rule: r})
+			out = append(out, boundRule{role: key, kind: ref.Kind, namespace: namespace, rule: r})
 		}
 	}
 	for _, rb := range all[rbacv1.ClusterRoleBinding](t, b, "ClusterRoleBinding") {
 		if isManager(rb.Subjects) {
-			add(rb.RoleRef)
+			add(rb.RoleRef, "")
 		}
 	}
 	for _, rb := range all[rbacv1.RoleBinding](t, b, "RoleBinding") {
 		if isManager(rb.Subjects) {
-			if rb.Namespace != operatorNamespace || rb.RoleRef.Kind != "Role" {
-				t.Errorf("RoleBinding %s/%s binds %s to the manager; want a Role in %s", rb.Namespace, rb.Name, rb.RoleRef.Kind, operatorNamespace)
+			if (rb.Namespace != operatorNamespace && !slices.Contains(watched, rb.Namespace)) || rb.RoleRef.Kind != "Role" {
+				t.Errorf("RoleBinding %s/%s binds %s to the manager; want a Role in %s or a watched namespace %v",
+					rb.Namespace, rb.Name, rb.RoleRef.Kind, operatorNamespace, watched)
 			}
-			add(rb.RoleRef)
+			add(rb.RoleRef, rb.Namespace)
 		}
 	}
 	return out
@@ -321,7 +333,14 @@ func TestBundleRBAC(t *testing.T) {
 // TestBundleDeployment checks the manager Deployment against the restricted
 // Pod Security Standard and the operational settings a cluster expects.
 func TestBundleDeployment(t *testing.T) {
-	b := render(t, "default")
+	checkDeployment(t, render(t, "default"))
+}
+
+// checkDeployment checks the manager Deployment of a bundle: restricted Pod
+// Security, probes, resources, leader election with two replicas kept apart
+// and kept up through drains, and the metrics Service.
+func checkDeployment(t *testing.T, b *bundle) {
+	t.Helper()
 	ns := one[corev1.Namespace](t, b, "Namespace", operatorNamespace)
 	if got := ns.Labels["pod-security.kubernetes.io/enforce"]; got != "restricted" {
 		t.Errorf("namespace pod-security enforce label %q, want restricted", got)
@@ -377,6 +396,7 @@ func TestBundleDeployment(t *testing.T) {
 			t.Errorf("volume %s is a hostPath", v.Name)
 		}
 	}
+	checkAvailability(t, b, dep)
 
 	// The metrics Service reaches the https port of these pods.
 	svc := one[corev1.Service](t, b, "Service", "bss-operator-controller-manager-metrics-service")
@@ -396,6 +416,70 @@ func TestBundleDeployment(t *testing.T) {
 	}
 	if port == nil || port.ContainerPort != 8443 {
 		t.Errorf("the Service's target port %s is not the container's 8443 port", svc.Spec.Ports[0].TargetPort.String())
+	}
+}
+
+// checkAvailability checks what keeps the two-replica setup of
+// docs/operating.md available: a PodDisruptionBudget that keeps one manager
+// through voluntary disruptions (and still lets a drain proceed), and pod
+// anti-affinity that puts the standby on another node.
+func checkAvailability(t *testing.T, b *bundle, dep appsv1.Deployment) {
+	t.Helper()
+	podLabels := labels.Set(dep.Spec.Template.Labels)
+	var pdbs []policyv1.PodDisruptionBudget
+	for _, p := range all[policyv1.PodDisruptionBudget](t, b, "PodDisruptionBudget") {
+		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+		if err != nil {
+			t.Fatalf("PodDisruptionBudget %s: %v", p.Name, err)
+		}
+		if p.Namespace == dep.Namespace && !sel.Empty() && sel.Matches(podLabels) {
+			pdbs = append(pdbs, p)
+		}
+	}
+	if len(pdbs) != 1 {
+		t.Fatalf("%d PodDisruptionBudgets select the manager's pods, want 1", len(pdbs))
+	}
+	pdb := pdbs[0]
+	replicas := int32(1)
+	if dep.Spec.Replicas != nil {
+		replicas = *dep.Spec.Replicas
+	}
+	switch {
+	case pdb.Spec.MinAvailable != nil && pdb.Spec.MaxUnavailable != nil:
+		t.Error("PodDisruptionBudget sets both minAvailable and maxUnavailable")
+	case pdb.Spec.MinAvailable != nil:
+		if m := pdb.Spec.MinAvailable; m.Type != intstr.Int || m.IntVal < 1 || m.IntVal >= replicas {
+			t.Errorf("PodDisruptionBudget minAvailable %s: want at least 1 and fewer than the %d replicas, so drains can proceed", m.String(), replicas)
+		}
+	case pdb.Spec.MaxUnavailable != nil:
+		if m := pdb.Spec.MaxUnavailable; m.Type != intstr.Int || m.IntVal < 1 || m.IntVal >= replicas {
+			t.Errorf("PodDisruptionBudget maxUnavailable %s: want at least 1 and fewer than the %d replicas", m.String(), replicas)
+		}
+	default:
+		t.Error("PodDisruptionBudget sets neither minAvailable nor maxUnavailable")
+	}
+
+	aff := dep.Spec.Template.Spec.Affinity
+	if aff == nil || aff.PodAntiAffinity == nil {
+		t.Fatal("the manager's pods have no pod anti-affinity: both replicas may land on one node")
+	}
+	var terms []corev1.PodAffinityTerm
+	terms = append(terms, aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution...)
+	for _, w := range aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+		terms = append(terms, w.PodAffinityTerm)
+	}
+	spreadsNodes := false
+	for _, term := range terms {
+		sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector)
+		if err != nil {
+			t.Fatalf("anti-affinity selector: %v", err)
+		}
+		if term.TopologyKey == corev1.LabelHostname && !sel.Empty() && sel.Matches(podLabels) {
+			spreadsNodes = true
+		}
+	}
+	if !spreadsNodes {
+		t.Errorf("no anti-affinity term keeps the manager's own pods (%v) on different nodes (%s)", podLabels, corev1.LabelHostname)
 	}
 }
 

@@ -28,6 +28,16 @@ const (
 	SecretKeyToken = "token"
 )
 
+// Labels the operator recognises.
+const (
+	// LabelWatchSecret, set to "true", marks a Secret the operator may
+	// read: a BillingAccount's credentials or a BudgetAlert's webhook URL.
+	// The manager's cache watches only Secrets with this label, so it
+	// neither lists nor keeps the metadata of any other Secret, and a
+	// referenced Secret without it is reported, not read.
+	LabelWatchSecret = "billing.bss-operator.io/watch"
+)
+
 // BillingAccountSpec is how to reach the BSS API for one Huawei Cloud account.
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || self.endpoint.startsWith('https://') || self.endpoint.matches('^http://(127[.]0[.]0[.]1|localhost|[[]::1[]])(:[0-9]+)?(/.*)?$')",message="endpoint must use https, or http only on a loopback address (the BSS simulator)"
 type BillingAccountSpec struct {

@@ -48,10 +48,16 @@ const (
 	ReasonCredentialsMissing  = "CredentialsMissing"
 	ReasonCredentialsInvalid  = "CredentialsInvalid"
 	ReasonCredentialsRejected = "CredentialsRejected"
-	ReasonBSSUnavailable      = "BSSUnavailable"
-	ReasonThrottled           = "Throttled"
-	ReasonAccountNotFound     = "AccountNotFound"
-	ReasonAccountNotReady     = "AccountNotReady"
+	// ReasonCredentialsNotLabelled: the credentials Secret exists but lacks
+	// the label the operator's Secret watch selects; it was not read.
+	ReasonCredentialsNotLabelled = "CredentialsNotLabelled"
+	// ReasonEndpointNotAllowed: spec.endpoint is not in the manager's
+	// allowlist (--bss-endpoints); no request was sent to it.
+	ReasonEndpointNotAllowed = "EndpointNotAllowed"
+	ReasonBSSUnavailable     = "BSSUnavailable"
+	ReasonThrottled          = "Throttled"
+	ReasonAccountNotFound    = "AccountNotFound"
+	ReasonAccountNotReady    = "AccountNotReady"
 	// ReasonRequestNotOwned: a RenewalRequest exists that the operator did
 	// not create for this Subscription (for example one applied by hand);
 	// it is never ordered.

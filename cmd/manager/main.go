@@ -15,7 +15,6 @@ import (
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -47,6 +46,7 @@ type options struct {
 	kubeAPIBurst         int
 	maxConcurrentSubs    int
 	pprofAddr            string
+	bssEndpoints         string
 }
 
 func main() {
@@ -66,6 +66,9 @@ func main() {
 		"Namespace of the leader election lease (defaults to the pod's namespace).")
 	flag.StringVar(&opts.namespaces, "namespaces", "",
 		"Comma-separated namespaces to watch; empty watches all namespaces.")
+	flag.StringVar(&opts.bssEndpoints, "bss-endpoints", defaultEndpointsFlag(),
+		"Comma-separated BSS endpoints (https://host[:port]) that BillingAccounts may use, their site's default included; "+
+			"credentials are sent to no other host. The default is the documented international and Chinese mainland endpoints.")
 	flag.DurationVar(&opts.bssTimeout, "bss-timeout", 30*time.Second, "Timeout of one BSS API call.")
 	flag.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
 		"RenewalRequests reconciled in parallel.")
@@ -89,6 +92,20 @@ func main() {
 		ctrl.Log.WithName("setup").Error(err, "manager exited")
 		os.Exit(1)
 	}
+}
+
+// defaultEndpointsFlag is the default of --bss-endpoints: the documented
+// BSS endpoints of the international and Chinese mainland sites.
+func defaultEndpointsFlag() string { return strings.Join(bss.DefaultEndpoints(), ",") }
+
+// endpointAllowlist parses --bss-endpoints. Credentials go to no endpoint
+// outside it, whatever a BillingAccount's spec.endpoint says.
+func endpointAllowlist(flagValue string) (*bss.EndpointAllowlist, error) {
+	a, err := bss.NewEndpointAllowlist(strings.Split(flagValue, ","))
+	if err != nil {
+		return nil, fmt.Errorf("--bss-endpoints: %w", err)
+	}
+	return a, nil
 }
 
 // businessTiming is the wall clock, or for the demo an accelerated clock
@@ -120,6 +137,11 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
+	endpoints, err := endpointAllowlist(opts.bssEndpoints)
+	if err != nil {
+		return err
+	}
+	log.Info("BSS endpoints allowed", "endpoints", endpoints.String())
 
 	var tlsOpts []func(*tls.Config)
 	if !opts.enableHTTP2 {
@@ -134,17 +156,15 @@ func run(opts options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	// managedFields are never read by the controllers; dropping them from
-	// cached objects saves a large share of the cache's memory.
-	cacheOpts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
-	if opts.namespaces != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range strings.Split(opts.namespaces, ",") {
-			if ns = strings.TrimSpace(ns); ns != "" {
-				cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-			}
+	// Only labelled Secrets are watched, without their annotations, and
+	// managedFields are dropped from every cached object (see CacheOptions).
+	var namespaces []string
+	for _, ns := range strings.Split(opts.namespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			namespaces = append(namespaces, ns)
 		}
 	}
+	cacheOpts := controller.CacheOptions(namespaces)
 
 	restCfg, err := ctrl.GetConfig()
 	if err != nil {
@@ -176,6 +196,7 @@ func run(opts options) error {
 		return fmt.Errorf("register BSS metrics: %w", err)
 	}
 	factory := bss.NewFactory(bss.FactoryConfig{
+		Endpoints:  endpoints,
 		HTTPClient: bss.NewHTTPClient(opts.bssTimeout),
 		Clock:      clock.RealClock{},
 		Metrics:    bssMetrics,

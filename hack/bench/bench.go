@@ -102,7 +102,7 @@ func (b *bench) startManager(ctx context.Context, name string) (*managerProc, er
 		return nil, fmt.Errorf("manager log: %w", err)
 	}
 	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--kube-api-qps=500", "--kube-api-burst=1000",
+		"--kube-api-qps=500", "--kube-api-burst=1000", "--bss-endpoints=" + b.ts.URL,
 		fmt.Sprintf("--max-concurrent-subscriptions=%d", managerWorkers), fmt.Sprintf("--max-concurrent-renewals=%d", managerWorkers)}
 	// Later flags win: -manager-flags overrides the settings above.
 	args = append(args, strings.Fields(b.cfg.managerFlags)...)
@@ -175,7 +175,8 @@ func (b *bench) seedAccount(ctx context.Context, ns string) (string, error) {
 	}
 	name := fmt.Sprintf("acct-%d", b.seq)
 	objs := []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
+			Labels: map[string]string{billingv1alpha1.LabelWatchSecret: "true"}},
 			StringData: map[string]string{"accessKey": ak, "secretKey": sk}},
 		&billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: b.ts.URL, DomainID: domain,

@@ -18,6 +18,10 @@ type AccountConfig struct {
 	// AccountKey names the account stably across credential rotations (e.g.
 	// the BSSAccount object's namespace/name). It must not contain secrets.
 	AccountKey string
+	// Tenant is the trust boundary the account's configuration comes from:
+	// the namespace of its BillingAccount. Rate-limit buckets are shared
+	// only within a tenant (see limiterKey); empty shares with no one.
+	Tenant string
 	// Site selects the endpoint; ignored when Endpoint is set.
 	Site Site
 	// Endpoint overrides the site's endpoint (see Config.Endpoint).
@@ -44,6 +48,10 @@ type FactoryConfig struct {
 	Language string
 	// UserAgent is the User-Agent value.
 	UserAgent string
+	// Endpoints are the endpoints accounts may use, the site's default
+	// included; nil allows DefaultEndpoints only. Tests and the demo that
+	// run the simulator on loopback must list its URL here.
+	Endpoints *EndpointAllowlist
 }
 
 // Factory hands out clients per account, reusing a client while the
@@ -75,17 +83,27 @@ func NewFactory(cfg FactoryConfig) *Factory {
 	if cfg.Limiters == nil {
 		cfg.Limiters = NewLimiterRegistry(cfg.Clock, nil)
 	}
+	if cfg.Endpoints == nil {
+		cfg.Endpoints = DefaultEndpointAllowlist()
+	}
 	return &Factory{cfg: cfg, clients: map[string]factoryEntry{}}
 }
 
 // limiterKey names the account's rate-limit buckets. The gateway counts per
-// account (ParentUid), so the domain id is used when known.
+// account (ParentUid), so accounts with one domain id share buckets, but
+// only within one tenant: the domain id is spec.domainID, which nobody
+// verifies, so a key of the domain id alone would let a tenant who writes
+// another tenant's domain id into its own BillingAccount drain that
+// tenant's buckets and delay its renewals. The tenant (the BillingAccount's
+// namespace) is set by the API server's authorization, not by the tenant.
+// The cost: two tenants using one real account do not share buckets and
+// together may exceed the gateway's quota; its 429s are retried with
+// backoff. Credential rotation keeps the buckets (the key holds no secret).
 func (a AccountConfig) limiterKey(base string) string {
-	id := a.DomainID
-	if id == "" {
-		id = "key:" + a.AccountKey
+	if a.Tenant == "" || a.DomainID == "" {
+		return base + "|key:" + a.AccountKey
 	}
-	return base + "|" + id
+	return base + "|tenant:" + a.Tenant + "|domain:" + a.DomainID
 }
 
 func (a AccountConfig) digest() string {
@@ -114,6 +132,12 @@ func (f *Factory) ClientFor(acc AccountConfig) (Client, error) {
 		if base, err = acc.Site.BaseURL(); err != nil {
 			return nil, fmt.Errorf("bss factory: account %s: %w", acc.AccountKey, err)
 		}
+	}
+	// Checked before a client exists, so a refused endpoint never receives
+	// a request, a token or a signature.
+	if !f.cfg.Endpoints.Allows(base) {
+		delete(f.clients, acc.AccountKey)
+		return nil, fmt.Errorf("bss factory: account %s: %q: %w (%s)", acc.AccountKey, base, ErrEndpointNotAllowed, f.cfg.Endpoints)
 	}
 	c, err := New(Config{
 		Site:        acc.Site,

@@ -74,7 +74,7 @@ func TestFactory(t *testing.T) {
 	ts := newTestServer(t, respond(204, nil))
 	clk := newSteppingClock()
 	reg := NewLimiterRegistry(clk, nil)
-	f := NewFactory(FactoryConfig{HTTPClient: ts.Client(), Clock: clk, Limiters: reg})
+	f := NewFactory(FactoryConfig{HTTPClient: ts.Client(), Clock: clk, Limiters: reg, Endpoints: mustAllowlist(t, ts.URL)})
 	acc := AccountConfig{AccountKey: "ns/a", Endpoint: ts.URL, DomainID: "d1", Credentials: Credentials{AccessKey: "ak1", SecretKey: "sk1"}}
 	c1, err := f.ClientFor(acc)
 	if err != nil {

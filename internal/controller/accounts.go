@@ -77,6 +77,11 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 	secretName := acct.Spec.CredentialsSecretRef.Name
 	secret, err := r.Secret(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName})
 	if err != nil {
+		if errors.Is(err, ErrSecretNotLabelled) {
+			return nil, &AccountError{Reason: ReasonCredentialsNotLabelled,
+				Message: fmt.Sprintf("credentials Secret %q in namespace %q lacks the label %s=true; the operator reads only Secrets with it",
+					secretName, acct.Namespace, billingv1alpha1.LabelWatchSecret)}
+		}
 		if apierrors.IsNotFound(err) {
 			return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsMissing,
 				Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", secretName, acct.Namespace)}
@@ -95,11 +100,17 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 	key := AccountKey(acct.Namespace, acct.Name)
 	c, err := r.Factory.ClientFor(bss.AccountConfig{
 		AccountKey:  key,
+		Tenant:      acct.Namespace,
 		Site:        site,
 		Endpoint:    acct.Spec.Endpoint,
 		DomainID:    acct.Spec.DomainID,
 		Credentials: creds,
 	})
+	if errors.Is(err, bss.ErrEndpointNotAllowed) {
+		return nil, &AccountError{Reason: ReasonEndpointNotAllowed,
+			Message: fmt.Sprintf("BillingAccount %q: the endpoint is not in the manager's --bss-endpoints allowlist, and nothing was sent to it; "+
+				"ask the operator's installer to allow it, or remove spec.endpoint: %v", acct.Name, err)}
+	}
 	if err != nil {
 		return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("BillingAccount %q cannot be used: %v", acct.Name, err)}

@@ -343,7 +343,7 @@ func TestBudgetWebhookRetries(t *testing.T) {
 	recv := &webhookServer{failures: 2}
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
-	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook"},
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook", Labels: watchLabel()},
 		StringData: map[string]string{"url": srv.URL + "/hook?token=secret"}})
 	b := budgetAlert(ns, "team", "100.00", threshold(50, billingv1alpha1.BasisActual))
 	b.Spec.Webhook = &billingv1alpha1.WebhookSpec{URLSecretRef: billingv1alpha1.LocalObjectReference{Name: "hook"}}

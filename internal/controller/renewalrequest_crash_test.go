@@ -114,7 +114,7 @@ func fakeClusterAccount(t *testing.T, prefix string) (account, string) {
 // crashReconciler is a RenewalRequest reconciler as a freshly started
 // manager would build it.
 func crashReconciler(k8s client.Client) *controller.RenewalRequestReconciler {
-	factory := bss.NewFactory(bss.FactoryConfig{Clock: clock.RealClock{}})
+	factory := bss.NewFactory(bss.FactoryConfig{Clock: clock.RealClock{}, Endpoints: h.endpoints})
 	return &controller.RenewalRequestReconciler{Deps: controller.Deps{
 		Client:     k8s,
 		Timing:     controller.Timing{Clock: h.clock, Speed: 1},
@@ -132,7 +132,7 @@ func crashObjects(a account, id string, method billingv1alpha1.PaymentMethod) []
 	sub := subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage)
 	sub.UID = "crash-subscription-uid"
 	return []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds", Labels: watchLabel()},
 			Data: map[string][]byte{"accessKey": []byte(a.AK), "secretKey": []byte(a.SK)}},
 		&billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acct"},
 			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: h.url, DomainID: a.DomainID,

@@ -43,6 +43,15 @@ type harness struct {
 	url   string
 	clock *testingclock.FakeClock
 	seq   atomic.Int64
+	// endpoints allows the simulator's loopback URL only.
+	endpoints *bss.EndpointAllowlist
+	// mgr is the shared manager (its cache is what tests inspect).
+	mgr ctrl.Manager
+}
+
+// watchLabel is the label a Secret needs for the operator to read it.
+func watchLabel() map[string]string {
+	return map[string]string{billingv1alpha1.LabelWatchSecret: "true"}
 }
 
 var h *harness
@@ -72,19 +81,30 @@ func runSuite(m *testing.M) int {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  env.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		// As in the manager: no informer over Secret data.
+		// As in the manager: no informer over Secret data, and a watch
+		// over labelled Secrets' metadata only.
 		Client: controller.ClientOptions(),
+		Cache:  controller.CacheOptions(nil),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	h.mgr = mgr
 	bssMetrics, err := metrics.NewBSS(prometheus.NewRegistry())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	factory := bss.NewFactory(bss.FactoryConfig{HTTPClient: ts.Client(), Clock: clock.RealClock{}, Metrics: bssMetrics})
+	// The simulator listens on loopback: allowed explicitly, as the
+	// manager's --bss-endpoints flag does for the demo.
+	endpoints, err := bss.NewEndpointAllowlist([]string{ts.URL})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	h.endpoints = endpoints
+	factory := bss.NewFactory(bss.FactoryConfig{HTTPClient: ts.Client(), Clock: clock.RealClock{}, Metrics: bssMetrics, Endpoints: endpoints})
 	if err := controller.SetupWithManager(mgr, controller.Options{
 		Timing:     controller.Timing{Clock: fake, Speed: 1, MinRequeue: 50 * time.Millisecond, MaxRequeue: 300 * time.Millisecond},
 		Factory:    factory,
@@ -152,7 +172,7 @@ func (h *harness) newAccount(t *testing.T, ns, cash string) account {
 		t.Fatalf("add simulator account: %v", err)
 	}
 	mustCreate(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bss-credentials"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bss-credentials", Labels: watchLabel()},
 		StringData: map[string]string{billingv1alpha1.SecretKeyAccessKey: ak, billingv1alpha1.SecretKeySecretKey: sk},
 	})
 	// envtest runs no namespace controller, so objects outlive their

@@ -35,6 +35,9 @@ func (s *Stack) startManager(ctx context.Context) error {
 		"--health-probe-bind-address=" + probeAddr,
 		"--clock-start=" + simNow.UTC().Format(time.RFC3339Nano),
 		"--clock-speed=" + strconv.FormatFloat(cfg.Speed, 'f', -1, 64),
+		// The simulator listens on loopback, which the default allowlist
+		// (the documented BSS hosts) refuses.
+		"--bss-endpoints=" + s.Simulator.URL,
 	}, cfg.ManagerArgs...)
 	cmd := exec.CommandContext(ctx, cfg.Binaries.Manager, args...)
 	// Stop sends SIGTERM itself; the context only bounds the startup.

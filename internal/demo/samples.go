@@ -28,7 +28,8 @@ func (s *Stack) createCredentials(ctx context.Context) error {
 	}
 	acct := s.Simulator.Accounts[0]
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: CredentialsSecret, Namespace: s.Config.Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: CredentialsSecret, Namespace: s.Config.Namespace,
+			Labels: map[string]string{billingv1alpha1.LabelWatchSecret: "true"}},
 		StringData: map[string]string{
 			billingv1alpha1.SecretKeyAccessKey: acct.AccessKey,
 			billingv1alpha1.SecretKeySecretKey: acct.SecretKey,

@@ -28,11 +28,11 @@ func TestCrashDuringRenewalBurst(t *testing.T) {
 
 	rnd := rand.New(rand.NewSource(42)) //nolint:gosec // reproducible kill points, not security
 	for i := 0; i < kills; i++ {
-		mgr := startManager(t, "crash")
+		mgr := startManager(t, "crash", m.endpointFlag())
 		time.Sleep(time.Duration(200+rnd.Intn(2500)) * time.Millisecond)
 		mgr.kill()
 	}
-	final := startManager(t, "crash-final")
+	final := startManager(t, "crash-final", m.endpointFlag())
 	m.waitRenewed(t, baseline, 3*time.Minute)
 	time.Sleep(3 * time.Second) // anything still in flight would show now
 	final.kill()

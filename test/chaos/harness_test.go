@@ -144,6 +144,10 @@ func startSim(t *testing.T, n int) *sim {
 }
 
 // admin calls the simulator's admin API.
+// endpointFlag allows the simulator's loopback URL, which the manager's
+// default allowlist (the documented BSS hosts) refuses.
+func (m *sim) endpointFlag() string { return "--bss-endpoints=" + m.URL }
+
 func (m *sim) admin(t *testing.T, method, path string, body, out any) {
 	t.Helper()
 	var r io.Reader
@@ -293,7 +297,8 @@ func seedCluster(t *testing.T, m *sim, ns string, n int) {
 	c := s.env.Client
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds",
+			Labels: map[string]string{billingv1alpha1.LabelWatchSecret: "true"}},
 			StringData: map[string]string{"accessKey": m.AK, "secretKey": m.SK}},
 		&billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acct"},
 			Spec: billingv1alpha1.BillingAccountSpec{Endpoint: m.URL, DomainID: m.DomainID,

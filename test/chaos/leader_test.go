@@ -22,7 +22,7 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	seedCluster(t, m, "leader", n)
 
 	const leaseNS, leaseName = "leader", "bss-operator-chaos"
-	flags := []string{"--leader-elect", "--leader-election-namespace=" + leaseNS, "--leader-election-id=" + leaseName}
+	flags := []string{"--leader-elect", "--leader-election-namespace=" + leaseNS, "--leader-election-id=" + leaseName, m.endpointFlag()}
 	// The first manager leads: it holds the Lease before the second starts,
 	// and the second cannot take it while the first renews it.
 	leader := startManager(t, "leader-a", flags...)

@@ -36,7 +36,7 @@ func TestFaultSoak(t *testing.T) {
 		"errorMsg": "The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second"}, nil)
 	m.admin(t, http.MethodPut, "faults/GetOrderDetails", map[string]any{"errorRate": 0.3, "errorStatus": 500, "latency": int64(2 * time.Second)}, nil)
 
-	mgr := startManager(t, "soak")
+	mgr := startManager(t, "soak", m.endpointFlag())
 	// The token expires after 15 s; rotate to the second AK/SK pair after 40 s.
 	time.Sleep(40 * time.Second)
 	setSecret(t, "soak", map[string][]byte{"accessKey": []byte("AKCHAOS0000000000002"), "secretKey": []byte("chaos-secret-2")})
