@@ -78,7 +78,7 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 	secret, err := r.Secret(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName})
 	if err != nil {
 		if errors.Is(err, ErrSecretNotLabelled) {
-			return nil, &AccountError{Reason: ReasonCredentialsNotLabelled,
+			return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsNotLabelled,
 				Message: fmt.Sprintf("credentials Secret %q in namespace %q lacks the label %s=true; the operator reads only Secrets with it",
 					secretName, acct.Namespace, billingv1alpha1.LabelWatchSecret)}
 		}
@@ -107,7 +107,7 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 		Credentials: creds,
 	})
 	if errors.Is(err, bss.ErrEndpointNotAllowed) {
-		return nil, &AccountError{Reason: ReasonEndpointNotAllowed,
+		return nil, &AccountError{Reason: billingv1alpha1.ReasonEndpointNotAllowed,
 			Message: fmt.Sprintf("BillingAccount %q: the endpoint is not in the manager's --bss-endpoints allowlist, and nothing was sent to it; "+
 				"ask the operator's installer to allow it, or remove spec.endpoint: %v", acct.Name, err)}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,59 +26,14 @@ const costDataLag = time.Hour
 // closed months still move a little in the first days.
 const closedMonthMaxAge = 6 * time.Hour
 
-// maxCostPages bounds the pages of one 8.1 query (1000 groups a page).
-const maxCostPages = 20
-
-// chargingModeCode maps a spec charging mode onto its 8.1 CHARGING_MODE
-// value (7.3 charge_mode: 1 yearly/monthly, 3 pay-per-use, 10 reserved
-// instances, 11 savings plans).
-func chargingModeCode(m billingv1alpha1.ChargingMode) string {
-	switch m {
-	case billingv1alpha1.ChargingModeYearlyMonthly:
-		return "1"
-	case billingv1alpha1.ChargingModePayPerUse:
-		return "3"
-	case billingv1alpha1.ChargingModeReservedInstance:
-		return "10"
-	case billingv1alpha1.ChargingModeSavingsPlan:
-		return "11"
-	}
-	return ""
-}
-
-// spendFigures are the spend so far in the period.
+// spendFigures are a period's spend and when it was measured.
 type spendFigures struct {
-	// actual is the spend so far.
-	actual decimal.Decimal
-	// usage is the part of actual that is not yearly/monthly.
-	usage decimal.Decimal
-	// currency of the figures.
-	currency string
+	budget.Spend
 	// fetchedAt is when BSS was read.
 	fetchedAt time.Time
 	// generation and periodStart the figures were measured for.
 	generation  int64
 	periodStart time.Time
-}
-
-// add adds another measurement in the same currency.
-func (s *spendFigures) add(o spendFigures) error {
-	if o.currency != "" && s.currency != "" && o.currency != s.currency {
-		return &currencyError{got: o.currency, want: s.currency}
-	}
-	if s.currency == "" {
-		s.currency = o.currency
-	}
-	s.actual = s.actual.Add(o.actual)
-	s.usage = s.usage.Add(o.usage)
-	return nil
-}
-
-// currencyError is BSS data in a currency other than expected.
-type currencyError struct{ got, want string }
-
-func (e *currencyError) Error() string {
-	return fmt.Sprintf("BSS reports amounts in %s but the budget is in %s; currencies are never converted", e.got, e.want)
 }
 
 // budgetCaches keep what a BudgetAlert reuses between reconciles: the last
@@ -141,11 +95,11 @@ func (r *BudgetAlertReconciler) measureSpend(ctx context.Context, st *budgetStat
 	c.mu.Unlock()
 	if ok && last.generation == b.Generation && last.periodStart.Equal(st.start) && st.now.Before(last.fetchedAt.Add(interval+jitter)) {
 		st.wakeAt(last.fetchedAt.Add(interval + jitter))
-		return last, r.checkCurrency(st, last.currency)
+		return last, r.checkCurrency(st, last.Currency)
 	}
 	fresh, err := r.fetchSpend(ctx, st)
 	if err != nil {
-		var ce *currencyError
+		var ce *budget.CurrencyError
 		if errors.As(err, &ce) {
 			r.currencyMismatch(st, err.Error())
 			st.wakeAt(st.now.Add(interval + jitter))
@@ -161,13 +115,13 @@ func (r *BudgetAlertReconciler) measureSpend(ctx context.Context, st *budgetStat
 	b.Status.DataAsOf = metaTime(st.now.Add(-costDataLag).Truncate(time.Second))
 	b.Status.LastSyncTime = metaTime(st.now.Truncate(time.Second))
 	st.wakeAt(st.now.Add(interval + jitter))
-	return fresh, r.checkCurrency(st, fresh.currency)
+	return fresh, r.checkCurrency(st, fresh.Currency)
 }
 
 // checkCurrency refuses figures in another currency than the limit's.
 func (r *BudgetAlertReconciler) checkCurrency(st *budgetState, currency string) bool {
 	if currency != "" && currency != st.b.Spec.Limit.Currency {
-		r.currencyMismatch(st, (&currencyError{got: currency, want: st.b.Spec.Limit.Currency}).Error())
+		r.currencyMismatch(st, (&budget.CurrencyError{Got: currency, Want: st.b.Spec.Limit.Currency}).Error())
 		return false
 	}
 	return true
@@ -210,7 +164,7 @@ func (r *BudgetAlertReconciler) fetchSpend(ctx context.Context, st *budgetState)
 	// 7.1 cannot filter by region (region_code is reserved), so with a
 	// region filter every day comes from 8.1.
 	plan := budget.Plan(st.start, st.end, st.now, len(f.RegionCodes) == 0)
-	total := spendFigures{currency: st.b.Spec.Limit.Currency}
+	total := spendFigures{Spend: budget.Spend{Currency: st.b.Spec.Limit.Currency}}
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
 	for _, m := range plan.ClosedMonths {
@@ -218,76 +172,20 @@ func (r *BudgetAlertReconciler) fetchSpend(ctx context.Context, st *budgetState)
 		if err != nil {
 			return spendFigures{}, err
 		}
-		if err := total.add(s); err != nil {
+		if err := total.Add(s.Spend); err != nil {
 			return spendFigures{}, err
 		}
 	}
 	for _, d := range plan.Days {
-		s, err := costData(bctx, st.acct.BSS, f, d)
+		s, err := budget.CostData(bctx, st.acct.BSS, f, d)
 		if err != nil {
 			return spendFigures{}, err
 		}
-		if err := total.add(s); err != nil {
+		if err := total.Add(s); err != nil {
 			return spendFigures{}, err
 		}
 	}
 	return total, nil
-}
-
-// costFilters maps the spec's filters onto 8.1 filters.
-func costFilters(f billingv1alpha1.BudgetFilters) []bss.CostFilter {
-	var out []bss.CostFilter
-	add := func(key string, values []string) {
-		if len(values) > 0 {
-			out = append(out, bss.CostFilter{Key: key, Values: values})
-		}
-	}
-	add("CLOUD_SERVICE_TYPE", f.ServiceTypeCodes)
-	add("REGION_CODE", f.RegionCodes)
-	add("ENTERPRISE_PROJECT_ID", f.EnterpriseProjectIDs)
-	var modes []string
-	for _, m := range f.ChargingModes {
-		if code := chargingModeCode(m); code != "" {
-			modes = append(modes, code)
-		}
-	}
-	add("CHARGING_MODE", modes)
-	return out
-}
-
-// costData sums the cost data (8.1, original cost, payment amount) of a
-// range of days, grouped by charging mode so that yearly/monthly payments
-// can be told from usage. It reads every page.
-func costData(ctx context.Context, cl bss.Client, f billingv1alpha1.BudgetFilters, days budget.DayRange) (spendFigures, error) {
-	req := bss.CostDataRequest{
-		TimeMeasure: bss.TimeMeasureDay, Begin: days.First, End: days.Last,
-		GroupBy:  []bss.CostGroupBy{{Type: bss.GroupByTypeDimension, Key: "CHARGING_MODE"}},
-		CostType: bss.CostTypeOriginal, AmountType: bss.AmountTypePayment,
-		Filters: costFilters(f), Limit: 1000,
-	}
-	var out spendFigures
-	for page := 0; page < maxCostPages; page++ {
-		p, err := cl.CostData(ctx, req)
-		if err != nil {
-			return spendFigures{}, fmt.Errorf("cost data %s..%s: %w", days.First, days.Last, err)
-		}
-		if out.currency == "" {
-			out.currency = p.Currency
-		} else if p.Currency != out.currency {
-			return spendFigures{}, &currencyError{got: p.Currency, want: out.currency}
-		}
-		for _, rec := range p.Records {
-			out.actual = out.actual.Add(rec.Amount.Amount)
-			if len(rec.Dimensions) == 0 || rec.Dimensions[0].Value != "1" {
-				out.usage = out.usage.Add(rec.Amount.Amount)
-			}
-		}
-		req.Offset += len(p.Records)
-		if len(p.Records) == 0 || req.Offset >= p.TotalCount {
-			return out, nil
-		}
-	}
-	return spendFigures{}, fmt.Errorf("cost data %s..%s: more than %d pages", days.First, days.Last, maxCostPages)
 }
 
 // closedMonth returns a closed month's spend from the v2 monthly summary
@@ -308,87 +206,15 @@ func (r *BudgetAlertReconciler) closedMonth(ctx context.Context, st *budgetState
 	if ok && st.now.Sub(hit.fetchedAt) < closedMonthMaxAge {
 		return hit, nil
 	}
-	// v2 records carry no enterprise project: filter in the request, once
-	// per project, instead ("" is every project).
-	projects := f.EnterpriseProjectIDs
-	if len(projects) == 0 {
-		projects = []string{""}
+	spend, err := budget.ClosedMonth(ctx, st.acct.BSS, month, f)
+	if err != nil {
+		return spendFigures{}, err
 	}
-	out := spendFigures{fetchedAt: st.now}
-	for _, ep := range projects {
-		if err := summaryBillsSpend(ctx, st.acct.BSS, month, ep, f, &out); err != nil {
-			return spendFigures{}, err
-		}
-	}
+	out := spendFigures{Spend: spend, fetchedAt: st.now}
 	c.mu.Lock()
 	c.closed[key] = out
 	c.mu.Unlock()
 	return out, nil
-}
-
-// maxSummaryBillPages bounds the pages of one month's summary bills, and
-// summaryBillsPageLimit is their page size.
-const (
-	maxSummaryBillPages   = 50
-	summaryBillsPageLimit = 100
-)
-
-// summaryBillsSpend adds one enterprise project's (or, for "", every
-// project's) spend of month from the v2 monthly summary bills to out,
-// reading every page.
-func summaryBillsSpend(ctx context.Context, cl bss.Client, month, project string,
-	f billingv1alpha1.BudgetFilters, out *spendFigures) error {
-	// No maximum is documented for limit; 100 is the smallest maximum of
-	// the other paged BSS lists (6.2.1), so a real account accepts it.
-	req := bss.SummaryBillsRequest{Cycle: month, EnterpriseProjectID: project, Limit: summaryBillsPageLimit}
-	for page := 0; page < maxSummaryBillPages; page++ {
-		bills, err := cl.SummaryBills(ctx, req)
-		if err != nil {
-			return fmt.Errorf("summary bills of %s: %w", month, err)
-		}
-		if out.currency == "" {
-			out.currency = bills.Currency
-		} else if bills.Currency != out.currency {
-			return &currencyError{got: bills.Currency, want: out.currency}
-		}
-		for _, bill := range bills.Bills {
-			mode := billChargingMode(bill.ChargingMode)
-			if (len(f.ServiceTypeCodes) > 0 && !slices.Contains(f.ServiceTypeCodes, bill.ServiceTypeCode)) ||
-				(len(f.ChargingModes) > 0 && !slices.Contains(f.ChargingModes, mode)) {
-				continue
-			}
-			amount := bill.Consume.Amount
-			if bill.BillType == bss.BillTypeRefund {
-				// A refund, whichever sign BSS gives it.
-				amount = amount.Abs().Neg()
-			}
-			out.actual = out.actual.Add(amount)
-			if mode != billingv1alpha1.ChargingModeYearlyMonthly {
-				out.usage = out.usage.Add(amount)
-			}
-		}
-		req.Offset += len(bills.Bills)
-		if len(bills.Bills) == 0 || req.Offset >= bills.TotalCount {
-			return nil
-		}
-	}
-	return fmt.Errorf("summary bills of %s: more than %d pages", month, maxSummaryBillPages)
-}
-
-// billChargingMode maps a v2 summary bill's charging_mode onto a charging
-// mode; "" is other.
-func billChargingMode(mode int) billingv1alpha1.ChargingMode {
-	switch mode {
-	case bss.BillChargingYearlyMonthly:
-		return billingv1alpha1.ChargingModeYearlyMonthly
-	case bss.BillChargingPayPerUse:
-		return billingv1alpha1.ChargingModePayPerUse
-	case bss.BillChargingReservedInstance:
-		return billingv1alpha1.ChargingModeReservedInstance
-	case bss.BillChargingSavingsPlan:
-		return billingv1alpha1.ChargingModeSavingsPlan
-	}
-	return ""
 }
 
 // cashBalance returns the account's cash balance (5.1), read again on the

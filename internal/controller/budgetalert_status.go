@@ -49,9 +49,9 @@ func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, du
 		st.notes = append(st.notes, fmt.Sprintf("%d renewals due in the period have no quote yet and are not in committed spend", unpriced))
 	}
 	fig := budget.Figures{
-		Actual:    spend.actual,
-		Committed: spend.actual.Add(pending),
-		Forecast: budget.Forecast(budget.ForecastInput{Actual: spend.actual, Usage: spend.usage, Pending: pending,
+		Actual:    spend.Actual,
+		Committed: spend.Actual.Add(pending),
+		Forecast: budget.Forecast(budget.ForecastInput{Actual: spend.Actual, Usage: spend.Usage, Pending: pending,
 			Start: st.start, End: st.end, AsOf: asOf}),
 	}
 	ev := budget.Evaluate(budget.EvaluateInput{

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/controller"
 )
 
 // lastApplied is what kubectl apply leaves on a Secret: its data, in clear.
@@ -71,7 +70,7 @@ func TestSecretCacheHoldsOnlyLabelledSecretsWithoutAnnotations(t *testing.T) {
 		if err := getErr(ns, "unlabelled", &acct); err != nil {
 			return err
 		}
-		return wantCondition(acct.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonCredentialsNotLabelled)
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonCredentialsNotLabelled)
 	})
 
 	var sec corev1.Secret
@@ -85,7 +84,7 @@ func TestSecretCacheHoldsOnlyLabelledSecretsWithoutAnnotations(t *testing.T) {
 		if err := getErr(ns, "unlabelled", &acct); err != nil {
 			return err
 		}
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionTrue, "")
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, "")
 	})
 }
 
@@ -114,12 +113,12 @@ func TestBillingAccountEndpointNotAllowed(t *testing.T) {
 		if acct.Status.ObservedGeneration != acct.Generation {
 			return fmt.Errorf("generation %d not observed yet", acct.Generation)
 		}
-		if err := wantCondition(acct.Status.Conditions, controller.ConditionStalled, metav1.ConditionTrue, controller.ReasonEndpointNotAllowed); err != nil {
+		if err := wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionStalled, metav1.ConditionTrue, billingv1alpha1.ReasonEndpointNotAllowed); err != nil {
 			return err
 		}
-		return wantCondition(acct.Status.Conditions, controller.ConditionReady, metav1.ConditionFalse, controller.ReasonEndpointNotAllowed)
+		return wantCondition(acct.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonEndpointNotAllowed)
 	})
-	if c := condition(got.Status.Conditions, controller.ConditionReady); c == nil || !strings.Contains(c.Message, "--bss-endpoints") || !strings.Contains(c.Message, probe.URL) {
+	if c := condition(got.Status.Conditions, billingv1alpha1.ConditionReady); c == nil || !strings.Contains(c.Message, "--bss-endpoints") || !strings.Contains(c.Message, probe.URL) {
 		t.Errorf("Ready message does not say which endpoint and which flag: %+v", c)
 	}
 	h.advance(2 * time.Minute) // the next refresh must not reach it either
