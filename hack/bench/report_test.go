@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,6 +285,42 @@ func TestParseStat(t *testing.T) {
 			comm, ppid, ok := parseStat(tt.stat)
 			if comm != tt.comm || ppid != tt.ppid || ok != tt.ok {
 				t.Errorf("parseStat = %q, %d, %v; want %q, %d, %v", comm, ppid, ok, tt.comm, tt.ppid, tt.ok)
+			}
+		})
+	}
+}
+
+func TestStatusWrites(t *testing.T) {
+	const metrics = `# HELP apiserver_request_total [STABLE] Counter of apiserver requests.
+# TYPE apiserver_request_total counter
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="subscriptions",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 1200
+apiserver_request_total{code="409",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="subscriptions",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 3
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="subscriptions",scope="resource",subresource="status",verb="PUT",version="v1alpha1"} 2
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="subscriptions",scope="resource",subresource="",verb="PATCH",version="v1alpha1"} 50
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="billingaccounts",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 9
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="billing.bss-operator.io",resource="subscriptions",scope="namespace",subresource="",verb="LIST",version="v1alpha1"} 4
+`
+	got, err := parseStatusWrites(strings.NewReader(metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"200": 1202, "409": 3}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("parseStatusWrites = %v, want %v", got, want)
+	}
+	tests := []struct {
+		name              string
+		before, after     map[string]int
+		writes, conflicts int
+	}{
+		{"from nothing", nil, map[string]int{"200": 1000}, 1000, 0},
+		{"one write each, no conflict", map[string]int{"200": 1000}, map[string]int{"200": 2000}, 1000, 0},
+		{"conflicts are writes too", map[string]int{"200": 1000, "409": 1}, map[string]int{"200": 2000, "409": 6}, 1005, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			writes, conflicts := writesBetween(tt.before, tt.after)
+			if writes != tt.writes || conflicts != tt.conflicts {
+				t.Errorf("writesBetween = %d, %d; want %d, %d", writes, conflicts, tt.writes, tt.conflicts)
 			}
 		})
 	}

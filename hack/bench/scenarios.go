@@ -108,6 +108,9 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 			return r, err
 		}
 	}
+	// The apiserver's count of status writes, to tell a manager that
+	// writes more than once per changed status from one that is slow.
+	writesBefore, werr := b.statusWrites(ctx)
 	changed := time.Now()
 	prof := b.startProfile(ctx, mgr, "convergence-"+sc.name, 2*b.cfg.refresh+30*time.Second)
 	conv, err := w.wait(ctx, changed, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool {
@@ -125,6 +128,17 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 
 	mgr.stop()
 	w.stop()
+	if werr == nil {
+		var writesAfter map[string]int
+		if writesAfter, werr = b.statusWrites(ctx); werr == nil {
+			writes, conflicts := writesBetween(writesBefore, writesAfter)
+			fmt.Fprintf(os.Stderr, "   the manager made %d Subscription status writes for %d changed statuses (%d conflicts)\n",
+				writes, len(all), conflicts)
+		}
+	}
+	if werr != nil {
+		fmt.Fprintf(os.Stderr, "   status writes not counted: %v\n", werr)
+	}
 	if r.apiserverWrites, err = b.writeCeiling(ctx, ns, all, managerWorkers); err != nil {
 		return r, err
 	}
