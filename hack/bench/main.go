@@ -36,6 +36,8 @@ func main() {
 		"extra flags for the manager, space-separated (for example --max-concurrent-subscriptions=32)")
 	flag.StringVar(&cfg.profileDir, "profile-dir", "",
 		"if set, write the manager's CPU profile of the convergence (load scenarios) or of the burst, and a heap profile after it, into this directory")
+	flag.BoolVar(&cfg.watchedCeiling, "watched-ceiling", false,
+		"also measure \"apiserver alone\" with the bench's own watch open (printed on stderr)")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	// run returns instead of exiting so that its deferred clean-up stops
@@ -107,6 +109,9 @@ type config struct {
 	managerFlags string
 	// profileDir receives pprof profiles of the manager; empty for none.
 	profileDir string
+	// watchedCeiling also measures the apiserver's write rate with the
+	// bench's watch open.
+	watchedCeiling bool
 }
 
 // scenario is a number of accounts with a number of subscriptions each.
