@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -322,4 +323,49 @@ func totalCalls(c simulator.Counters) int {
 		n += c.Total(op)
 	}
 	return n
+}
+
+// refreshCounts returns the BSS calls answered between two snapshots of
+// the simulator's counters and the account refreshes among them. Every
+// refresh of an account starts with one balance query (5.1) and, when it
+// is answered, goes on to the listing (BillingAccountReconciler.sync), and
+// nothing else in the bench's steady state queries a balance (BudgetAlerts
+// do; the load scenarios create none). So the balance queries answered 200
+// are the refreshes that happened. Dividing by the intervals waited
+// instead under-reported: refreshes come a little less often than once an
+// interval (the jitter adds up to 10 %), so fewer fell into the window.
+func refreshCounts(before, after simulator.Counters) (calls, refreshes int) {
+	calls = totalCalls(after) - totalCalls(before)
+	refreshes = after.Calls[simulator.OpBalances][http.StatusOK] - before.Calls[simulator.OpBalances][http.StatusOK]
+	return calls, refreshes
+}
+
+// quietCounters returns the simulator's counters at a moment when no BSS
+// call has been answered for a second, so that a window between two such
+// snapshots holds whole refreshes (a refresh's calls follow each other far
+// less than a second apart). It gives up after two refresh intervals and
+// returns the latest snapshot.
+func (b *bench) quietCounters(ctx context.Context) (simulator.Counters, error) {
+	deadline := time.Now().Add(2 * b.cfg.refresh)
+	last := b.sim.Counters()
+	lastChange := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		c := b.sim.Counters()
+		if totalCalls(c) != totalCalls(last) {
+			last, lastChange = c, time.Now()
+			continue
+		}
+		if time.Since(lastChange) >= time.Second {
+			return last, nil
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "   BSS calls did not pause for a second in %s; a refresh may be split by the window\n", 2*b.cfg.refresh)
+			return last, nil
+		}
+	}
 }

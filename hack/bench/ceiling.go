@@ -21,14 +21,16 @@ import (
 // len(names) divided by this rate after the wait for the listing; the
 // table prints it so that a missed convergence target can be told apart
 // from a control plane that cannot take the writes in time.
-func (b *bench) writeCeiling(ctx context.Context, ns string, names []string, workers int) (float64, error) {
+// suffix is appended to each resource name, so that every run of it
+// changes every status.
+func (b *bench) writeCeiling(ctx context.Context, ns string, names []string, workers int, suffix string) (float64, error) {
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for _, name := range names {
 		g.Go(func() error {
 			sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-			patch := fmt.Sprintf(`{"status":{"resource":{"name":%q}}}`, name+"-ceiling")
+			patch := fmt.Sprintf(`{"status":{"resource":{"name":%q}}}`, name+suffix)
 			if err := b.env.Client.Status().Patch(gctx, sub, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 				return fmt.Errorf("patch %s status: %w", name, err)
 			}

@@ -63,14 +63,38 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 		return r, err
 	}
 	r.initialSync = synced.all
-	fmt.Fprintf(os.Stderr, "   initial sync in %s; counting calls over %d refreshes\n", r.initialSync.Round(time.Second), b.cfg.refreshes)
+	fmt.Fprintf(os.Stderr, "   initial sync in %s; counting calls and refreshes over %d refresh intervals\n", r.initialSync.Round(time.Second), b.cfg.refreshes)
 
 	time.Sleep(b.cfg.refresh) // let the initial wave settle
+	initial := b.sim.Counters()
 	b.sim.ResetCounters()
-	window := time.Duration(b.cfg.refreshes) * b.cfg.refresh
-	time.Sleep(window)
-	counters := b.sim.Counters()
-	r.callsPerRefresh = float64(totalCalls(counters)) / float64(sc.accounts*b.cfg.refreshes)
+	// The window starts and ends in a pause of the BSS calls, so that it
+	// holds whole refreshes, and the calls are divided by the refreshes
+	// that happened in it (refreshCounts).
+	before, err := b.quietCounters(ctx)
+	if err != nil {
+		return r, err
+	}
+	time.Sleep(time.Duration(b.cfg.refreshes) * b.cfg.refresh)
+	after, err := b.quietCounters(ctx)
+	if err != nil {
+		return r, err
+	}
+	calls, refreshes := refreshCounts(before, after)
+	r.refreshes = refreshes
+	if refreshes > 0 {
+		r.callsPerRefresh = float64(calls) / float64(refreshes)
+	}
+
+	// The idle objects, as stored: what every status write of them costs.
+	sizes, err := b.subscriptionSizes(ctx, ns)
+	if err != nil {
+		return r, err
+	}
+	r.storedMean, r.storedMax = sizeStats(sizes.values)
+	r.storedSource = sizes.source
+	fmt.Fprintf(os.Stderr, "   stored size (%s): %.0f bytes on average, at most %d; by part, on average: %s\n",
+		sizes.source, r.storedMean, r.storedMax, formatParts(sizes.parts, len(sizes.values)))
 
 	// The worst case: the change lands just after a listing, so it cannot
 	// be seen for a whole refresh interval. A change at a random moment
@@ -84,6 +108,9 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 			return r, err
 		}
 	}
+	// The apiserver's count of status writes, to tell a manager that
+	// writes more than once per changed status from one that is slow.
+	writesBefore, werr := b.statusWrites(ctx)
 	changed := time.Now()
 	prof := b.startProfile(ctx, mgr, "convergence-"+sc.name, 2*b.cfg.refresh+30*time.Second)
 	conv, err := w.wait(ctx, changed, len(all), b.cfg.timeout, func(s *billingv1alpha1.Subscription) bool {
@@ -95,11 +122,35 @@ func (b *bench) runLoad(ctx context.Context, sc scenario) (result, error) {
 	r.convergence, r.firstSeen = conv.all, conv.first
 	prof.stop(ctx)
 	r.rssMiB, r.peakMiB, r.cpuSeconds = procStats(mgr.cmd.Process.Pid)
-	r.throttled = throttled(b.sim.Counters()) + throttled(counters)
+	// The 429s since the manager started: those of the initial sync, and
+	// those since the reset before the calls were counted.
+	r.throttled = throttled(initial) + throttled(b.sim.Counters())
 
 	mgr.stop()
+	if werr == nil {
+		var writesAfter map[string]int
+		if writesAfter, werr = b.statusWrites(ctx); werr == nil {
+			writes, conflicts := writesBetween(writesBefore, writesAfter)
+			fmt.Fprintf(os.Stderr, "   the manager made %d Subscription status writes for %d changed statuses (%d conflicts)\n",
+				writes, len(all), conflicts)
+		}
+	}
+	if werr != nil {
+		fmt.Fprintf(os.Stderr, "   status writes not counted: %v\n", werr)
+	}
+	if b.cfg.watchedCeiling {
+		// The same writes with the bench's own watch still open, as it is
+		// during convergence: how much of the manager's excess over
+		// "apiserver alone" is the bench watching.
+		rate, err := b.writeCeiling(ctx, ns, all, managerWorkers, "-ceiling-watched")
+		if err != nil {
+			return r, err
+		}
+		fmt.Fprintf(os.Stderr, "   apiserver alone with the bench's watch open: %s (%.0f/s)\n",
+			time.Duration(float64(len(all))/rate*float64(time.Second)).Round(100*time.Millisecond), rate)
+	}
 	w.stop()
-	if r.apiserverWrites, err = b.writeCeiling(ctx, ns, all, managerWorkers); err != nil {
+	if r.apiserverWrites, err = b.writeCeiling(ctx, ns, all, managerWorkers, "-ceiling"); err != nil {
 		return r, err
 	}
 
