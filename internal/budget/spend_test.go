@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"k8s.io/utils/clock"
 	testingclock "k8s.io/utils/clock/testing"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
@@ -21,7 +22,9 @@ import (
 func spendAccount(t *testing.T, currency string) bss.Client {
 	t.Helper()
 	clk := testingclock.NewFakeClock(time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC))
-	sim := simulator.New(simulator.WithClock(clk), simulator.WithRealClock(clk), simulator.WithThrottling(false))
+	// Business time is the fake clock; signatures and the client's rate
+	// limiter run on real time, so the limiter's waits end.
+	sim := simulator.New(simulator.WithClock(clk), simulator.WithThrottling(false))
 	if err := sim.AddAccount(simulator.AccountSeed{
 		DomainID: "domain-sp", Name: "sp", Cash: decimal.RequireFromString("10"), Currency: currency,
 		Credentials: []simulator.Credential{{AccessKey: "AK-SP", SecretKey: "SK-SP"}},
@@ -47,7 +50,7 @@ func spendAccount(t *testing.T, currency string) bss.Client {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	c, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clk,
+	c, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clock.RealClock{},
 		Credentials: bss.Credentials{AccessKey: "AK-SP", SecretKey: "SK-SP"}})
 	if err != nil {
 		t.Fatal(err)
