@@ -122,7 +122,8 @@ func TestNamespacedBundleDeployment(t *testing.T) {
 func TestNamespacedBundleNamespaces(t *testing.T) {
 	b := render(t, "namespaced")
 	watched := watchedNamespaces(t, b)
-	clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}
+	clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true,
+		"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true}
 	seen := map[string]int{}
 	for _, o := range b.objs {
 		kind, _ := o["kind"].(string)

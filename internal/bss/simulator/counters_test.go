@@ -25,7 +25,7 @@ func TestAccountCountersSeparateAccounts(t *testing.T) {
 			signRequest(req, b, "TESTAK000000000000002", sk, w.real.Now())
 		}
 	}
-	wantStatus(t, w.doWith("POST", "/v2/orders/subscriptions/resources/query", map[string]any{"limit": 50}, asBob("bobSecret")), 200)
+	wantStatus(t, w.doWith("POST", "/v2/orders/suscriptions/resources/query", map[string]any{"limit": 50}, asBob("bobSecret")), 200)
 	wantStatus(t, w.doWith("POST", "/v2/orders/subscriptions/resources/renew", renew, asBob("wrong")), 401)
 
 	alice := w.srv.AccountCounters(domainID)
