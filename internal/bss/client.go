@@ -396,13 +396,30 @@ func (c *httpClient) newRequest(ctx context.Context, cl call, body []byte) (*htt
 // request was fully written may have been applied: ambiguous.
 func transportError(ctx context.Context, op operation, err error, wrote bool) *Error {
 	class := ClassRetryable
-	if op.write && wrote {
+	if op.write && (wrote || !neverConnected(err)) {
+		// The request may have reached BSS. wrote alone cannot prove the
+		// opposite: the transport can return the error of a connection the
+		// server closed after applying the request before the WroteRequest
+		// trace has run. Only a connection that was never made proves
+		// nothing was sent.
 		class = ClassAmbiguous
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w: %w", ctxErr, err)
 	}
 	return &Error{Op: op.name, Class: class, Err: fmt.Errorf("send request: %w", err)}
+}
+
+// neverConnected reports whether a transport error happened before a
+// connection to the server existed (dialing, resolving the name), so that
+// no byte of the request can have been sent.
+func neverConnected(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 func requestID(h http.Header) string {

@@ -1,7 +1,12 @@
 package bss
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"testing"
 )
 
@@ -41,6 +46,41 @@ func TestWireIntDecode(t *testing.T) {
 			}
 			if err == nil && (w.Valid != tc.valid || w.V != tc.want) {
 				t.Fatalf("got %+v, want %d (valid %v)", w, tc.want, tc.valid)
+			}
+		})
+	}
+}
+
+// TestTransportErrorClass: a write whose transport failed is ambiguous
+// unless the connection was never made, whatever the WroteRequest trace
+// said by then (it can lag behind the error of a connection the server
+// closed after applying the request); a read is always retryable.
+func TestTransportErrorClass(t *testing.T) {
+	write := operation{name: "Renew", write: true}
+	read := operation{name: "QueryResources"}
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	dns := &net.DNSError{Err: "no such host", Name: "bss-intl.myhuaweicloud.com"}
+	closed := fmt.Errorf("read: %w", io.EOF)
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+	for _, tc := range []struct {
+		name  string
+		op    operation
+		err   error
+		wrote bool
+		want  Class
+	}{
+		{"write, closed after it was written", write, closed, true, ClassAmbiguous},
+		{"write, closed before the trace saw it written", write, closed, false, ClassAmbiguous},
+		{"write, reset before the trace saw it written", write, reset, false, ClassAmbiguous},
+		{"write, dial refused", write, dial, false, ClassRetryable},
+		{"write, name not resolved", write, fmt.Errorf("dial: %w", dns), false, ClassRetryable},
+		{"read, closed", read, closed, true, ClassRetryable},
+		{"read, dial refused", read, dial, false, ClassRetryable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := transportError(context.Background(), tc.op, tc.err, tc.wrote)
+			if got.Class != tc.want {
+				t.Fatalf("class %v, want %v", got.Class, tc.want)
 			}
 		})
 	}
