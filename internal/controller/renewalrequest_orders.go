@@ -51,7 +51,17 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 
 	pt, pn := periodToBSS(rr.Spec.Period)
 	autoPay := rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay
+	// Count the call durably before making it (issue 16, path 1): a count
+	// kept only in memory until the write after the call is lost with a
+	// crash, a handover or a conflicting write, and the bound on blind
+	// calls with it. The write carries the optimistic lock, so a pass
+	// working from a stale copy stops here without calling BSS.
 	rr.Status.RenewCalls++
+	rr.Status.Message = fmt.Sprintf("renew call %d of at most %d under way", rr.Status.RenewCalls, maxRenewCalls)
+	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
+		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
+	}
+	st.orig = rr.DeepCopy()
 	r.ledger().calling(rr.UID, intent)
 	out, err := st.acct.BSS.Renew(bctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn, AutoPay: autoPay})
 	switch {
