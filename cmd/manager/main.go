@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
@@ -157,14 +158,14 @@ func run(opts options) error {
 	}
 
 	// Only labelled Secrets are watched, without their annotations, and
-	// managedFields are dropped from every cached object (see CacheOptions).
+	// managedFields are dropped from every cached object (see accounts.CacheOptions).
 	var namespaces []string
 	for _, ns := range strings.Split(opts.namespaces, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			namespaces = append(namespaces, ns)
 		}
 	}
-	cacheOpts := controller.CacheOptions(namespaces)
+	cacheOpts := accounts.CacheOptions(namespaces)
 
 	restCfg, err := ctrl.GetConfig()
 	if err != nil {
@@ -180,7 +181,7 @@ func run(opts options) error {
 		LeaderElectionNamespace:       opts.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
-		Client:                        controller.ClientOptions(),
+		Client:                        accounts.ClientOptions(),
 		PprofBindAddress:              opts.pprofAddr,
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -41,13 +42,13 @@ func (r *BillingAccountReconciler) Reconcile(ctx context.Context, req reconcile.
 	var acct billingv1alpha1.BillingAccount
 	if err := r.Client.Get(ctx, req.NamespacedName, &acct); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Inventory.Forget(AccountKey(req.Namespace, req.Name))
+			r.Inventory.Forget(accounts.Key(req.Namespace, req.Name))
 			return reconcile.Result{}, nil
 		}
 		return reconcile.Result{}, fmt.Errorf("get BillingAccount: %w", err)
 	}
 	if !acct.DeletionTimestamp.IsZero() {
-		r.Inventory.Forget(AccountKey(acct.Namespace, acct.Name))
+		r.Inventory.Forget(accounts.Key(acct.Namespace, acct.Name))
 		return reconcile.Result{}, nil
 	}
 	orig := acct.DeepCopy()
@@ -94,7 +95,7 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 	next := interval + time.Duration(jitterFraction(acct.UID, "refresh")*float64(interval)/10)
 	resolved, err := r.Accounts.ResolveObject(ctx, acct)
 	if err != nil {
-		var ae *AccountError
+		var ae *accounts.Error
 		if errors.As(err, &ae) {
 			// A missing or malformed Secret needs a person.
 			sum.stalled(ae.Reason, ae.Message)

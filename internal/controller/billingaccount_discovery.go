@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -27,7 +28,7 @@ const labelAccount = "billing.bss-operator.io/account"
 // every primary resource that matches the filters and has none yet. It
 // never changes or deletes existing Subscriptions. It returns how many
 // resources matched.
-func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1alpha1.BillingAccount, resolved *ResolvedAccount) (int, error) {
+func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1alpha1.BillingAccount, resolved *accounts.Resolved) (int, error) {
 	d := acct.Spec.Discovery
 	matched := 0
 	for _, res := range r.Inventory.All(resolved.Key) {

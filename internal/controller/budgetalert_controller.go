@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/budget"
 	"github.com/bss-operator/bss-operator/internal/metrics"
 	"github.com/bss-operator/bss-operator/internal/notify"
@@ -59,7 +60,7 @@ type budgetState struct {
 	limit decimal.Decimal
 	// start and end bound the current period.
 	start, end time.Time
-	acct       *ResolvedAccount
+	acct       *accounts.Resolved
 	// notes are caveats added to the Ready message.
 	notes []string
 }
@@ -156,7 +157,7 @@ func (r *BudgetAlertReconciler) reconcileNormal(ctx context.Context, st *budgetS
 
 	acct, err := r.Accounts.Resolve(ctx, b.Namespace, b.Spec.AccountRef.Name)
 	if err != nil {
-		if reason := accountErrorReason(err); reason != "" {
+		if reason := accounts.ErrorReason(err); reason != "" {
 			st.summary.stalled(reason, err.Error())
 			st.wakeAt(st.now.Add(r.refreshInterval(b)))
 			return nil

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -62,7 +63,7 @@ type rrState struct {
 	// orig is the request as last persisted, the base of status patches.
 	orig *billingv1alpha1.RenewalRequest
 	now  time.Time
-	acct *ResolvedAccount
+	acct *accounts.Resolved
 	sub  *billingv1alpha1.Subscription
 	wake time.Time
 	// stale is set when the cached copy predates this process's own write:

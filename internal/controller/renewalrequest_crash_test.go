@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
@@ -118,7 +119,7 @@ func crashReconciler(k8s client.Client) *controller.RenewalRequestReconciler {
 	return &controller.RenewalRequestReconciler{Deps: controller.Deps{
 		Client:     k8s,
 		Timing:     controller.Timing{Clock: h.clock, Speed: 1},
-		Accounts:   &controller.AccountResolver{Reader: k8s, Factory: factory},
+		Accounts:   &accounts.Resolver{Reader: k8s, Factory: factory},
 		Inventory:  inventory.New(h.clock, nil),
 		BSSTimeout: 10 * time.Second,
 	}}

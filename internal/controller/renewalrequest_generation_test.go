@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/scheme"
 )
 
@@ -50,7 +51,7 @@ func TestFailedPassKeepsObservedGeneration(t *testing.T) {
 	r := &RenewalRequestReconciler{Deps: Deps{
 		Client:   c,
 		Timing:   Timing{Clock: clk, Speed: 1},
-		Accounts: &AccountResolver{Reader: c},
+		Accounts: &accounts.Resolver{Reader: c},
 	}}
 	ctx := context.Background()
 	read := func() *billingv1alpha1.RenewalRequest {

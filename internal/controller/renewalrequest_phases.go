@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -41,7 +42,7 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	}
 	acct, err := r.Accounts.Resolve(ctx, rr.Namespace, rr.Spec.AccountRef.Name)
 	if err != nil {
-		if accountErrorReason(err) != "" {
+		if accounts.ErrorReason(err) != "" {
 			rr.Status.Message = "waiting for a usable BillingAccount: " + err.Error()
 			st.wakeAt(st.now.Add(5 * time.Minute))
 			return nil

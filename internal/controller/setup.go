@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/inventory"
 	"github.com/bss-operator/bss-operator/internal/metrics"
 	"github.com/bss-operator/bss-operator/internal/notify"
@@ -25,7 +26,7 @@ type Options struct {
 	// Timing tells business time and turns it into requeue delays.
 	Timing Timing
 	// Factory builds BSS clients for accounts (a *bss.Factory).
-	Factory ClientFactory
+	Factory accounts.ClientFactory
 	// BSSTimeout bounds the BSS calls of one reconcile step.
 	BSSTimeout time.Duration
 	// MaxConcurrentRenewals is how many RenewalRequests reconcile in parallel.
@@ -47,7 +48,7 @@ type Deps struct {
 	// Timing tells business time and turns it into requeue delays.
 	Timing Timing
 	// Accounts resolves BillingAccounts to BSS clients.
-	Accounts *AccountResolver
+	Accounts *accounts.Resolver
 	// Inventory is the shared per-account view of BSS resources.
 	Inventory *inventory.Cache
 	// Recorder emits events.k8s.io Events.
@@ -88,8 +89,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	deps := Deps{
 		Client: mgr.GetClient(),
 		Timing: opts.Timing,
-		Accounts: &AccountResolver{Reader: mgr.GetClient(), Factory: opts.Factory,
-			Secrets: &SecretReader{Metadata: mgr.GetCache(), Live: mgr.GetAPIReader()}},
+		Accounts: &accounts.Resolver{Reader: mgr.GetClient(), Factory: opts.Factory,
+			Secrets: &accounts.SecretReader{Metadata: mgr.GetCache(), Live: mgr.GetAPIReader()}},
 		Inventory:  inventory.New(opts.Timing.Clock, notifier.notify),
 		Recorder:   mgr.GetEventRecorder("bss-operator"),
 		BSSTimeout: opts.BSSTimeout,

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -48,7 +49,7 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 	}
 	acct, err := r.Accounts.Resolve(ctx, sub.Namespace, sub.Spec.AccountRef.Name)
 	if err != nil {
-		if reason := accountErrorReason(err); reason != "" {
+		if reason := accounts.ErrorReason(err); reason != "" {
 			return block(reason, "deletion waits for a usable BillingAccount to unsubscribe: "+err.Error())
 		}
 		return ctrl.Result{}, err

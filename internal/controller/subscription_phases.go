@@ -13,6 +13,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 )
 
@@ -20,7 +21,7 @@ import (
 type subState struct {
 	sub    *billingv1alpha1.Subscription
 	now    time.Time
-	acct   *ResolvedAccount
+	acct   *accounts.Resolved
 	cl     bss.Client // read-only unless the subscription may act
 	policy *billingv1alpha1.RenewalPolicy
 	res    *bss.Resource
@@ -133,7 +134,7 @@ func (r *SubscriptionReconciler) result(st *subState) ctrl.Result {
 func (r *SubscriptionReconciler) resolveAccount(ctx context.Context, st *subState) error {
 	acct, err := r.Accounts.Resolve(ctx, st.sub.Namespace, st.sub.Spec.AccountRef.Name)
 	if err != nil {
-		if reason := accountErrorReason(err); reason != "" {
+		if reason := accounts.ErrorReason(err); reason != "" {
 			st.summary.notReady(reason, err.Error())
 			st.wakeAt(st.now.Add(5 * time.Minute))
 			return nil

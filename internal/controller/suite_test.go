@@ -25,6 +25,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
@@ -83,8 +84,8 @@ func runSuite(m *testing.M) int {
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		// As in the manager: no informer over Secret data, and a watch
 		// over labelled Secrets' metadata only.
-		Client: controller.ClientOptions(),
-		Cache:  controller.CacheOptions(nil),
+		Client: accounts.ClientOptions(),
+		Cache:  accounts.CacheOptions(nil),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

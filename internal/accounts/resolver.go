@@ -1,4 +1,4 @@
-package controller
+package accounts
 
 import (
 	"context"
@@ -19,19 +19,19 @@ type ClientFactory interface {
 	ClientFor(acc bss.AccountConfig) (bss.Client, error)
 }
 
-// AccountError says why a BillingAccount cannot be used; Reason is a
+// Error says why a BillingAccount cannot be used; Reason is a
 // condition reason.
-type AccountError struct {
+type Error struct {
 	// Reason is the condition reason, e.g. AccountNotFound.
 	Reason string
 	// Message explains it to a person.
 	Message string
 }
 
-func (e *AccountError) Error() string { return e.Message }
+func (e *Error) Error() string { return e.Message }
 
-// ResolvedAccount is a BillingAccount with a BSS client built from its Secret.
-type ResolvedAccount struct {
+// Resolved is a BillingAccount with a BSS client built from its Secret.
+type Resolved struct {
 	// Object is the BillingAccount.
 	Object *billingv1alpha1.BillingAccount
 	// Key identifies the account stably across credential rotations.
@@ -42,9 +42,9 @@ type ResolvedAccount struct {
 	SecretVersion string
 }
 
-// AccountResolver reads BillingAccounts and their Secrets and hands out
+// Resolver reads BillingAccounts and their Secrets and hands out
 // BSS clients for them.
-type AccountResolver struct {
+type Resolver struct {
 	// Reader reads BillingAccounts (the manager's cache), and Secrets when
 	// Secrets is nil.
 	Reader client.Reader
@@ -54,17 +54,17 @@ type AccountResolver struct {
 	Factory ClientFactory
 }
 
-// AccountKey is the stable key of a BillingAccount: namespace/name.
-func AccountKey(namespace, name string) string { return namespace + "/" + name }
+// Key is the stable key of a BillingAccount: namespace/name.
+func Key(namespace, name string) string { return namespace + "/" + name }
 
 // Resolve returns the account named name in namespace with its client. An
-// *AccountError explains an account that cannot be used; other errors are
+// *Error explains an account that cannot be used; other errors are
 // transient.
-func (r *AccountResolver) Resolve(ctx context.Context, namespace, name string) (*ResolvedAccount, error) {
+func (r *Resolver) Resolve(ctx context.Context, namespace, name string) (*Resolved, error) {
 	var acct billingv1alpha1.BillingAccount
 	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &acct); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, &AccountError{Reason: billingv1alpha1.ReasonAccountNotFound,
+			return nil, &Error{Reason: billingv1alpha1.ReasonAccountNotFound,
 				Message: fmt.Sprintf("BillingAccount %q not found in namespace %q", name, namespace)}
 		}
 		return nil, fmt.Errorf("get BillingAccount %s/%s: %w", namespace, name, err)
@@ -73,31 +73,31 @@ func (r *AccountResolver) Resolve(ctx context.Context, namespace, name string) (
 }
 
 // ResolveObject is Resolve for an account already read.
-func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alpha1.BillingAccount) (*ResolvedAccount, error) {
+func (r *Resolver) ResolveObject(ctx context.Context, acct *billingv1alpha1.BillingAccount) (*Resolved, error) {
 	secretName := acct.Spec.CredentialsSecretRef.Name
 	secret, err := r.Secret(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: secretName})
 	if err != nil {
 		if errors.Is(err, ErrSecretNotLabelled) {
-			return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsNotLabelled,
+			return nil, &Error{Reason: billingv1alpha1.ReasonCredentialsNotLabelled,
 				Message: fmt.Sprintf("credentials Secret %q in namespace %q lacks the label %s=true; the operator reads only Secrets with it",
 					secretName, acct.Namespace, billingv1alpha1.LabelWatchSecret)}
 		}
 		if apierrors.IsNotFound(err) {
-			return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsMissing,
+			return nil, &Error{Reason: billingv1alpha1.ReasonCredentialsMissing,
 				Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", secretName, acct.Namespace)}
 		}
 		return nil, fmt.Errorf("get credentials Secret %s/%s: %w", acct.Namespace, secretName, err)
 	}
 	creds, err := credentialsFromSecret(secret)
 	if err != nil {
-		return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsInvalid,
+		return nil, &Error{Reason: billingv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("credentials Secret %q: %v", secretName, err)}
 	}
 	site := bss.SiteInternational
 	if acct.Spec.Site == billingv1alpha1.SiteChina {
 		site = bss.SiteChina
 	}
-	key := AccountKey(acct.Namespace, acct.Name)
+	key := Key(acct.Namespace, acct.Name)
 	c, err := r.Factory.ClientFor(bss.AccountConfig{
 		AccountKey:  key,
 		Tenant:      acct.Namespace,
@@ -107,19 +107,19 @@ func (r *AccountResolver) ResolveObject(ctx context.Context, acct *billingv1alph
 		Credentials: creds,
 	})
 	if errors.Is(err, bss.ErrEndpointNotAllowed) {
-		return nil, &AccountError{Reason: billingv1alpha1.ReasonEndpointNotAllowed,
+		return nil, &Error{Reason: billingv1alpha1.ReasonEndpointNotAllowed,
 			Message: fmt.Sprintf("BillingAccount %q: the endpoint is not in the manager's --bss-endpoints allowlist, and nothing was sent to it; "+
 				"ask the operator's installer to allow it, or remove spec.endpoint: %v", acct.Name, err)}
 	}
 	if err != nil {
-		return nil, &AccountError{Reason: billingv1alpha1.ReasonCredentialsInvalid,
+		return nil, &Error{Reason: billingv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("BillingAccount %q cannot be used: %v", acct.Name, err)}
 	}
-	return &ResolvedAccount{Object: acct, Key: key, BSS: c, SecretVersion: secret.ResourceVersion}, nil
+	return &Resolved{Object: acct, Key: key, BSS: c, SecretVersion: secret.ResourceVersion}, nil
 }
 
 // Secret reads a Secret through Secrets, or through Reader without one.
-func (r *AccountResolver) Secret(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
+func (r *Resolver) Secret(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
 	if r.Secrets != nil {
 		return r.Secrets.Get(ctx, key)
 	}
@@ -152,9 +152,9 @@ func credentialsFromSecret(s *corev1.Secret) (bss.Credentials, error) {
 	return c, nil
 }
 
-// accountErrorReason returns the reason of an *AccountError, or "".
-func accountErrorReason(err error) string {
-	var ae *AccountError
+// ErrorReason returns the reason of an *Error, or "".
+func ErrorReason(err error) string {
+	var ae *Error
 	if errors.As(err, &ae) {
 		return ae.Reason
 	}
