@@ -49,10 +49,13 @@ func quoteRenewal(ctx context.Context, cl bss.Client, resourceID string, period 
 }
 
 // toMoney is an amount in its status form, rounded to cents. It is nil
-// without a currency, which the API refuses: an amount whose currency is
-// unknown cannot be compared with anything.
+// without a currency or with one the API's schema refuses (USD and CNY
+// only): an amount in an unknown currency cannot be compared with anything,
+// and writing it would have the whole status write refused.
 func toMoney(d decimal.Decimal, currency string) *billingv1alpha1.Money {
-	if currency == "" {
+	if currency != billingv1alpha1.CurrencyUSD && currency != billingv1alpha1.CurrencyCNY {
+		// The schema takes only these: a status write carrying another
+		// would be refused whole, and with it what the pass recorded.
 		return nil
 	}
 	return &billingv1alpha1.Money{Amount: d.StringFixed(2), Currency: currency}

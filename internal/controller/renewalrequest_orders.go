@@ -262,10 +262,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			req.Discount = &bss.DiscountRef{ID: best.Discount.ID, Type: best.Discount.Type}
 			t := int32(best.Discount.Type)
 			rr.Status.DiscountID, rr.Status.DiscountType = best.Discount.ID, &t
-			rr.Status.DiscountSaved = nil
-			if cur := order.AmountAfterDiscount.Currency; cur == "USD" || cur == "CNY" { // the schema's currencies
-				rr.Status.DiscountSaved = &billingv1alpha1.Money{Amount: best.Saved.StringFixed(2), Currency: cur}
-			}
+			rr.Status.DiscountSaved = toMoney(best.Saved, order.AmountAfterDiscount.Currency)
 		}
 	}
 	err = st.acct.BSS.PayOrder(bctx, req)
