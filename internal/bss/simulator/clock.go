@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"k8s.io/utils/clock"
-
-	"github.com/bss-operator/bss-operator/internal/scaledclock"
 )
 
 // apiTimeLayout is the UTC timestamp format used by the BSS API
@@ -19,20 +17,11 @@ func bssZone() *time.Location {
 }
 
 // SettableClock is a clock whose time can be set. testing.FakeClock,
-// testing.FakePassiveClock and ScaledClock implement it; Server.Advance and
+// testing.FakePassiveClock and scaledclock.Clock implement it; Server.Advance and
 // Server.SetTime need it.
 type SettableClock interface {
 	clock.PassiveClock
 	SetTime(t time.Time)
-}
-
-// ScaledClock is the accelerated clock of package scaledclock, kept under
-// its old name for the simulator's callers (the binary, the demo, the bench).
-type ScaledClock = scaledclock.Clock
-
-// NewScaledClock returns scaledclock.New(base, start, speed).
-func NewScaledClock(base clock.PassiveClock, start time.Time, speed float64) *ScaledClock {
-	return scaledclock.New(base, start, speed)
 }
 
 // fmtTime formats t in the API's UTC format.
