@@ -43,9 +43,10 @@ type budgetCaches struct {
 	mu       sync.Mutex
 	spend    map[string]spendFigures
 	closed   map[string]spendFigures
-	quotes   map[string]quoteEntry
 	webhooks map[string]webhookAttempt
 	balances map[string]cashFigures
+	// quotes prices cloud auto-renew deductions.
+	quotes *budget.QuoteCache
 }
 
 // cashFigures is a cash balance read from BSS (5.1).
@@ -62,11 +63,14 @@ type cashFigures struct {
 func (r *BudgetAlertReconciler) cache() *budgetCaches {
 	r.cacheOnce.Do(func() {
 		r.caches = &budgetCaches{spend: map[string]spendFigures{}, closed: map[string]spendFigures{},
-			quotes: map[string]quoteEntry{}, webhooks: map[string]webhookAttempt{},
-			balances: map[string]cashFigures{}}
+			webhooks: map[string]webhookAttempt{},
+			balances: map[string]cashFigures{}, quotes: budget.NewQuoteCache(r.BSSTimeout)}
 	})
 	return r.caches
 }
+
+// quotes returns the cache of auto-renew prices.
+func (r *BudgetAlertReconciler) quotes() *budget.QuoteCache { return r.cache().quotes }
 
 // forget drops what is kept for a deleted BudgetAlert.
 func (c *budgetCaches) forget(key string) {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,32 +22,18 @@ func money(d decimal.Decimal) string { return d.StringFixed(2) }
 // thresholds are crossed and which actions are in force, and writes the
 // figures and ThresholdExceeded. It reports false when the figures cannot
 // be compared with the limit.
-func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, dues []dueRenewal, newPeriod bool) bool {
+func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, dues []budget.Due, newPeriod bool) bool {
 	b := st.b
 	cur := b.Spec.Limit.Currency
-	pending := decimal.Zero
-	unpriced := 0
 	asOf := spend.fetchedAt.Add(-costDataLag)
-	for _, d := range dues {
-		if !d.inBudget || !d.at.Before(st.end) {
-			continue
-		}
-		if d.kind == duePaid && (d.at.Before(st.start) || !d.at.After(asOf)) {
-			continue // before the period, or already in the cost data
-		}
-		if !d.priced {
-			unpriced++
-			continue
-		}
-		if d.currency != cur {
-			r.currencyMismatch(st, fmt.Sprintf("the %s of %s is quoted in %s but the budget is in %s; currencies are never converted",
-				d.kind, d.source, d.currency, cur))
-			return false
-		}
-		pending = pending.Add(d.amount)
+	sum, err := budget.CommittedPending(dues, st.start, st.end, asOf, cur)
+	if err != nil {
+		r.currencyMismatch(st, dueCurrencyMessage(err, "the budget"))
+		return false
 	}
-	if unpriced > 0 {
-		st.notes = append(st.notes, fmt.Sprintf("%d renewals due in the period have no quote yet and are not in committed spend", unpriced))
+	pending := sum.Amount
+	if sum.Unpriced > 0 {
+		st.notes = append(st.notes, fmt.Sprintf("%d renewals due in the period have no quote yet and are not in committed spend", sum.Unpriced))
 	}
 	fig := budget.Figures{
 		Actual:    spend.Actual,
@@ -99,7 +86,7 @@ func (r *BudgetAlertReconciler) evaluate(st *budgetState, spend spendFigures, du
 // projectBalance projects the cash balance (5.1) over balanceFloor's
 // horizon: minus every explicit renewal and cloud auto-renew deduction due
 // before the horizon ends, whatever the filters.
-func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetState, dues []dueRenewal) {
+func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetState, dues []budget.Due) {
 	b := st.b
 	floor := b.Spec.BalanceFloor
 	floorAmount, err := decimal.NewFromString(floor.Amount.Amount)
@@ -110,13 +97,8 @@ func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetSt
 	end := st.now.Add(horizon(floor))
 	// The balance is read again whenever the deductions due change (a
 	// renewal was paid), so that a payment is never subtracted twice.
-	var fp strings.Builder
-	for _, d := range dues {
-		if d.kind != duePaid && d.at.Before(end) {
-			fmt.Fprintf(&fp, "%s|%s|%s;", d.source, d.at.Format(time.RFC3339), d.amount)
-		}
-	}
-	cash, ok := r.cashBalance(ctx, st, fp.String())
+	fp := budget.Fingerprint(dues, end)
+	cash, ok := r.cashBalance(ctx, st, fp)
 	if !ok {
 		return
 	}
@@ -125,23 +107,12 @@ func (r *BudgetAlertReconciler) projectBalance(ctx context.Context, st *budgetSt
 			cash.currency, floor.Amount.Currency))
 		return
 	}
-	due := decimal.Zero
-	unpriced := 0
-	for _, d := range dues {
-		if d.kind == duePaid || !d.at.Before(end) {
-			continue // the balance already paid it
-		}
-		if !d.priced {
-			unpriced++
-			continue
-		}
-		if d.currency != cash.currency {
-			r.balanceCurrencyMismatch(st, fmt.Sprintf("the %s of %s is quoted in %s but the balance is in %s; currencies are never converted",
-				d.kind, d.source, d.currency, cash.currency))
-			return
-		}
-		due = due.Add(d.amount)
+	sum, err := budget.DueBefore(dues, end, cash.currency)
+	if err != nil {
+		r.balanceCurrencyMismatch(st, dueCurrencyMessage(err, "the balance"))
+		return
 	}
+	due, unpriced := sum.Amount, sum.Unpriced
 	projected := cash.amount.Sub(due)
 	b.Status.Balance = &billingv1alpha1.BalanceProjection{
 		Balance:       toMoney(cash.amount, cash.currency),
@@ -173,4 +144,15 @@ func (r *BudgetAlertReconciler) balanceCurrencyMismatch(st *budgetState, msg str
 	if setCondition(&st.b.Status.Conditions, st.now, billingv1alpha1.ConditionBalanceLow, metav1.ConditionUnknown, billingv1alpha1.ReasonCurrencyMismatch, msg) {
 		st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonCurrencyMismatch, "Evaluate", "%s", msg)
 	}
+}
+
+// dueCurrencyMessage says which due payment is in another currency than
+// what it is added to (whose: "the budget", "the balance").
+func dueCurrencyMessage(err error, whose string) string {
+	var ce *budget.DueCurrencyError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("the %s of %s is quoted in %s but %s is in %s; currencies are never converted",
+			ce.Due.Kind, ce.Due.Source, ce.Due.Currency, whose, ce.Want)
+	}
+	return err.Error()
 }
