@@ -359,8 +359,22 @@ func TestBudgetWebhookRetries(t *testing.T) {
 		// The failing receiver does not hold up the condition.
 		return wantCondition(b.Status.Conditions, billingv1alpha1.ConditionThresholdExceeded, metav1.ConditionTrue, billingv1alpha1.ReasonThresholdCrossed)
 	})
-	// No hot loop: without business time passing there is no retry.
-	time.Sleep(2 * time.Second)
+	// No hot loop: without business time passing there is no retry. A
+	// pass is forced by a spec change (a threshold far above the spend)
+	// and proven by the generation it observed.
+	var cur billingv1alpha1.BudgetAlert
+	get(t, ns, "team", &cur)
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Spec.Thresholds = append(cur.Spec.Thresholds, threshold(99, billingv1alpha1.BasisActual))
+	if err := h.env.Client.Patch(ctx(), &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
+		if b.Status.ObservedGeneration < cur.Generation {
+			return fmt.Errorf("observedGeneration %d, want %d", b.Status.ObservedGeneration, cur.Generation)
+		}
+		return nil
+	})
 	if n := recv.count(); n != 1 {
 		t.Fatalf("%d deliveries before the backoff passed, want 1", n)
 	}

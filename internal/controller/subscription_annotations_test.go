@@ -53,10 +53,33 @@ func TestRefreshAnnotationReadsOnce(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(2 * time.Second) // several reconciles
+	// Two more passes with the annotation unchanged, each proven by the
+	// generation it observed, must not read the resource again.
+	setPaused(t, ns, "vm", true)
+	setPaused(t, ns, "vm", false)
 	if n := h.sim.AccountCounters(a.DomainID).Total(simulator.OpQueryResources) - before; n < 1 || n > 2 {
 		t.Fatalf("%d lookups for one refresh request, want 1 (2 if a reconcile raced the status write)", n)
 	}
+}
+
+// setPaused sets spec.paused and waits for a pass that observed the new
+// generation.
+func setPaused(t *testing.T, ns, name string, paused bool) {
+	t.Helper()
+	var sub billingv1alpha1.Subscription
+	get(t, ns, name, &sub)
+	patch := client.MergeFrom(sub.DeepCopy())
+	sub.Spec.Paused = paused
+	if err := h.env.Client.Patch(ctx(), &sub, patch); err != nil {
+		t.Fatal(err)
+	}
+	gen := sub.Generation
+	waitSub(t, ns, name, 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if s.Status.ObservedGeneration < gen {
+			return fmt.Errorf("observedGeneration %d, want %d", s.Status.ObservedGeneration, gen)
+		}
+		return nil
+	})
 }
 
 // TestRenewNowAnnotation: renew-now starts a renewal before renewalTime.
