@@ -120,4 +120,12 @@ const (
 	ReasonWebhookFailed = "WebhookFailed"
 	// ReasonWebhookDelivered is a webhook delivered after failures.
 	ReasonWebhookDelivered = "WebhookDelivered"
+	// ReasonWebhookNotAllowed is a webhook URL the manager's webhook policy
+	// refuses: not https, or a loopback, private or link-local address
+	// (flags --webhook-allow-http and --webhook-allow-private).
+	ReasonWebhookNotAllowed = "WebhookNotAllowed"
+	// ReasonWebhookRejected is a delivery the receiver refused for good (a
+	// 4xx other than 429, or a redirect, which is not followed); it is not
+	// retried until the URL changes.
+	ReasonWebhookRejected = "WebhookRejected"
 )

@@ -25,6 +25,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/notify"
 	"github.com/bss-operator/bss-operator/internal/scaledclock"
 	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
@@ -48,6 +49,7 @@ type options struct {
 	maxConcurrentSubs    int
 	pprofAddr            string
 	bssEndpoints         string
+	webhookPolicy        notify.Policy
 }
 
 func main() {
@@ -84,6 +86,10 @@ func main() {
 		"Demo and tests only: business seconds per real second (the BSS simulator's --speed).")
 	flag.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
 		"Address of the Go profiler (net/http/pprof), for example 127.0.0.1:6060; empty disables it. Never expose it outside the pod.")
+	flag.BoolVar(&opts.webhookPolicy.AllowHTTP, "webhook-allow-http", false,
+		"Tests and labs only: allow BudgetAlert webhooks to plain http:// URLs (the URL's token and the spend figures travel unencrypted).")
+	flag.BoolVar(&opts.webhookPolicy.AllowPrivate, "webhook-allow-private", false,
+		"Allow BudgetAlert webhooks to loopback, private, link-local and other non-public addresses (a namespace user could otherwise make the operator probe internal services).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -215,6 +221,7 @@ func run(opts options) error {
 		BSSTimeout:            2 * opts.bssTimeout,
 		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
 		MaxConcurrentSubs:     opts.maxConcurrentSubs,
+		WebhookPolicy:         opts.webhookPolicy,
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}

@@ -37,9 +37,12 @@ import (
 // figures.
 type BudgetAlertReconciler struct {
 	Deps
-	// HTTPClient posts webhook notifications; nil uses a client with a
-	// 10s timeout.
+	// HTTPClient posts webhook notifications; nil uses
+	// WebhookPolicy.Client, which applies the policy to every connection
+	// and follows no redirect.
 	HTTPClient *http.Client
+	// WebhookPolicy says which webhook destinations are allowed.
+	WebhookPolicy notify.Policy
 	// MetricsRegistry, if set, gets the scrape-time BudgetAlert collector.
 	MetricsRegistry prometheus.Registerer
 
@@ -248,7 +251,7 @@ func (r *BudgetAlertReconciler) patchStatus(ctx context.Context, orig, b *billin
 // and so do changes to a webhook Secret.
 func (r *BudgetAlertReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.HTTPClient == nil {
-		r.HTTPClient = &http.Client{Timeout: notify.DefaultTimeout}
+		r.HTTPClient = r.WebhookPolicy.Client(notify.DefaultTimeout)
 	}
 	if r.MetricsRegistry != nil {
 		if err := r.MetricsRegistry.Register(metrics.NewBudgetCollector(mgr.GetClient())); err != nil {

@@ -310,7 +310,9 @@ func TestBudgetCurrencyMismatch(t *testing.T) {
 type webhookServer struct {
 	mu       sync.Mutex
 	failures int
-	bodies   []notify.BudgetThresholdCrossed
+	// failStatus is the answer to failed deliveries (default 503).
+	failStatus int
+	bodies     []notify.BudgetThresholdCrossed
 }
 
 func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -321,7 +323,11 @@ func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(data, &p)
 	w.bodies = append(w.bodies, p)
 	if len(w.bodies) <= w.failures {
-		rw.WriteHeader(http.StatusServiceUnavailable)
+		status := w.failStatus
+		if status == 0 {
+			status = http.StatusServiceUnavailable
+		}
+		rw.WriteHeader(status)
 		return
 	}
 	rw.WriteHeader(http.StatusNoContent)
@@ -510,5 +516,51 @@ func TestBudgetRequireApproval(t *testing.T) {
 	}
 	if n := len(renewalOrders(a)); n != 0 {
 		t.Fatalf("%d renewal orders before approval", n)
+	}
+}
+
+// TestBudgetWebhookRejectedIsNotRetried: a receiver that answers 404
+// refused the notification for good: it is told once, with a
+// WebhookRejected event, and not again however much time passes.
+func TestBudgetWebhookRejectedIsNotRetried(t *testing.T) {
+	toNextMonth(t, 0)
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "1000.00")
+	recv := &webhookServer{failures: 1000, failStatus: http.StatusNotFound}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	mustCreate(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook", Labels: watchLabel()},
+		StringData: map[string]string{"url": srv.URL + "/gone?token=secret"}})
+	b := budgetAlert(ns, "team", "100.00", threshold(50, billingv1alpha1.BasisActual))
+	b.Spec.Webhook = &billingv1alpha1.WebhookSpec{URLSecretRef: billingv1alpha1.LocalObjectReference{Name: "hook"}}
+	seedCosts(t, a, cost{amount: "60.00", mode: 1})
+	mustCreate(t, b)
+	eventually(t, 20*time.Second, func() error {
+		if n := budgetEvents(t, ns, "team", billingv1alpha1.ReasonWebhookRejected); n != 1 {
+			return fmt.Errorf("%d WebhookRejected events", n)
+		}
+		return nil
+	})
+	// Well past every backoff, and a pass proven by the generation it
+	// observed: still the one delivery.
+	h.advance(3 * time.Hour)
+	var cur billingv1alpha1.BudgetAlert
+	get(t, ns, "team", &cur)
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Spec.Thresholds = append(cur.Spec.Thresholds, threshold(99, billingv1alpha1.BasisActual))
+	if err := h.env.Client.Patch(ctx(), &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	waitBudget(t, ns, "team", 20*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
+		if b.Status.ObservedGeneration < cur.Generation {
+			return fmt.Errorf("observedGeneration %d, want %d", b.Status.ObservedGeneration, cur.Generation)
+		}
+		return nil
+	})
+	if n := recv.count(); n != 1 {
+		t.Fatalf("%d deliveries to a receiver that answered 404, want 1", n)
+	}
+	if n := budgetEvents(t, ns, "team", billingv1alpha1.ReasonWebhookFailed); n != 0 {
+		t.Errorf("%d WebhookFailed (will retry) events for a refused delivery", n)
 	}
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 type webhookAttempt struct {
 	attempts int
 	next     time.Time
+	// refusedBy is the URL whose receiver refused the notification for
+	// good; it is not posted to again.
+	refusedBy string
 }
 
 // notify delivers the notifications of crossed thresholds not yet
@@ -44,7 +48,12 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 	}
 	target, err := r.webhookURL(ctx, b)
 	if err != nil {
-		st.summary.notReady(billingv1alpha1.ReasonWebhookInvalid, err.Error())
+		reason := billingv1alpha1.ReasonWebhookInvalid
+		var refused *webhookRefused
+		if errors.As(err, &refused) {
+			reason = billingv1alpha1.ReasonWebhookNotAllowed
+		}
+		st.summary.notReady(reason, err.Error())
 		return
 	}
 	c := r.cache()
@@ -54,11 +63,16 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 		c.mu.Lock()
 		att := c.webhooks[key]
 		c.mu.Unlock()
+		if att.refusedBy == target {
+			// The receiver refused this notification for good (a 4xx, a
+			// redirect): it is not sent again until the URL changes.
+			continue
+		}
 		if !att.next.IsZero() && st.now.Before(att.next) {
 			st.wakeAt(att.next)
 			continue
 		}
-		err := notify.Sender{HTTP: r.HTTPClient}.Post(ctx, target, r.payload(st, cr, key))
+		err := notify.Sender{HTTP: r.HTTPClient, Policy: r.WebhookPolicy}.Post(ctx, target, r.payload(st, cr, key))
 		c.mu.Lock()
 		if err == nil {
 			delete(c.webhooks, key)
@@ -71,6 +85,14 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			continue
 		}
 		att.attempts++
+		if !notify.Retryable(err) {
+			att.refusedBy = target
+			c.webhooks[key] = att
+			c.mu.Unlock()
+			st.event(corev1.EventTypeWarning, billingv1alpha1.ReasonWebhookRejected, "Notify",
+				"webhook delivery for %s %d%% refused (%v); not retried until the URL in the webhook Secret changes", cr.Basis, cr.Percent, err)
+			continue
+		}
 		att.next = st.now.Add(notify.Backoff(att.attempts))
 		c.webhooks[key] = att
 		c.mu.Unlock()
@@ -99,7 +121,21 @@ func (r *BudgetAlertReconciler) webhookURL(ctx context.Context, b *billingv1alph
 		// The URL often embeds a token: never echo it.
 		return "", fmt.Errorf("webhook Secret %q needs an http(s) URL in key %q", name, notify.URLKey)
 	}
+	if _, err := r.WebhookPolicy.CheckURL(raw); err != nil {
+		// CheckURL's errors do not carry the URL either.
+		return "", &webhookRefused{secret: name, err: err}
+	}
 	return raw, nil
+}
+
+// webhookRefused is a webhook URL the manager's webhook policy refuses.
+type webhookRefused struct {
+	secret string
+	err    error
+}
+
+func (e *webhookRefused) Error() string {
+	return fmt.Sprintf("the URL in webhook Secret %q is refused: %v", e.secret, e.err)
 }
 
 // payload builds the body for one crossed threshold.

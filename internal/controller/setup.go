@@ -4,7 +4,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +38,8 @@ type Options struct {
 	// Subscriptions, RenewalRequests, BillingAccounts and BudgetAlerts
 	// (controller-runtime's metrics.Registry in the manager).
 	MetricsRegistry prometheus.Registerer
+	// WebhookPolicy says where BudgetAlert webhooks may be delivered.
+	WebhookPolicy notify.Policy
 }
 
 // Deps are the dependencies every reconciler shares.
@@ -105,7 +106,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
-		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, HTTPClient: &http.Client{Timeout: notify.DefaultTimeout}, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
+		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, WebhookPolicy: opts.WebhookPolicy, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
 	}
 	if opts.MetricsRegistry != nil {
 		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetCache())); err != nil {

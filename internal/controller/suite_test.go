@@ -30,6 +30,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
+	"github.com/bss-operator/bss-operator/internal/notify"
 	"github.com/bss-operator/bss-operator/internal/testenv"
 )
 
@@ -110,6 +111,8 @@ func runSuite(m *testing.M) int {
 		Timing:     controller.Timing{Clock: fake, Speed: 1, MinRequeue: 50 * time.Millisecond, MaxRequeue: 300 * time.Millisecond},
 		Factory:    factory,
 		BSSTimeout: 10 * time.Second,
+		// Test webhook receivers are httptest servers on loopback.
+		WebhookPolicy: notify.Policy{AllowHTTP: true, AllowPrivate: true},
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -113,26 +113,32 @@ func (e *DeliveryError) Error() string {
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Retryable reports whether a failed delivery is worth trying again: no
-// answer, 429 or a 5xx. Any other answer is the receiver refusing the
-// notification, which repeating will not change.
+// answer, 429 or a 5xx. Any other answer (a 3xx redirect, which is not
+// followed, or a 4xx) is the receiver refusing the notification, and a
+// destination the Policy refuses stays refused: repeating changes nothing.
 func Retryable(err error) bool {
 	var de *DeliveryError
-	if !errors.As(err, &de) {
+	if !errors.As(err, &de) || NotAllowed(err) {
 		return false
 	}
 	return de.StatusCode == 0 || de.StatusCode == http.StatusTooManyRequests || de.StatusCode >= 500
 }
 
-// Sender posts payloads. HTTP is the client to use (injected so tests and
-// the manager decide transport and redirects); nil means a client with
-// DefaultTimeout.
+// Sender posts payloads to destinations its Policy allows. HTTP is the
+// client to use (injected so tests can count or fail connections); nil
+// means Policy.Client(DefaultTimeout), which enforces the Policy on every
+// connection and follows no redirect. An injected client must do the same.
 type Sender struct {
-	HTTP *http.Client
+	HTTP   *http.Client
+	Policy Policy
 }
 
 // Post delivers one payload as JSON; a 2xx answer is success. Errors never
 // include the URL, which may hold a token.
 func (s Sender) Post(ctx context.Context, target string, payload any) error {
+	if _, err := s.Policy.CheckURL(target); err != nil {
+		return &DeliveryError{Err: err}
+	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode webhook body: %w", err)
@@ -147,7 +153,7 @@ func (s Sender) Post(ctx context.Context, target string, payload any) error {
 	req.Header.Set("Content-Type", "application/json")
 	hc := s.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = s.Policy.Client(DefaultTimeout)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
