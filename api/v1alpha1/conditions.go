@@ -120,6 +120,10 @@ const (
 	ReasonWebhookFailed = "WebhookFailed"
 	// ReasonWebhookDelivered is a webhook delivered after failures.
 	ReasonWebhookDelivered = "WebhookDelivered"
+	// ReasonUnsubscribed is a resource unsubscribed because its Subscription
+	// was deleted with deletionPolicy Unsubscribe; the Event carries the
+	// refund (6.2.6).
+	ReasonUnsubscribed = "Unsubscribed"
 	// ReasonWebhookNotAllowed is a webhook URL the manager's webhook policy
 	// refuses: not https, or a loopback, private or link-local address
 	// (flags --webhook-allow-http and --webhook-allow-private).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -72,10 +74,11 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 			Reason: "Subscription " + sub.Namespace + "/" + sub.Name + " deleted with deletionPolicy Unsubscribe"})
 		switch {
 		case err == nil:
-			r.event(sub, "Normal", "Unsubscribed", "Unsubscribe", "unsubscribed %s (%s), orders %v", res.ID, sub.Spec.UnsubscribeType, out.OrderIDs)
+			r.event(sub, "Normal", billingv1alpha1.ReasonUnsubscribed, "Unsubscribe", "unsubscribed %s (%s), orders %v; %s",
+				res.ID, sub.Spec.UnsubscribeType, out.OrderIDs, refundOf(bctx, acct.BSS, out.OrderIDs))
 		case typ == bss.UnsubscribeRenewalPeriods && bss.HasCode(err, bss.CodeNoRenewedPeriods):
 			// Nothing renewed is left to unsubscribe (6.3.3): the goal holds.
-			r.event(sub, "Normal", "Unsubscribed", "Unsubscribe", "%s has no renewal periods left to unsubscribe", res.ID)
+			r.event(sub, "Normal", billingv1alpha1.ReasonUnsubscribed, "Unsubscribe", "%s has no renewal periods left to unsubscribe", res.ID)
 		case bss.IsAmbiguous(err) || bss.IsRetryable(err):
 			// Look it up again next time; never call blindly twice.
 			return ctrl.Result{RequeueAfter: r.Timing.Delay(time.Minute)}, nil
@@ -95,4 +98,35 @@ func (r *SubscriptionReconciler) releaseFinalizer(ctx context.Context, sub *bill
 		return fmt.Errorf("remove finalizer of %s: %w", sub.Name, err)
 	}
 	return nil
+}
+
+// refundOf describes the money an unsubscription returns (6.2.6: negative
+// amounts are refunds, positive ones handling fees), for the Event that is
+// the only record left once the object is gone. A refund BSS cannot list
+// yet is said to be unknown, with the orders to look it up by.
+func refundOf(ctx context.Context, cl bss.Client, orderIDs []string) string {
+	net, fees := decimal.Zero, decimal.Zero
+	currency := ""
+	for _, id := range orderIDs {
+		refunds, err := cl.ListRefunds(ctx, id)
+		if err != nil {
+			return fmt.Sprintf("refund not known yet (%v); see the unsubscription orders in the console", bss.Describe(err))
+		}
+		for _, rf := range refunds {
+			if currency != "" && rf.Amount.Currency != "" && rf.Amount.Currency != currency {
+				return "refund in several currencies; see the unsubscription orders in the console"
+			}
+			if rf.Amount.Currency != "" {
+				currency = rf.Amount.Currency
+			}
+			if rf.Amount.Amount.IsPositive() {
+				fees = fees.Add(rf.Amount.Amount)
+			}
+			net = net.Sub(rf.Amount.Amount)
+		}
+	}
+	if currency == "" {
+		return "no refund recorded"
+	}
+	return fmt.Sprintf("refund %s %s after a handling fee of %s %s", net.StringFixed(2), currency, fees.StringFixed(2), currency)
 }
