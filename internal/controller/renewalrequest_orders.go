@@ -92,9 +92,10 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	}
 	st.orig = rr.DeepCopy()
 	r.ledger().calling(rr.UID, intent, mark.Time)
-	// The order is placed unpaid, whatever the payment method: it is paid
-	// only after its amount was compared with what was approved (issue 16,
-	// path 6; see pay). Shutdown does not cut the call (writeContext).
+	// The order is placed unpaid (is_auto_pay 0, digest §7.2 rules 18-19),
+	// whatever the payment method: it is paid only after its amount was
+	// compared with what was approved (issue 16, path 6; see pay).
+	// Shutdown does not cut the call (writeContext).
 	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
 	defer wcancel()
 	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})
@@ -390,8 +391,8 @@ func (r *RenewalRequestReconciler) cancelUnpaid(ctx context.Context, st *rrState
 	return nil
 }
 
-// refuseOrder cancels an order that costs more than was authorized (6.2.5)
-// and ends the attempt unpaid, so that the Subscription's next attempt is
+// refuseOrder cancels an order that costs more than was authorized (6.2.5;
+// only a pending order can be cancelled, digest §7.7 rule 49) and ends the attempt unpaid, so that the Subscription's next attempt is
 // quoted and gated, and approved if need be, again.
 func (r *RenewalRequestReconciler) refuseOrder(ctx context.Context, st *rrState, id, why string) error {
 	err := st.acct.BSS.CancelOrder(ctx, id)
