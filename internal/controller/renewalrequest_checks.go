@@ -103,6 +103,16 @@ func resourceChange(res *bss.Resource, baseline time.Time) (reason, msg string) 
 	return "", ""
 }
 
+// firstRenewCall is when the attempt's first renew call started, or nil if
+// it made none. An attempt recorded before firstRenewCallAt existed that
+// counted calls made them after its intent: the intent bounds them.
+func firstRenewCall(rr *billingv1alpha1.RenewalRequest) *metav1.Time {
+	if rr.Status.FirstRenewCallAt == nil && rr.Status.RenewCalls > 0 {
+		return rr.Status.OrderIntentTime
+	}
+	return rr.Status.FirstRenewCallAt
+}
+
 // foreignOrder reports whether a renewal order for the resource cannot
 // have been placed by this attempt: the attempt never started a renew call
 // (firstCall nil), or the order was created before its first one.

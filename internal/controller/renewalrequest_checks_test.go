@@ -107,6 +107,28 @@ func TestForeignOrder(t *testing.T) {
 	}
 }
 
+// TestFirstRenewCall: the first call's mark, else (an attempt recorded
+// before the mark existed that counted calls) its intent, else none.
+func TestFirstRenewCall(t *testing.T) {
+	intent, first := &metav1.Time{Time: checkT0}, &metav1.Time{Time: checkT0.Add(time.Minute)}
+	for _, tc := range []struct {
+		name   string
+		status billingv1alpha1.RenewalRequestStatus
+		want   *metav1.Time
+	}{
+		{"no call", billingv1alpha1.RenewalRequestStatus{OrderIntentTime: intent}, nil},
+		{"marked", billingv1alpha1.RenewalRequestStatus{OrderIntentTime: intent, RenewCalls: 1, FirstRenewCallAt: first}, first},
+		{"counted before the mark existed", billingv1alpha1.RenewalRequestStatus{OrderIntentTime: intent, RenewCalls: 1}, intent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := firstRenewCall(&billingv1alpha1.RenewalRequest{Status: tc.status})
+			if (got == nil) != (tc.want == nil) || (got != nil && !got.Equal(tc.want)) {
+				t.Fatalf("firstRenewCall %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestOrderWithinApproval: an order is paid only within the quote, the
 // price cap (unless a person approved above it) and the approved maximum;
 // what cannot be compared is not paid.

@@ -81,11 +81,13 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	// optimistic lock, so a pass working from a stale copy stops here
 	// without calling BSS. Seconds, rounded down, as the apiserver keeps it.
 	mark := metav1.Time{Time: r.Timing.Now().Truncate(time.Second)}
+	first := firstRenewCall(rr)
+	if first == nil {
+		first = &mark
+	}
+	rr.Status.FirstRenewCallAt = first.DeepCopy()
 	rr.Status.RenewCalls++
 	rr.Status.RenewCallStartedAt = &mark
-	if rr.Status.FirstRenewCallAt == nil {
-		rr.Status.FirstRenewCallAt = mark.DeepCopy()
-	}
 	rr.Status.Message = fmt.Sprintf("renew call %d of at most %d under way", rr.Status.RenewCalls, maxRenewCalls)
 	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
 		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
@@ -171,7 +173,7 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 	if err != nil {
 		return false, err
 	}
-	if order != nil && order.Status == bss.OrderCanceled && foreignOrder(order, rr.Status.FirstRenewCallAt) {
+	if order != nil && order.Status == bss.OrderCanceled && foreignOrder(order, firstRenewCall(rr)) {
 		// Cancelled before this attempt called (an earlier attempt's order
 		// cancelled unpaid): it costs nothing and is nobody's to adopt.
 		order = nil
@@ -187,7 +189,7 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 		return false, err
 	}
 	if res, ok := found[rr.Spec.ResourceID]; ok && res.ExpireTime.After(rr.Spec.BaselineExpireTime.Time) {
-		if rr.Status.FirstRenewCallAt == nil && rr.Status.RenewCalls == 0 {
+		if firstRenewCall(rr) == nil {
 			// This attempt never called renew: someone else renewed.
 			reason, msg := resourceChange(&res, rr.Spec.BaselineExpireTime.Time)
 			r.endBecause(st, billingv1alpha1.RenewalPhaseFailed, reason, msg+"; nothing was ordered")
@@ -208,13 +210,13 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 // and names it (issue 16, path 4).
 func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order) {
 	rr := st.rr
-	if !foreignOrder(order, rr.Status.FirstRenewCallAt) {
+	if !foreignOrder(order, firstRenewCall(rr)) {
 		r.adopt(st, order)
 		return
 	}
 	first := "this attempt made no renew call"
-	if rr.Status.FirstRenewCallAt != nil {
-		first = "this attempt's first renew call started at " + formatTime(rr.Status.FirstRenewCallAt.Time)
+	if f := firstRenewCall(rr); f != nil {
+		first = "this attempt's first renew call started at " + formatTime(f.Time)
 	}
 	msg := fmt.Sprintf("renewal order %s (%s, created %s) for %s was not placed by this operator (%s); it was not paid — pay or cancel it in the console, or find who placed it (another cluster?)",
 		order.ID, order.Status, formatTime(order.CreateTime), rr.Spec.ResourceID, first)
