@@ -133,3 +133,37 @@ const (
 	// retried until the URL changes.
 	ReasonWebhookRejected = "WebhookRejected"
 )
+
+// Reasons a RenewalRequest waits on, or ends with, because ordering or
+// paying could spend money nobody authorized (issue 16). They show on the
+// request's Ready and Stalled (or Reconciling) conditions.
+const (
+	// ReasonRenewCallSettling: a renew call of this attempt started
+	// recently and may still be under way; the attempt neither looks the
+	// order up nor calls again until the BSS timeout and a settling delay
+	// have passed since it started.
+	ReasonRenewCallSettling = "RenewCallSettling"
+	// ReasonRenewedElsewhere: the resource's expiry moved past the
+	// attempt's baseline without an order of this attempt (a renewal in
+	// the console or another tool); nothing was ordered.
+	ReasonRenewedElsewhere = "RenewedElsewhere"
+	// ReasonExpiryChanged: the resource's expiry moved before the
+	// attempt's baseline (for example renewal terms were unsubscribed);
+	// the attempt was planned on an expiry that no longer holds, so
+	// nothing was ordered.
+	ReasonExpiryChanged = "ExpiryChanged"
+	// ReasonAutoRenewSwitchedOn: cloud auto-renew (expire_policy 3) was
+	// switched on while the attempt waited; ordering as well would renew
+	// twice, so nothing was ordered.
+	ReasonAutoRenewSwitchedOn = "AutoRenewSwitchedOn"
+	// ReasonForeignOrder: BSS holds a renewal order for the resource that
+	// this attempt did not place (created before its first renew call, or
+	// with no renew call at all). It is reported with its ID and never
+	// paid; a person decides what to do with it.
+	ReasonForeignOrder = "ForeignOrder"
+	// ReasonPriceAboveApproved: the placed order costs more than the quote
+	// the gates passed or the approved maximum (spec.approval.maxAmount,
+	// spec.maxPrice). It was not paid and was cancelled; the next attempt
+	// goes through the gates, and approval, again.
+	ReasonPriceAboveApproved = "PriceAboveApproved"
+)

@@ -30,11 +30,15 @@ const (
 type PaymentMethod string
 
 const (
-	// PaymentMethodAutoPay asks BSS to pay the renewal order at once
-	// (is_auto_pay=1, 6.3.2), with BSS's own choice of discounts and coupons.
+	// PaymentMethodAutoPay has the operator pay the renewal order as soon
+	// as it is placed (6.2.4), with the best discount (6.2.3). The order is
+	// placed unpaid (never is_auto_pay=1, which pays whatever the order
+	// costs) and paid only if its amount is within the quote and the
+	// approved maximum; otherwise it is cancelled.
 	PaymentMethodAutoPay PaymentMethod = "AutoPay"
 	// PaymentMethodPay creates the order unpaid, then the operator pays it
-	// (6.2.4), applying the discount the policy chooses (6.2.3).
+	// (6.2.4), applying the discount the policy chooses (6.2.3), after the
+	// same check of its amount.
 	PaymentMethodPay PaymentMethod = "Pay"
 	// PaymentMethodManual creates the order unpaid and leaves it for a
 	// person to pay in the console; the operator reports PaymentPending and
@@ -158,15 +162,18 @@ type RenewSpec struct {
 
 // PaymentSpec is how renewal orders are paid.
 type PaymentSpec struct {
-	// method is AutoPay (BSS pays at once), Pay (the operator pays the
-	// order, 6.2.4) or Manual (a person pays in the console). Defaults to
-	// AutoPay (DefaultPaymentMethod).
+	// method is AutoPay (the operator pays the order at once with the best
+	// discount), Pay (the operator pays it, 6.2.4, with the chosen
+	// discount) or Manual (a person pays in the console). The operator pays
+	// only an order whose amount is within the quote and the approved
+	// maximum. Defaults to AutoPay (DefaultPaymentMethod).
 	// +optional
 	// +kubebuilder:default=AutoPay
 	Method PaymentMethod `json:"method,omitempty"`
 
-	// discount is the discount the operator applies when method is Pay:
-	// None or Best; defaults to Best (DefaultDiscount).
+	// discount is the discount the operator applies when method is Pay
+	// (AutoPay always applies the best): None or Best; defaults to Best
+	// (DefaultDiscount).
 	// +optional
 	// +kubebuilder:default=Best
 	Discount DiscountChoice `json:"discount,omitempty"`

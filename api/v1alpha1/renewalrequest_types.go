@@ -216,6 +216,21 @@ type RenewalRequestStatus struct {
 	// +optional
 	RenewCalls int32 `json:"renewCalls,omitempty"`
 
+	// renewCallStartedAt is when the latest renew call of this attempt
+	// started, recorded before the call is made. Until the BSS timeout and
+	// a settling delay have passed since, no pass of this attempt looks
+	// orders up or calls renew again: the call may still be under way (a
+	// restart or a new leader cannot know). Cleared when BSS answered that
+	// nothing was ordered.
+	// +optional
+	RenewCallStartedAt *metav1.Time `json:"renewCallStartedAt,omitempty"`
+
+	// firstRenewCallAt is when this attempt's first renew call started. A
+	// renewal order for the resource created before it was not placed by
+	// this attempt: it is reported (reason ForeignOrder), never paid.
+	// +optional
+	FirstRenewCallAt *metav1.Time `json:"firstRenewCallAt,omitempty"`
+
 	// orderIDs are the renewal orders.
 	// +optional
 	// +listType=atomic

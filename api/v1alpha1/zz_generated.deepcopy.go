@@ -989,6 +989,14 @@ func (in *RenewalRequestStatus) DeepCopyInto(out *RenewalRequestStatus) {
 		in, out := &in.OrderIntentTime, &out.OrderIntentTime
 		*out = (*in).DeepCopy()
 	}
+	if in.RenewCallStartedAt != nil {
+		in, out := &in.RenewCallStartedAt, &out.RenewCallStartedAt
+		*out = (*in).DeepCopy()
+	}
+	if in.FirstRenewCallAt != nil {
+		in, out := &in.FirstRenewCallAt, &out.FirstRenewCallAt
+		*out = (*in).DeepCopy()
+	}
 	if in.OrderIDs != nil {
 		in, out := &in.OrderIDs, &out.OrderIDs
 		*out = make([]string, len(*in))

@@ -30,6 +30,24 @@ import (
 	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
 
+// Defaults of the timing flags. They nest so that a BSS write in flight
+// outlives neither the leader's lease nor the pod (issue 16, path 1):
+// step timeout (2 × --bss-timeout) < graceful shutdown < termination grace
+// period (config/manager), and step timeout < lease < termination grace
+// period. TestTimeoutsNest checks them against the manifest.
+const (
+	// defaultBSSTimeout is --bss-timeout: one HTTP call to BSS.
+	defaultBSSTimeout = 30 * time.Second
+	// defaultLeaseDuration is --leader-elect-lease-duration. A standby
+	// takes over a lease not renewed for this long; a renew call of the old
+	// leader may last the whole step timeout.
+	defaultLeaseDuration = 90 * time.Second
+	// shutdownAllowance is how long after the step timeout the manager
+	// still waits at shutdown for a reconcile to finish: the status write
+	// that records a BSS write's answer.
+	shutdownAllowance = 15 * time.Second
+)
+
 // options are the manager's command-line settings.
 type options struct {
 	metricsAddr          string
@@ -39,6 +57,7 @@ type options struct {
 	leaderElect          bool
 	leaderElectionID     string
 	leaderElectionNS     string
+	leaseDuration        time.Duration
 	namespaces           string
 	bssTimeout           time.Duration
 	maxConcurrentRenewal int
@@ -54,42 +73,7 @@ type options struct {
 
 func main() {
 	var opts options
-	flag.StringVar(&opts.metricsAddr, "metrics-bind-address", "0",
-		"Address the metrics endpoint binds to: :8443 for https, :8080 for http, 0 to disable.")
-	flag.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the health probes bind to.")
-	flag.BoolVar(&opts.secureMetrics, "metrics-secure", true,
-		"Serve metrics over https with authentication and authorization.")
-	flag.BoolVar(&opts.enableHTTP2, "enable-http2", false,
-		"Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
-	flag.BoolVar(&opts.leaderElect, "leader-elect", false,
-		"Use leader election, so that only one manager acts at a time.")
-	flag.StringVar(&opts.leaderElectionID, "leader-election-id", "bss-operator.billing.bss-operator.io",
-		"Name of the leader election lease.")
-	flag.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
-		"Namespace of the leader election lease (defaults to the pod's namespace).")
-	flag.StringVar(&opts.namespaces, "namespaces", "",
-		"Comma-separated namespaces to watch; empty watches all namespaces.")
-	flag.StringVar(&opts.bssEndpoints, "bss-endpoints", defaultEndpointsFlag(),
-		"Comma-separated BSS endpoints (https://host[:port]) that BillingAccounts may use, their site's default included; "+
-			"credentials are sent to no other host. The default is the documented international and Chinese mainland endpoints.")
-	flag.DurationVar(&opts.bssTimeout, "bss-timeout", 30*time.Second, "Timeout of one BSS API call.")
-	flag.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
-		"RenewalRequests reconciled in parallel.")
-	flag.Float64Var(&opts.kubeAPIQPS, "kube-api-qps", 200,
-		"Requests per second to the Kubernetes API (status writes of many Subscriptions).")
-	flag.IntVar(&opts.kubeAPIBurst, "kube-api-burst", 300, "Burst of requests to the Kubernetes API.")
-	flag.IntVar(&opts.maxConcurrentSubs, "max-concurrent-subscriptions", 8,
-		"Subscriptions reconciled in parallel.")
-	flag.StringVar(&opts.clockStart, "clock-start", "",
-		"Demo and tests only: run business time from this RFC 3339 instant instead of the wall clock.")
-	flag.Float64Var(&opts.clockSpeed, "clock-speed", 1,
-		"Demo and tests only: business seconds per real second (the BSS simulator's --speed).")
-	flag.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
-		"Address of the Go profiler (net/http/pprof), for example 127.0.0.1:6060; empty disables it. Never expose it outside the pod.")
-	flag.BoolVar(&opts.webhookPolicy.AllowHTTP, "webhook-allow-http", false,
-		"Tests and labs only: allow BudgetAlert webhooks to plain http:// URLs (the URL's token and the spend figures travel unencrypted).")
-	flag.BoolVar(&opts.webhookPolicy.AllowPrivate, "webhook-allow-private", false,
-		"Allow BudgetAlert webhooks to loopback, private, link-local and other non-public addresses (a namespace user could otherwise make the operator probe internal services).")
+	bindFlags(flag.CommandLine, &opts)
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -99,6 +83,79 @@ func main() {
 		ctrl.Log.WithName("setup").Error(err, "manager exited")
 		os.Exit(1)
 	}
+}
+
+// bindFlags defines the manager's flags on fs.
+func bindFlags(fs *flag.FlagSet, opts *options) {
+	fs.StringVar(&opts.metricsAddr, "metrics-bind-address", "0",
+		"Address the metrics endpoint binds to: :8443 for https, :8080 for http, 0 to disable.")
+	fs.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the health probes bind to.")
+	fs.BoolVar(&opts.secureMetrics, "metrics-secure", true,
+		"Serve metrics over https with authentication and authorization.")
+	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
+		"Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487, CVE-2023-39325).")
+	fs.BoolVar(&opts.leaderElect, "leader-elect", false,
+		"Use leader election, so that only one manager acts at a time.")
+	fs.StringVar(&opts.leaderElectionID, "leader-election-id", "bss-operator.billing.bss-operator.io",
+		"Name of the leader election lease.")
+	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader election lease (defaults to the pod's namespace).")
+	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", defaultLeaseDuration,
+		"How long a standby waits before taking over a lease the leader stopped renewing. Must be longer than "+
+			"the BSS step timeout (2 × --bss-timeout), so that a renew call of the old leader is over before a new one acts; "+
+			"the pod's termination grace period must be longer still.")
+	fs.StringVar(&opts.namespaces, "namespaces", "",
+		"Comma-separated namespaces to watch; empty watches all namespaces.")
+	fs.StringVar(&opts.bssEndpoints, "bss-endpoints", defaultEndpointsFlag(),
+		"Comma-separated BSS endpoints (https://host[:port]) that BillingAccounts may use, their site's default included; "+
+			"credentials are sent to no other host. The default is the documented international and Chinese mainland endpoints.")
+	fs.DurationVar(&opts.bssTimeout, "bss-timeout", defaultBSSTimeout,
+		"Timeout of one BSS API call; one reconcile step, and one BSS write with it, is bounded by twice this.")
+	fs.IntVar(&opts.maxConcurrentRenewal, "max-concurrent-renewals", 4,
+		"RenewalRequests reconciled in parallel.")
+	fs.Float64Var(&opts.kubeAPIQPS, "kube-api-qps", 200,
+		"Requests per second to the Kubernetes API (status writes of many Subscriptions).")
+	fs.IntVar(&opts.kubeAPIBurst, "kube-api-burst", 300, "Burst of requests to the Kubernetes API.")
+	fs.IntVar(&opts.maxConcurrentSubs, "max-concurrent-subscriptions", 8,
+		"Subscriptions reconciled in parallel.")
+	fs.StringVar(&opts.clockStart, "clock-start", "",
+		"Demo and tests only: run business time from this RFC 3339 instant instead of the wall clock.")
+	fs.Float64Var(&opts.clockSpeed, "clock-speed", 1,
+		"Demo and tests only: business seconds per real second (the BSS simulator's --speed).")
+	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
+		"Address of the Go profiler (net/http/pprof), for example 127.0.0.1:6060; empty disables it. Never expose it outside the pod.")
+	fs.BoolVar(&opts.webhookPolicy.AllowHTTP, "webhook-allow-http", false,
+		"Tests and labs only: allow BudgetAlert webhooks to plain http:// URLs (the URL's token and the spend figures travel unencrypted).")
+	fs.BoolVar(&opts.webhookPolicy.AllowPrivate, "webhook-allow-private", false,
+		"Allow BudgetAlert webhooks to loopback, private, link-local and other non-public addresses (a namespace user could otherwise make the operator probe internal services).")
+}
+
+// stepTimeout bounds the BSS calls of one reconcile step, a BSS write
+// included (controller.Options.BSSTimeout).
+func (o options) stepTimeout() time.Duration { return 2 * o.bssTimeout }
+
+// shutdownTimeout is how long the manager waits at shutdown for reconciles
+// in flight: a BSS write on the wire is finished and recorded, not cut.
+func (o options) shutdownTimeout() time.Duration { return o.stepTimeout() + shutdownAllowance }
+
+// leaderElection returns the lease duration, renew deadline and retry
+// period. The leader gives up after failing to renew for two thirds of the
+// lease, well before a standby may take it.
+func (o options) leaderElection() (lease, renewDeadline, retryPeriod time.Duration) {
+	return o.leaseDuration, o.leaseDuration * 2 / 3, max(o.leaseDuration/15, time.Second)
+}
+
+// checkTimeouts refuses timings under which a new leader could act while a
+// BSS write of the old one may still be under way.
+func checkTimeouts(o options) error {
+	if o.bssTimeout <= 0 {
+		return fmt.Errorf("--bss-timeout must be positive, got %s", o.bssTimeout)
+	}
+	if o.leaseDuration <= o.stepTimeout() {
+		return fmt.Errorf("--leader-elect-lease-duration %s must be longer than the BSS step timeout %s (2 × --bss-timeout): "+
+			"otherwise a new leader may act while a renew call of the old one is still under way", o.leaseDuration, o.stepTimeout())
+	}
+	return nil
 }
 
 // defaultEndpointsFlag is the default of --bss-endpoints: the documented
@@ -140,6 +197,9 @@ func businessTiming(opts options) (controller.Timing, error) {
 
 func run(opts options) error {
 	log := ctrl.Log.WithName("setup")
+	if err := checkTimeouts(opts); err != nil {
+		return err
+	}
 	scheme, err := bssscheme.New()
 	if err != nil {
 		return err
@@ -178,6 +238,8 @@ func run(opts options) error {
 		return fmt.Errorf("load kubeconfig: %w", err)
 	}
 	restCfg.QPS, restCfg.Burst = float32(opts.kubeAPIQPS), opts.kubeAPIBurst
+	lease, renewDeadline, retryPeriod := opts.leaderElection()
+	shutdown := opts.shutdownTimeout()
 	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
@@ -186,6 +248,10 @@ func run(opts options) error {
 		LeaderElectionID:              opts.leaderElectionID,
 		LeaderElectionNamespace:       opts.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &lease,
+		RenewDeadline:                 &renewDeadline,
+		RetryPeriod:                   &retryPeriod,
+		GracefulShutdownTimeout:       &shutdown,
 		Cache:                         cacheOpts,
 		Client:                        accounts.ClientOptions(),
 		PprofBindAddress:              opts.pprofAddr,
@@ -218,7 +284,7 @@ func run(opts options) error {
 		MetricsRegistry:       ctrlmetrics.Registry,
 		Timing:                timing,
 		Factory:               factory,
-		BSSTimeout:            2 * opts.bssTimeout,
+		BSSTimeout:            opts.stepTimeout(),
 		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
 		MaxConcurrentSubs:     opts.maxConcurrentSubs,
 		WebhookPolicy:         opts.webhookPolicy,

@@ -31,6 +31,13 @@ type ledgerEntry struct {
 	called bool
 	// orderIDs are the orders the call returned; empty if the outcome is unknown.
 	orderIDs []string
+	// callStarted is when (business time) the latest renew call was
+	// marked as started, zero if none was sent.
+	callStarted time.Time
+	// settled is true when this process got the latest call's answer:
+	// orders, or a refusal that ordered nothing. The quiet time after the
+	// call (issue 16, path 1) then does not apply to this process.
+	settled bool
 	// ended is when this process wrote the attempt's final phase; zero
 	// while the attempt is under way.
 	ended time.Time
@@ -52,18 +59,43 @@ func (l *orderLedger) recorded(uid types.UID, intent time.Time) {
 	l.entries[uid] = ledgerEntry{intent: intent.Unix()}
 }
 
-// calling notes that a renew call is about to be sent.
-func (l *orderLedger) calling(uid types.UID, intent time.Time) {
+// calling notes that a renew call marked as started at started is about
+// to be sent.
+func (l *orderLedger) calling(uid types.UID, intent, started time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true}
+	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, callStarted: started}
 }
 
 // answered notes the orders a renew call returned.
 func (l *orderLedger) answered(uid types.UID, intent time.Time, orderIDs []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, orderIDs: append([]string(nil), orderIDs...)}
+	e := l.entries[uid]
+	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, orderIDs: append([]string(nil), orderIDs...),
+		callStarted: e.callStarted, settled: true}
+}
+
+// notApplied notes that BSS answered the latest renew call with a refusal
+// that ordered nothing (throttled, unavailable before processing, rejected
+// credentials).
+func (l *orderLedger) notApplied(uid types.UID, intent time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[uid]
+	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, callStarted: e.callStarted, settled: true}
+}
+
+// lastCall returns when this process marked the latest renew call for the
+// intent as started (zero if it sent none), and whether it got the answer.
+func (l *orderLedger) lastCall(uid types.UID, intent time.Time) (started time.Time, settled bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[uid]
+	if !ok || e.intent != intent.Unix() {
+		return time.Time{}, false
+	}
+	return e.callStarted, e.settled
 }
 
 // knows reports whether this process recorded an intent for the attempt

@@ -69,6 +69,9 @@ type rrState struct {
 	// stale is set when the cached copy predates this process's own write:
 	// the pass writes nothing and looks again shortly.
 	stale bool
+	// reason, if set, is the condition reason for the phase this pass left
+	// the attempt in: what it waits for, or what ended it (endBecause).
+	reason string
 }
 
 func (s *rrState) wakeAt(t time.Time) {
@@ -98,7 +101,13 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	r.summarize(st)
-	if perr := r.patchStatus(ctx, st.orig, &rr, err == nil); perr != nil {
+	// The status write that records a BSS write's answer is made even
+	// while the manager shuts down, as the BSS write itself is
+	// (writeContext): otherwise an order placed at a SIGTERM goes
+	// unrecorded and the next leader must wait and look it up.
+	pctx, pcancel := r.writeContext(ctx, statusWriteTimeout)
+	defer pcancel()
+	if perr := r.patchStatus(pctx, st.orig, &rr, err == nil); perr != nil {
 		if apierrors.IsConflict(perr) {
 			// A stale read: nothing this pass decided was written, and no
 			// BSS write happens before a successful status write.
@@ -170,6 +179,17 @@ func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *bi
 // apiserver has accepted it may BSS be called.
 func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState) error {
 	rr := st.rr
+	// The attempt may have waited days for approval or its window: read
+	// the resource again, and order nothing if it was renewed elsewhere or
+	// the cloud's auto-renew was switched on meanwhile (issue 16, path 3).
+	bctx, cancel := r.bssContext(ctx)
+	defer cancel()
+	if stop, err := r.resourceChanged(bctx, st); err != nil || stop {
+		if err != nil {
+			r.bssWait(st, "read the resource before recording the intent to order", err)
+		}
+		return nil
+	}
 	if !controllerutil.ContainsFinalizer(rr, finalizerOrderRecord) {
 		// Patch metadata on a copy: the response must not overwrite the
 		// status built up in memory. The patch carries the optimistic lock:

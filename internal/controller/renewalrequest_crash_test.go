@@ -73,7 +73,10 @@ func TestRestartBeforeStatusWriteGivesOneOrder(t *testing.T) {
 				t.Fatalf("the crash should have lost the order IDs: phase %s orders %v", rr.Status.Phase, rr.Status.OrderIDs)
 			}
 
-			// A new manager starts with nothing but what the apiserver kept.
+			// A new manager starts with nothing but what the apiserver kept,
+			// after the quiet time that follows the start of a renew call
+			// (the wait itself: TestNextLeaderWaitsOutRenewCall).
+			h.advance(time.Minute)
 			second := crashReconciler(k8s)
 			for i := 0; i < 20 && rr.Status.Phase != billingv1alpha1.RenewalPhaseSucceeded; i++ {
 				if _, err := second.Reconcile(ctx(), ctrl.Request{NamespacedName: key}); err != nil {

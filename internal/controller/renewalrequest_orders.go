@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -20,7 +19,9 @@ const lookupSlack = 10 * time.Minute
 // order places the renewal order, at most once per revision. The intent
 // was recorded before this step; so every pass first looks for an order
 // the previous pass may have created (a crash or a lost response), and
-// adopts it instead of ordering again (issue 4; digest §7.11).
+// adopts it instead of ordering again (issue 4; digest §7.11). A call that
+// may still be under way is waited out before that lookup (issue 16, path
+// 1), and the resource is read again just before each call (path 3).
 func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error {
 	rr := st.rr
 	bctx, cancel := r.bssContext(ctx)
@@ -34,8 +35,21 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		r.placed(st, known)
 		return nil
 	case !fresh:
-		// Recorded by another process, or a call with an unknown outcome:
-		// search BSS before anything else.
+		// Recorded by another process, or a call with an unknown outcome.
+		// A call that started less than the write timeout plus the
+		// settling delay ago may still be on the wire (the old leader's,
+		// or this process's own whose answer was lost), or its order may
+		// not show yet: a lookup now could miss it and order again. Only
+		// this process, having got the answer, may skip the wait.
+		started, settled := r.ledger().lastCall(rr.UID, intent)
+		if until, quiet := renewQuietUntil(rr, started, r.renewQuiet(), st.now); quiet && !settled {
+			rr.Status.Message = fmt.Sprintf("renew call %d may still be under way; the order is looked up at %s, and nothing is ordered before",
+				rr.Status.RenewCalls, formatTime(until))
+			st.reason = billingv1alpha1.ReasonRenewCallSettling
+			st.wakeAt(until)
+			return nil
+		}
+		// Then search BSS before anything else.
 		if adopted, err := r.adoptExisting(bctx, st); err != nil || adopted {
 			if err != nil {
 				r.bssWait(st, "look for an order placed earlier", err)
@@ -48,59 +62,75 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 			"%d renew calls got no answer and no order can be found; stopping so that nothing is ordered twice — check the BSS console", rr.Status.RenewCalls))
 		return nil
 	}
+	// The world may have changed since the intent (a renewal in the
+	// console, cloud auto-renew switched on): read the resource again just
+	// before the call.
+	if stop, err := r.resourceChanged(bctx, st); err != nil || stop {
+		if err != nil {
+			r.bssWait(st, "read the resource before renewing", err)
+		}
+		return nil
+	}
 
 	pt, pn := periodToBSS(rr.Spec.Period)
-	autoPay := rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay
-	// Count the call durably before making it (issue 16, path 1): a count
-	// kept only in memory until the write after the call is lost with a
-	// crash, a handover or a conflicting write, and the bound on blind
-	// calls with it. The write carries the optimistic lock, so a pass
-	// working from a stale copy stops here without calling BSS.
+	// Count the call durably, with the time it starts, before making it
+	// (issue 16, path 1): a count kept only in memory until the write after
+	// the call is lost with a crash, a handover or a conflicting write, and
+	// the bound on blind calls with it; the start tells the next leader how
+	// long the call may still be under way. The write carries the
+	// optimistic lock, so a pass working from a stale copy stops here
+	// without calling BSS. Seconds, rounded down, as the apiserver keeps it.
+	mark := metav1.Time{Time: r.Timing.Now().Truncate(time.Second)}
+	first := firstRenewCall(rr)
+	if first == nil {
+		first = &mark
+	}
+	rr.Status.FirstRenewCallAt = first.DeepCopy()
 	rr.Status.RenewCalls++
+	rr.Status.RenewCallStartedAt = &mark
 	rr.Status.Message = fmt.Sprintf("renew call %d of at most %d under way", rr.Status.RenewCalls, maxRenewCalls)
 	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
 		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
 	}
 	st.orig = rr.DeepCopy()
-	r.ledger().calling(rr.UID, intent)
-	out, err := st.acct.BSS.Renew(bctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn, AutoPay: autoPay})
+	r.ledger().calling(rr.UID, intent, mark.Time)
+	// The order is placed unpaid (is_auto_pay 0, digest §7.2 rules 18-19),
+	// whatever the payment method: it is paid only after its amount was
+	// compared with what was approved (issue 16, path 6; see pay).
+	// Shutdown does not cut the call (writeContext).
+	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
+	defer wcancel()
+	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})
 	switch {
 	case err == nil:
 		r.ledger().answered(rr.UID, intent, out.OrderIDs)
-		r.event(rr, "Normal", "OrderPlaced", "Renew", "renewal orders %v placed for %s (auto-pay %v)", out.OrderIDs, rr.Spec.ResourceID, autoPay)
+		r.event(rr, "Normal", "OrderPlaced", "Renew", "renewal orders %v placed for %s", out.OrderIDs, rr.Spec.ResourceID)
 		r.placed(st, out.OrderIDs)
-	case bss.HasCode(err, bss.CodeAutoPayFailed):
-		// The order exists but auto-payment failed (6.3.2): it waits for
-		// payment like any other.
-		var be *bss.Error
-		if errors.As(err, &be) && len(be.OrderIDs) > 0 {
-			rr.Status.OrderIDs = be.OrderIDs
-		}
-		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
-		rr.Status.Message = fmt.Sprintf("auto-payment failed (%v); the order awaits payment", bss.Describe(err))
-		st.wakeAt(st.now)
 	case bss.HasCode(err, bss.CodePendingOrder):
 		// Another order for this resource awaits payment (digest §7.2 rule
-		// 12): the next pass adopts it, or fails if it is not a renewal.
-		rr.Status.RenewCalls--
+		// 12): this call ordered nothing. The pending order is adopted if
+		// this attempt can have placed it, and reported if not.
+		r.notApplied(st, intent)
 		if order, ferr := r.findOrder(bctx, st, time.Time{}, bss.OrderPendingPayment); ferr != nil {
 			r.bssWait(st, "find the pending order", ferr)
 		} else if order == nil {
 			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
 				"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.99003100)", rr.Spec.ResourceID))
 		} else {
-			r.adopt(st, order)
+			r.adoptOwn(st, order)
 		}
 	case bss.IsAmbiguous(err):
 		// The request may have been applied. Never call again blindly: the
-		// next pass looks the order up first.
-		rr.Status.Message = fmt.Sprintf("renew call outcome unknown (%v); looking the order up", bss.Describe(err))
-		st.wakeAt(st.now.Add(10 * time.Second))
+		// order is looked up once the call cannot be under way any more.
+		until := mark.Add(r.renewQuiet())
+		rr.Status.Message = fmt.Sprintf("renew call outcome unknown (%v); the order is looked up at %s", bss.Describe(err), formatTime(until))
+		st.reason = billingv1alpha1.ReasonRenewCallSettling
+		st.wakeAt(until)
 	case bss.IsRetryable(err), bss.IsAuth(err):
 		// Definitely not applied. Rejected credentials (an expired token,
 		// say) are not the renewal's fault: the attempt waits for new ones,
 		// which re-queue it, instead of failing and starting over.
-		rr.Status.RenewCalls--
+		r.notApplied(st, intent)
 		r.bssWait(st, "renew", err)
 	default:
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS refused the renewal: %v", bss.Describe(err)))
@@ -108,24 +138,34 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	return nil
 }
 
-// placed moves the attempt on with the orders a renew call returned.
+// notApplied records that BSS answered the latest renew call with a
+// refusal that ordered nothing: the call is not counted, and no quiet time
+// follows it.
+func (r *RenewalRequestReconciler) notApplied(st *rrState, intent time.Time) {
+	st.rr.Status.RenewCalls--
+	st.rr.Status.RenewCallStartedAt = nil
+	r.ledger().notApplied(st.rr.UID, intent)
+}
+
+// placed moves the attempt on with the orders a renew call returned. The
+// orders are unpaid: pay checks their amount before paying them.
 func (r *RenewalRequestReconciler) placed(st *rrState, orderIDs []string) {
 	rr := st.rr
 	rr.Status.OrderIDs = orderIDs
 	rr.Status.FailureCount = 0
 	rr.Status.NextAttemptTime = nil
-	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay {
-		rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
-		rr.Status.Message = "ordered with auto-pay; confirming"
-	} else {
-		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
+	rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
+	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodManual {
 		rr.Status.Message = "ordered; awaiting payment"
+	} else {
+		rr.Status.Message = "ordered; its amount is checked before it is paid"
 	}
 	st.wakeAt(st.now)
 }
 
 // adoptExisting finds an order placed by an earlier pass of this attempt,
-// or a renewal that already took effect, and moves the attempt on.
+// or a renewal that already took effect, and moves the attempt on. An
+// order this attempt cannot have placed stops it instead (issue 16, path 4).
 func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrState) (bool, error) {
 	rr := st.rr
 	since := rr.Status.OrderIntentTime.Add(-lookupSlack)
@@ -133,8 +173,13 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 	if err != nil {
 		return false, err
 	}
+	if order != nil && order.Status == bss.OrderCanceled && foreignOrder(order, firstRenewCall(rr)) {
+		// Cancelled before this attempt called (an earlier attempt's order
+		// cancelled unpaid): it costs nothing and is nobody's to adopt.
+		order = nil
+	}
 	if order != nil {
-		r.adopt(st, order)
+		r.adoptOwn(st, order)
 		return true, nil
 	}
 	// With auto-pay the order may be complete and the expiry moved even
@@ -144,12 +189,39 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 		return false, err
 	}
 	if res, ok := found[rr.Spec.ResourceID]; ok && res.ExpireTime.After(rr.Spec.BaselineExpireTime.Time) {
+		if firstRenewCall(rr) == nil {
+			// This attempt never called renew: someone else renewed.
+			reason, msg := resourceChange(&res, rr.Spec.BaselineExpireTime.Time)
+			r.endBecause(st, billingv1alpha1.RenewalPhaseFailed, reason, msg+"; nothing was ordered")
+			return true, nil
+		}
 		rr.Status.NewExpireTime = &metav1.Time{Time: res.ExpireTime}
 		r.end(st, billingv1alpha1.RenewalPhaseSucceeded, fmt.Sprintf(
 			"BSS shows the expiry moved to %s; no matching order was found, so none was placed again", formatTime(res.ExpireTime)))
 		return true, nil
 	}
 	return false, nil
+}
+
+// adoptOwn adopts a renewal order for the resource if this attempt can have
+// placed it. An order created before the attempt's first renew call (or
+// with none made) was placed by someone else — a person in the console,
+// another cluster's operator — and is never taken over: the attempt stops
+// and names it (issue 16, path 4).
+func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order) {
+	rr := st.rr
+	if !foreignOrder(order, firstRenewCall(rr)) {
+		r.adopt(st, order)
+		return
+	}
+	first := "this attempt made no renew call"
+	if f := firstRenewCall(rr); f != nil {
+		first = "this attempt's first renew call started at " + formatTime(f.Time)
+	}
+	msg := fmt.Sprintf("renewal order %s (%s, created %s) for %s was not placed by this operator (%s); it was not paid — pay or cancel it in the console, or find who placed it (another cluster?)",
+		order.ID, order.Status, formatTime(order.CreateTime), rr.Spec.ResourceID, first)
+	r.event(rr, "Warning", billingv1alpha1.ReasonForeignOrder, "Renew", "%s", msg)
+	r.endBecause(st, billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.ReasonForeignOrder, msg)
 }
 
 // adopt takes an existing renewal order over.
@@ -242,8 +314,10 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		deadline = order.PendingPaymentEndTime
 	}
 	rr.Status.PaymentDeadline = &metav1.Time{Time: deadline}
+	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
+	defer wcancel()
 	if !st.now.Before(deadline) {
-		return r.cancelUnpaid(bctx, st, id)
+		return r.cancelUnpaid(wctx, st, id)
 	}
 	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodManual {
 		rr.Status.Message = fmt.Sprintf("order %s (%s %s) awaits payment in the console; it is cancelled at %s if unpaid",
@@ -251,8 +325,16 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		st.wakeAt(earliest(deadline, st.now.Add(10*time.Minute)))
 		return nil
 	}
+	// Whatever the order costs is not paid blindly (issue 16, path 6): its
+	// amount must be within the quote the gates passed and the approved
+	// maximum, or it is cancelled and the next attempt asks again.
+	if why := orderWithinApproval(rr, id, order.AmountAfterDiscount); why != "" {
+		return r.refuseOrder(wctx, st, id, why)
+	}
 	req := bss.PayOrderRequest{OrderID: id}
-	if rr.Spec.Payment.Discount != billingv1alpha1.DiscountNone {
+	// AutoPay used to let BSS apply the discounts itself (is_auto_pay=1);
+	// now that the operator pays, it applies the best one for it.
+	if rr.Spec.Payment.Discount != billingv1alpha1.DiscountNone || rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodAutoPay {
 		discounts, err := st.acct.BSS.ListOrderDiscounts(bctx, id)
 		if err != nil {
 			r.bssWait(st, "list the discounts of order "+id, err)
@@ -265,7 +347,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			rr.Status.DiscountSaved = toMoney(best.Saved, order.AmountAfterDiscount.Currency)
 		}
 	}
-	err = st.acct.BSS.PayOrder(bctx, req)
+	err = st.acct.BSS.PayOrder(wctx, req)
 	switch {
 	case err == nil:
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
@@ -307,6 +389,28 @@ func (r *RenewalRequestReconciler) cancelUnpaid(ctx context.Context, st *rrState
 		r.end(st, billingv1alpha1.RenewalPhaseCancelled, "order "+id+" was unpaid at the deadline and was cancelled")
 	default:
 		r.bssWait(st, "cancel unpaid order "+id, err)
+	}
+	return nil
+}
+
+// refuseOrder cancels an order that costs more than was authorized (6.2.5;
+// only a pending order can be cancelled, digest §7.7 rule 49) and ends the attempt unpaid, so that the Subscription's next attempt is
+// quoted and gated, and approved if need be, again.
+func (r *RenewalRequestReconciler) refuseOrder(ctx context.Context, st *rrState, id, why string) error {
+	err := st.acct.BSS.CancelOrder(ctx, id)
+	switch {
+	case bss.HasCode(err, bss.CodeOrderNotCancelable):
+		// Paid or cancelled meanwhile (by a person, or BSS): the next
+		// pass reads the order again.
+		st.rr.Status.Message = fmt.Sprintf("%s; it could not be cancelled (%v); reading it again", why, bss.Describe(err))
+		st.wakeAt(st.now)
+	case err == nil:
+		msg := why + "; it was not paid and was cancelled — the next attempt needs the price approved again"
+		r.event(st.rr, "Warning", billingv1alpha1.ReasonPriceAboveApproved, "Cancel", "%s", msg)
+		r.endBecause(st, billingv1alpha1.RenewalPhaseCancelled, billingv1alpha1.ReasonPriceAboveApproved, msg)
+	default:
+		st.rr.Status.Message = why + "; not paid"
+		r.bssWait(st, why+"; cancelling it", err)
 	}
 	return nil
 }
@@ -390,8 +494,13 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 		sum.ready(billingv1alpha1.ReasonDenied, rr.Status.Message)
 	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
 		// Finished without renewing: terminal for kstatus (Failed). The
-		// Subscription starts a new attempt after its backoff.
-		sum.stalled(string(rr.Status.Phase), rr.Status.Message)
+		// Subscription starts a new attempt after its backoff. The reason
+		// says what stopped it when a check did (endBecause).
+		reason := string(rr.Status.Phase)
+		if st.reason != "" {
+			reason = st.reason
+		}
+		sum.stalled(reason, rr.Status.Message)
 	case billingv1alpha1.RenewalPhaseBlocked:
 		// Held by a budget (its condition says which) or else by the
 		// renewal window.
@@ -402,8 +511,12 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 		sum.notReady(reason, rr.Status.Message)
 		sum.working(reason, rr.Status.Message)
 	default:
-		sum.notReady(string(rr.Status.Phase), rr.Status.Message)
-		sum.working(string(rr.Status.Phase), rr.Status.Message)
+		reason := string(rr.Status.Phase)
+		if st.reason != "" {
+			reason = st.reason
+		}
+		sum.notReady(reason, rr.Status.Message)
+		sum.working(reason, rr.Status.Message)
 	}
 	sum.apply(conds, st.now)
 }

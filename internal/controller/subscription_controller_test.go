@@ -286,6 +286,22 @@ func TestDroppedRenewResponseGivesOneOrder(t *testing.T) {
 	t.Cleanup(h.sim.ClearFaults)
 	mustCreate(t, renewPolicy(ns, "monthly"))
 	mustCreate(t, subscription(ns, "vm", id, "monthly", billingv1alpha1.ManagementManage))
+	// The answer is lost: the order is looked up once the quiet time after
+	// the call has passed (TestNextLeaderWaitsOutRenewCall), not before.
+	eventually(t, 30*time.Second, func() error {
+		var rr billingv1alpha1.RenewalRequest
+		if err := getErr(ns, "vm-r1", &rr); err != nil {
+			return err
+		}
+		if c := condition(rr.Status.Conditions, billingv1alpha1.ConditionReconciling); c == nil || c.Reason != billingv1alpha1.ReasonRenewCallSettling {
+			return fmt.Errorf("phase %s (%s), want waiting for the renew call to settle", rr.Status.Phase, rr.Status.Message)
+		}
+		return nil
+	})
+	if n := len(renewalOrders(a)); n != 1 {
+		t.Fatalf("%d renewal orders after a dropped response, want exactly 1", n)
+	}
+	h.advance(time.Minute)
 	rr := waitRequest(t, ns, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
 	if n := len(renewalOrders(a)); n != 1 {
 		t.Fatalf("%d renewal orders after a dropped response, want exactly 1", n)

@@ -22,7 +22,10 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	seedCluster(t, m, "leader", n)
 
 	const leaseNS, leaseName = "leader", "bss-operator-chaos"
-	flags := []string{"--leader-elect", "--leader-election-namespace=" + leaseNS, "--leader-election-id=" + leaseName, m.endpointFlag()}
+	// A short lease, so that the failover fits the test; the manager
+	// refuses one not longer than the BSS step timeout (2 × --bss-timeout).
+	flags := []string{"--leader-elect", "--leader-election-namespace=" + leaseNS, "--leader-election-id=" + leaseName, m.endpointFlag(),
+		"--bss-timeout=5s", "--leader-elect-lease-duration=15s"}
 	// The first manager leads: it holds the Lease before the second starts,
 	// and the second cannot take it while the first renews it.
 	leader := startManager(t, "leader-a", flags...)
