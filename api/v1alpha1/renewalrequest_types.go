@@ -58,7 +58,7 @@ const (
 )
 
 // ApprovalState is where a renewal stands with respect to approval.
-// +kubebuilder:validation:Enum=AutoApproved;Required;Approved;Denied
+// +kubebuilder:validation:Enum=AutoApproved;Required;RequiredAgain;Approved;Denied
 type ApprovalState string
 
 const (
@@ -68,6 +68,11 @@ const (
 	// ApprovalStateRequired: a person must approve or deny; the reason is in
 	// the ApprovalRequired condition.
 	ApprovalStateRequired ApprovalState = "Required"
+	// ApprovalStateRequiredAgain: a person approved, but the approval no
+	// longer covers the renewal (the price rose above the approved amount,
+	// or the pending order to pay changed); a new decision may replace the
+	// old one in spec.approval.
+	ApprovalStateRequiredAgain ApprovalState = "RequiredAgain"
 	// ApprovalStateApproved: a person approved the renewal.
 	ApprovalStateApproved ApprovalState = "Approved"
 	// ApprovalStateDenied: a person denied the renewal.
@@ -181,7 +186,7 @@ type RenewalRequestSpec struct {
 	PendingOrders PendingOrderPolicy `json:"pendingOrders,omitempty"`
 
 	// approval is a person's decision, when one is needed. Once made it can
-	// only be replaced while status.approvalState is Required again (the
+	// only be replaced while status.approvalState is RequiredAgain (the
 	// price rose above the approved amount): then a new decision replaces
 	// the old one.
 	// +optional
@@ -210,8 +215,8 @@ type RenewalRequestStatus struct {
 	// +optional
 	Quote *PriceQuote `json:"quote,omitempty"`
 
-	// approvalState is AutoApproved, Required, Approved or Denied, with the
-	// reason in the ApprovalRequired condition.
+	// approvalState is AutoApproved, Required, RequiredAgain, Approved or
+	// Denied, with the reason in the ApprovalRequired condition.
 	// +optional
 	ApprovalState ApprovalState `json:"approvalState,omitempty"`
 
@@ -299,7 +304,7 @@ type RenewalRequestStatus struct {
 // RenewalRequest is one renewal attempt of a Subscription: the quote, the
 // approval, the order, the payment and the new expiry. The Subscription
 // controller creates and owns it; an approver may set spec.approval.
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.approval) || (has(self.spec.approval) && (self.spec.approval == oldSelf.spec.approval || (has(oldSelf.status) && has(oldSelf.status.approvalState) && oldSelf.status.approvalState == 'Required')))",message="an approval decision cannot be changed or withdrawn once made, unless the operator asks for a new one (status.approvalState Required)"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.approval) || (has(self.spec.approval) && (self.spec.approval == oldSelf.spec.approval || (has(oldSelf.status) && has(oldSelf.status.approvalState) && oldSelf.status.approvalState == 'RequiredAgain')))",message="an approval decision cannot be changed or withdrawn once made, unless the operator asks for a new one (status.approvalState RequiredAgain)"
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=rreq,categories=bss

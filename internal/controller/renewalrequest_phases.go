@@ -339,7 +339,7 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 	if d.ApprovalState != "" {
 		rr.Status.ApprovalState = d.ApprovalState
 		status := metav1.ConditionFalse
-		if d.ApprovalState == billingv1alpha1.ApprovalStateRequired {
+		if d.Phase == billingv1alpha1.RenewalPhaseAwaitingApproval {
 			status = metav1.ConditionTrue
 		}
 		msg := d.ApprovalMessage

@@ -52,7 +52,7 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: name}, &rr); err != nil {
 		return fmt.Errorf("get renewalrequest %s/%s: %w", t.Namespace, name, err)
 	}
-	if a := rr.Spec.Approval; a != nil && rr.Status.ApprovalState != billingv1alpha1.ApprovalStateRequired {
+	if a := rr.Spec.Approval; a != nil && rr.Status.ApprovalState != billingv1alpha1.ApprovalStateRequiredAgain {
 		// Only when the operator asks again (the price rose above what was
 		// approved) may a new decision replace the old one.
 		return fmt.Errorf("renewalrequest %s was already decided (%s by %s); a decision cannot be changed", name, a.Decision, a.Approver)

@@ -70,24 +70,25 @@ func pendingOrderApprovalGate(in Input) *Finding {
 }
 
 // decisionGate answers the asks with a person's approval. It returns the
-// phase (Approved or AwaitingApproval), the reason of the ApprovalRequired
-// condition and its message.
-func decisionGate(in Input, asks []Finding) (billingv1alpha1.RenewalPhase, Reason, string) {
+// approval state (Approved, Required, or RequiredAgain when an approval no
+// longer covers the price), the reason of the ApprovalRequired condition
+// and its message.
+func decisionGate(in Input, asks []Finding) (billingv1alpha1.ApprovalState, Reason, string) {
 	why := joinMessages(asks)
 	a := in.Approval
 	if a == nil || a.Decision != billingv1alpha1.DecisionApprove {
-		return billingv1alpha1.RenewalPhaseAwaitingApproval, asks[0].Reason, "approval required: " + why
+		return billingv1alpha1.ApprovalStateRequired, asks[0].Reason, "approval required: " + why
 	}
 	if a.Amount == nil {
-		return billingv1alpha1.RenewalPhaseAwaitingApproval, asks[0].Reason, fmt.Sprintf(
-			"approval required: %s (the approval by %s does not cover this price; a new decision is needed)", why, a.Approver)
+		return billingv1alpha1.ApprovalStateRequiredAgain, asks[0].Reason, fmt.Sprintf(
+			"approval required again: %s; the approval by %s does not cover it, a new decision is needed", why, a.Approver)
 	}
 	if over, err := Exceeds(in.Quote.Price, a.Amount); err != nil || over {
-		return billingv1alpha1.RenewalPhaseAwaitingApproval, ReasonPriceRose, fmt.Sprintf(
+		return billingv1alpha1.ApprovalStateRequiredAgain, ReasonPriceRose, fmt.Sprintf(
 			"approval required again: the price rose from %s, approved by %s, to %s; nothing is ordered at the new price without a new approval (%s)",
 			FormatMoney(a.Amount), a.Approver, FormatMoney(&in.Quote.Price), why)
 	}
-	return billingv1alpha1.RenewalPhaseApproved, ReasonApproved, fmt.Sprintf("approved by %s up to %s (%s)", a.Approver, FormatMoney(a.Amount), why)
+	return billingv1alpha1.ApprovalStateApproved, ReasonApproved, fmt.Sprintf("approved by %s up to %s (%s)", a.Approver, FormatMoney(a.Amount), why)
 }
 
 // BindApproval is the amount a person's Approve binds to when the operator

@@ -78,11 +78,10 @@ func Evaluate(in Input) Decision {
 
 	d := Decision{Asks: asks}
 	if len(asks) > 0 {
-		phase, reason, msg := decisionGate(in, asks)
-		d.ApprovalReason, d.ApprovalMessage = reason, msg
-		if phase == billingv1alpha1.RenewalPhaseAwaitingApproval {
-			d.Phase, d.Reason, d.Message = phase, reason, msg
-			d.ApprovalState = billingv1alpha1.ApprovalStateRequired
+		state, reason, msg := decisionGate(in, asks)
+		d.ApprovalState, d.ApprovalReason, d.ApprovalMessage = state, reason, msg
+		if state != billingv1alpha1.ApprovalStateApproved {
+			d.Phase, d.Reason, d.Message = billingv1alpha1.RenewalPhaseAwaitingApproval, reason, msg
 			if !in.Quote.QuotedAt.IsZero() {
 				// The quote goes stale while the attempt waits: look again
 				// then, to quote again (issue 16, path 8).
@@ -90,7 +89,6 @@ func Evaluate(in Input) Decision {
 			}
 			return d
 		}
-		d.ApprovalState = billingv1alpha1.ApprovalStateApproved
 	} else {
 		d.ApprovalState, d.ApprovalReason = billingv1alpha1.ApprovalStateAutoApproved, ReasonAutoApproved
 		d.ApprovalMessage = "within maxPrice, budget and approval policy"

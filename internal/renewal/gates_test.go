@@ -189,31 +189,31 @@ func TestDecisionGate(t *testing.T) {
 		name       string
 		approval   *Approval
 		price      string
-		wantPhase  billingv1alpha1.RenewalPhase
+		wantState  billingv1alpha1.ApprovalState
 		wantReason Reason
 		wantText   string
 	}{
-		{name: "no decision yet: waits", price: "100.00", wantPhase: billingv1alpha1.RenewalPhaseAwaitingApproval, wantReason: ReasonPriceAboveMax},
+		{name: "no decision yet: waits", price: "100.00", wantState: billingv1alpha1.ApprovalStateRequired, wantReason: ReasonPriceAboveMax},
 		{name: "approved at the price", approval: &Approval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", Amount: usd("100.00")},
-			price: "100.00", wantPhase: billingv1alpha1.RenewalPhaseApproved, wantReason: ReasonApproved},
+			price: "100.00", wantState: billingv1alpha1.ApprovalStateApproved, wantReason: ReasonApproved},
 		{name: "approved, the price fell", approval: &Approval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", Amount: usd("100.00")},
-			price: "80.00", wantPhase: billingv1alpha1.RenewalPhaseApproved, wantReason: ReasonApproved},
+			price: "80.00", wantState: billingv1alpha1.ApprovalStateApproved, wantReason: ReasonApproved},
 		{name: "approved, the price rose: asks again", approval: &Approval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", Amount: usd("100.00")},
-			price: "120.00", wantPhase: billingv1alpha1.RenewalPhaseAwaitingApproval, wantReason: ReasonPriceRose, wantText: "rose from 100.00 USD, approved by alice, to 120.00 USD"},
+			price: "120.00", wantState: billingv1alpha1.ApprovalStateRequiredAgain, wantReason: ReasonPriceRose, wantText: "rose from 100.00 USD, approved by alice, to 120.00 USD"},
 		{name: "approved in another currency: asks again", approval: &Approval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice",
 			Amount: &billingv1alpha1.Money{Amount: "1000.00", Currency: "CNY"}},
-			price: "100.00", wantPhase: billingv1alpha1.RenewalPhaseAwaitingApproval, wantReason: ReasonPriceRose},
+			price: "100.00", wantState: billingv1alpha1.ApprovalStateRequiredAgain, wantReason: ReasonPriceRose},
 		{name: "an approval bound to nothing covers nothing", approval: &Approval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice"},
-			price: "100.00", wantPhase: billingv1alpha1.RenewalPhaseAwaitingApproval, wantReason: ReasonPriceAboveMax, wantText: "does not cover this price"},
+			price: "100.00", wantState: billingv1alpha1.ApprovalStateRequiredAgain, wantReason: ReasonPriceAboveMax, wantText: "does not cover it, a new decision is needed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := baseInput(now)
 			in.Approval = tt.approval
 			in.Quote.Price = *usd(tt.price)
-			phase, reason, msg := decisionGate(in, asks)
-			if phase != tt.wantPhase || reason != tt.wantReason || !strings.Contains(msg, tt.wantText) {
-				t.Fatalf("got %s %q %q, want %s %q containing %q", phase, reason, msg, tt.wantPhase, tt.wantReason, tt.wantText)
+			state, reason, msg := decisionGate(in, asks)
+			if state != tt.wantState || reason != tt.wantReason || !strings.Contains(msg, tt.wantText) {
+				t.Fatalf("got %s %q %q, want %s %q containing %q", state, reason, msg, tt.wantState, tt.wantReason, tt.wantText)
 			}
 		})
 	}
@@ -314,7 +314,7 @@ func TestEvaluate(t *testing.T) {
 			in.Spec.ApprovalPolicy = billingv1alpha1.ApprovalAlways
 			in.Approval = approve("90.00")
 		}, wantPhase: billingv1alpha1.RenewalPhaseAwaitingApproval, wantReasons: []Reason{ReasonPriceRose, ReasonApprovalPolicy},
-			wantState: billingv1alpha1.ApprovalStateRequired, wantWake: now.Add(MaxQuoteAge)},
+			wantState: billingv1alpha1.ApprovalStateRequiredAgain, wantWake: now.Add(MaxQuoteAge)},
 		{name: "an approval is not needed when nothing asks", change: func(in *Input) { in.Approval = approve("1.00") },
 			wantPhase: billingv1alpha1.RenewalPhaseApproved, wantReasons: []Reason{ReasonAutoApproved}, wantState: billingv1alpha1.ApprovalStateAutoApproved},
 		{name: "a foreign pending order waits for a person even within every limit", change: func(in *Input) {
