@@ -138,9 +138,6 @@ const (
 	// ReasonWindowInvalid: the renewal window cannot be evaluated (an
 	// unknown time zone, hours out of order); nothing is ordered.
 	ReasonWindowInvalid = "InvalidRenewalWindow"
-	// ReasonQuoteStale: the quote is older than the bound and is being
-	// fetched again before anything is decided on it.
-	ReasonQuoteStale = "QuoteStale"
 )
 
 // Reasons of BudgetAlerts.
