@@ -141,7 +141,6 @@ func (r *RenewalRequestReconciler) gate(ctx context.Context, st *rrState) error 
 			return err
 		}
 		fetched = true
-		bindApproval(rr)
 	}
 	budget, err := r.budgetOf(ctx, rr)
 	if err != nil {
@@ -161,7 +160,8 @@ func (r *RenewalRequestReconciler) gate(ctx context.Context, st *rrState) error 
 
 // bindApproval records the amount a person's decision binds to, once per
 // decision: spec.approval changes only by a new decision, which bumps the
-// generation.
+// generation. A decision made before any quote was shown, without a
+// maxAmount, binds to nothing: the operator asks again once it has a price.
 func bindApproval(rr *billingv1alpha1.RenewalRequest) {
 	a := rr.Spec.Approval
 	if a == nil || rr.Status.ApprovalGeneration == rr.Generation {
@@ -358,9 +358,7 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 	}
 	switch d.Phase {
 	case billingv1alpha1.RenewalPhaseDenied, billingv1alpha1.RenewalPhaseFailed:
-		if d.Phase == billingv1alpha1.RenewalPhaseFailed {
-			r.event(rr, "Warning", string(d.Reason), "Renew", "%s", d.Message)
-		}
+		// The end's event comes from finished(), with the message.
 		r.end(st, d.Phase, d.Message)
 		return nil
 	case billingv1alpha1.RenewalPhaseBlocked:
@@ -377,6 +375,10 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 		if !d.WakeAt.IsZero() {
 			st.wakeAt(d.WakeAt)
 		}
+		// And the usual minute's look, which notices a paused or deleted
+		// Subscription (its changes do not re-queue the request); it calls
+		// BSS only once the quote is stale.
+		st.wakeAt(st.now.Add(time.Minute))
 		return nil
 	}
 	rr.Status.Phase = billingv1alpha1.RenewalPhaseApproved
