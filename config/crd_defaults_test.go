@@ -44,6 +44,7 @@ func TestCRDDefaultsMatchConstants(t *testing.T) {
 			"spec.renew.window.startHour":          float64(billingv1alpha1.DefaultWindowStartHour),
 			"spec.renew.window.endHour":            float64(billingv1alpha1.DefaultWindowEndHour),
 			"spec.renew.window.timeZone":           billingv1alpha1.DefaultWindowTimeZone,
+			"spec.renew.pendingOrders":             string(billingv1alpha1.DefaultPendingOrders),
 		},
 		"renewalrequests": {
 			// The request copies the policy's payment; its own schema
@@ -54,6 +55,7 @@ func TestCRDDefaultsMatchConstants(t *testing.T) {
 			"spec.window.startHour":          float64(billingv1alpha1.DefaultWindowStartHour),
 			"spec.window.endHour":            float64(billingv1alpha1.DefaultWindowEndHour),
 			"spec.window.timeZone":           billingv1alpha1.DefaultWindowTimeZone,
+			"spec.pendingOrders":             string(billingv1alpha1.DefaultPendingOrders),
 		},
 		"budgetalerts": {
 			"spec.period":               string(billingv1alpha1.DefaultBudgetPeriod),

@@ -105,6 +105,41 @@ const (
 	ReasonValid                  = "Valid"
 )
 
+// Reasons of the renewal gates (internal/renewal) that hold, ask again or
+// end a RenewalRequest.
+const (
+	// ReasonBudgetNotReady: the referenced BudgetAlert is not Ready (for
+	// example Stalled on refused credentials or a currency mismatch), so its
+	// figures cannot vouch for the renewal; it is held (issue 16, path 7).
+	ReasonBudgetNotReady = "BudgetAlertNotReady"
+	// ReasonBudgetNotObserved: the BudgetAlert's Ready condition was set for
+	// an older generation of its spec; the renewal is held until the
+	// BudgetAlert controller has evaluated the current spec.
+	ReasonBudgetNotObserved = "BudgetAlertNotObserved"
+	// ReasonBudgetStale: the BudgetAlert's last measurement
+	// (status.lastSyncTime) is older than the freshness bound; the renewal
+	// is held until the figures are measured again.
+	ReasonBudgetStale = "BudgetFiguresStale"
+	// ReasonPriceRose: a person approved the renewal at one amount and BSS
+	// now quotes more; the renewal waits for a new approval.
+	ReasonPriceRose = "PriceRoseSinceApproval"
+	// ReasonPendingOrderNotOurs: the resource has a renewal order awaiting
+	// payment that this attempt did not place (a person, or another
+	// process); it is gated on its own amount and, unless the policy says
+	// Gate, needs a person's approval before the operator pays it.
+	ReasonPendingOrderNotOurs = "PendingOrderNotPlacedByOperator"
+	// ReasonPendingOrderPeriod: the pending renewal order is for another
+	// period than the request's; the operator never pays it.
+	ReasonPendingOrderPeriod = "PendingOrderPeriodMismatch"
+	// ReasonPendingOrderGone: the pending order the attempt was gated on
+	// was paid or cancelled elsewhere while the attempt waited; the attempt
+	// ends without ordering and the Subscription starts afresh.
+	ReasonPendingOrderGone = "PendingOrderGone"
+	// ReasonWindowInvalid: the renewal window cannot be evaluated (an
+	// unknown time zone, hours out of order); nothing is ordered.
+	ReasonWindowInvalid = "InvalidRenewalWindow"
+)
+
 // Reasons of BudgetAlerts.
 const (
 	// ReasonInvalidBudget is a spec the controller cannot use (time zone, amounts).

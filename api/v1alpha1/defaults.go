@@ -36,6 +36,8 @@ const (
 	DefaultCancelUnpaidAfter = 72 * time.Hour
 	// DefaultApprovalPolicy is spec.renew.approval.policy.
 	DefaultApprovalPolicy = ApprovalNever
+	// DefaultPendingOrders is spec.renew.pendingOrders.
+	DefaultPendingOrders = PendingOrdersRequireApproval
 	// DefaultWindowStartHour is spec.renew.window.startHour.
 	DefaultWindowStartHour int32 = 0
 	// DefaultWindowEndHour is spec.renew.window.endHour.

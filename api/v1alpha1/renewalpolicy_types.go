@@ -71,6 +71,22 @@ const (
 	ApprovalAboveAmount ApprovalPolicy = "AboveAmount"
 )
 
+// PendingOrderPolicy is what the operator does with a renewal order for the
+// resource that awaits payment and that its own attempt did not place (BSS
+// refuses a new renewal while one is pending, digest §7.2 rule 12).
+// +kubebuilder:validation:Enum=RequireApproval;Gate
+type PendingOrderPolicy string
+
+const (
+	// PendingOrdersRequireApproval gates such an order on its own amount
+	// (maxPrice, budget, approval policy, window) and, in any case, waits
+	// for a person's approval before paying it.
+	PendingOrdersRequireApproval PendingOrderPolicy = "RequireApproval"
+	// PendingOrdersGate gates such an order on its own amount like a quote,
+	// and pays it without a person when the gates allow.
+	PendingOrdersGate PendingOrderPolicy = "Gate"
+)
+
 // RenewalPolicySpec declares what happens to subscriptions as expiry nears.
 // +kubebuilder:validation:XValidation:rule="self.mode == 'Renew' ? has(self.renew) : !has(self.renew)",message="renew must be set when mode is Renew, and only then"
 type RenewalPolicySpec struct {
@@ -156,8 +172,21 @@ type RenewSpec struct {
 
 	// budgetAlertRef names a BudgetAlert in the same namespace whose
 	// RequireApproval and BlockRenewals actions apply to these renewals.
+	// Renewals are held while that BudgetAlert is not Ready, not evaluated
+	// at its current generation, or its figures are stale.
 	// +optional
 	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`
+
+	// pendingOrders is what happens to a renewal order for the resource
+	// that awaits payment and was not placed by the operator's attempt (for
+	// example one a person left unpaid in the console): RequireApproval
+	// (gated on its own amount and always approved by a person before it
+	// is paid) or Gate (gated on its own amount, paid when the gates
+	// allow). An order for another period than spec.renew.period is never
+	// paid. Defaults to RequireApproval (DefaultPendingOrders).
+	// +optional
+	// +kubebuilder:default=RequireApproval
+	PendingOrders PendingOrderPolicy `json:"pendingOrders,omitempty"`
 }
 
 // PaymentSpec is how renewal orders are paid.

@@ -58,7 +58,7 @@ const (
 )
 
 // ApprovalState is where a renewal stands with respect to approval.
-// +kubebuilder:validation:Enum=AutoApproved;Required;Approved;Denied
+// +kubebuilder:validation:Enum=AutoApproved;Required;RequiredAgain;Approved;Denied
 type ApprovalState string
 
 const (
@@ -68,6 +68,11 @@ const (
 	// ApprovalStateRequired: a person must approve or deny; the reason is in
 	// the ApprovalRequired condition.
 	ApprovalStateRequired ApprovalState = "Required"
+	// ApprovalStateRequiredAgain: a person approved, but the approval no
+	// longer covers the renewal (the price rose above the approved amount,
+	// or the pending order to pay changed); a new decision may replace the
+	// old one in spec.approval.
+	ApprovalStateRequiredAgain ApprovalState = "RequiredAgain"
 	// ApprovalStateApproved: a person approved the renewal.
 	ApprovalStateApproved ApprovalState = "Approved"
 	// ApprovalStateDenied: a person denied the renewal.
@@ -116,7 +121,7 @@ type RenewalApproval struct {
 // +kubebuilder:validation:XValidation:rule="has(self.approvalAmount) == has(oldSelf.approvalAmount) && (!has(self.approvalAmount) || self.approvalAmount == oldSelf.approvalAmount)",message="spec.approvalAmount is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.window) == has(oldSelf.window) && (!has(self.window) || self.window == oldSelf.window)",message="spec.window is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.budgetAlertRef) == has(oldSelf.budgetAlertRef) && (!has(self.budgetAlertRef) || self.budgetAlertRef == oldSelf.budgetAlertRef)",message="spec.budgetAlertRef is fixed at creation; a new attempt is a new RenewalRequest"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval == oldSelf.approval)",message="an approval decision cannot be changed or withdrawn once made"
+// +kubebuilder:validation:XValidation:rule="has(self.pendingOrders) == has(oldSelf.pendingOrders) && (!has(self.pendingOrders) || self.pendingOrders == oldSelf.pendingOrders)",message="spec.pendingOrders is fixed at creation; a new attempt is a new RenewalRequest"
 type RenewalRequestSpec struct {
 	// subscriptionName is the Subscription being renewed, in the same namespace.
 	// +required
@@ -173,7 +178,17 @@ type RenewalRequestSpec struct {
 	// +optional
 	BudgetAlertRef *LocalObjectReference `json:"budgetAlertRef,omitempty"`
 
-	// approval is a person's decision, when one is needed.
+	// pendingOrders copies the policy's rule for a renewal order that awaits
+	// payment and was not placed by this attempt: RequireApproval or Gate.
+	// Defaults to RequireApproval (DefaultPendingOrders).
+	// +optional
+	// +kubebuilder:default=RequireApproval
+	PendingOrders PendingOrderPolicy `json:"pendingOrders,omitempty"`
+
+	// approval is a person's decision, when one is needed. Once made it can
+	// only be replaced while status.approvalState is RequiredAgain (the
+	// price rose above the approved amount): then a new decision replaces
+	// the old one.
 	// +optional
 	Approval *RenewalApproval `json:"approval,omitempty"`
 }
@@ -200,10 +215,23 @@ type RenewalRequestStatus struct {
 	// +optional
 	Quote *PriceQuote `json:"quote,omitempty"`
 
-	// approvalState is AutoApproved, Required, Approved or Denied, with the
-	// reason in the ApprovalRequired condition.
+	// approvalState is AutoApproved, Required, RequiredAgain, Approved or
+	// Denied, with the reason in the ApprovalRequired condition.
 	// +optional
 	ApprovalState ApprovalState `json:"approvalState,omitempty"`
+
+	// approvedAmount is the most the person's approval covers: its maxAmount,
+	// or else the quote shown in status when the operator applied the
+	// approval. A later quote above it sends the attempt back to
+	// AwaitingApproval.
+	// +optional
+	ApprovedAmount *Money `json:"approvedAmount,omitempty"`
+
+	// approvalGeneration is the metadata.generation of the spec whose
+	// approval set approvedAmount. Only spec.approval can change after
+	// creation, so a higher generation is a new decision to apply.
+	// +optional
+	ApprovalGeneration int64 `json:"approvalGeneration,omitempty"`
 
 	// orderIntentTime is when the operator recorded its intent to order,
 	// before calling renew. After a crash, orders created after it are
@@ -291,6 +319,7 @@ type RenewalRequestStatus struct {
 // RenewalRequest is one renewal attempt of a Subscription: the quote, the
 // approval, the order, the payment and the new expiry. The Subscription
 // controller creates and owns it; an approver may set spec.approval.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.approval) || (has(self.spec.approval) && (self.spec.approval == oldSelf.spec.approval || (has(oldSelf.status) && has(oldSelf.status.approvalState) && oldSelf.status.approvalState == 'RequiredAgain')))",message="an approval decision cannot be changed or withdrawn once made, unless the operator asks for a new one (status.approvalState RequiredAgain)"
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=rreq,categories=bss

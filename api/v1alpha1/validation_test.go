@@ -534,3 +534,55 @@ func TestRenewalRequestWithGatesTakesAnApproval(t *testing.T) {
 		t.Fatalf("approving a request with every gate set: %v", err)
 	}
 }
+
+// TestRenewalRequestApprovalReplacedOnlyWhenAskedAgain: a decision can be
+// replaced only while the operator asks for a new one (status.approvalState
+// RequiredAgain: the price rose above what was approved); otherwise it is
+// fixed.
+func TestRenewalRequestApprovalReplacedOnlyWhenAskedAgain(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	usd := func(a string) *billingv1alpha1.Money { return &billingv1alpha1.Money{Amount: a, Currency: "USD"} }
+	req := &billingv1alpha1.RenewalRequest{
+		ObjectMeta: meta(ns, "vm-r1"),
+		Spec: billingv1alpha1.RenewalRequestSpec{
+			SubscriptionName:   "vm",
+			AccountRef:         billingv1alpha1.LocalObjectReference{Name: "acct"},
+			ResourceID:         "ecs-0003",
+			Revision:           1,
+			BaselineExpireTime: metav1.NewTime(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)),
+			Period:             billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
+			Payment:            billingv1alpha1.PaymentSpec{Method: billingv1alpha1.PaymentMethodPay},
+			Approval:           &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice"},
+		},
+	}
+	if err := env.Client.Create(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []billingv1alpha1.ApprovalState{"", billingv1alpha1.ApprovalStateRequired, billingv1alpha1.ApprovalStateApproved, billingv1alpha1.ApprovalStateRequiredAgain} {
+		if state != "" {
+			req.Status.ApprovalState = state
+			if err := env.Client.Status().Update(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cur := req.DeepCopy()
+		cur.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", MaxAmount: usd("150.00")}
+		err := env.Client.Update(ctx, cur)
+		if state != billingv1alpha1.ApprovalStateRequiredAgain {
+			if err == nil || !strings.Contains(err.Error(), "an approval decision cannot be changed") {
+				t.Fatalf("replacing the approval with approvalState %q: got %v, want it refused", state, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("replacing the approval while the operator asks again: %v", err)
+		}
+		req = cur
+	}
+	// Withdrawing is refused even then.
+	req.Spec.Approval = nil
+	if err := env.Client.Update(ctx, req); err == nil || !strings.Contains(err.Error(), "an approval decision cannot be changed") {
+		t.Fatalf("withdrawing the approval: got %v, want it refused", err)
+	}
+}

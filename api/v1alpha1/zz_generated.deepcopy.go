@@ -985,6 +985,11 @@ func (in *RenewalRequestStatus) DeepCopyInto(out *RenewalRequestStatus) {
 		*out = new(PriceQuote)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.ApprovedAmount != nil {
+		in, out := &in.ApprovedAmount, &out.ApprovedAmount
+		*out = new(Money)
+		**out = **in
+	}
 	if in.OrderIntentTime != nil {
 		in, out := &in.OrderIntentTime, &out.OrderIntentTime
 		*out = (*in).DeepCopy()

@@ -76,33 +76,3 @@ func formatMoney(m *billingv1alpha1.Money) string {
 	}
 	return m.Amount + " " + m.Currency
 }
-
-// parseAmount parses a decimal amount from the API.
-func parseAmount(s string) (decimal.Decimal, error) {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero, fmt.Errorf("amount %q: %w", s, err)
-	}
-	return d, nil
-}
-
-// exceeds reports whether quote is above limit. A limit in another currency
-// is never converted: it is reported as exceeded with an error so that the
-// renewal goes to a person.
-func exceeds(quote billingv1alpha1.Money, limit *billingv1alpha1.Money) (bool, error) {
-	if limit == nil {
-		return false, nil
-	}
-	if limit.Currency != quote.Currency {
-		return true, fmt.Errorf("the quote is in %s but the limit is in %s; currencies are never converted", quote.Currency, limit.Currency)
-	}
-	q, err := parseAmount(quote.Amount)
-	if err != nil {
-		return true, err
-	}
-	l, err := parseAmount(limit.Amount)
-	if err != nil {
-		return true, err
-	}
-	return q.GreaterThan(l), nil
-}

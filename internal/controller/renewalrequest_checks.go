@@ -9,6 +9,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // The checks of this file stand between a renewal attempt and money it was
@@ -150,9 +151,12 @@ func orderWithinApproval(rr *billingv1alpha1.RenewalRequest, id string, amount b
 	}
 	if a := rr.Spec.Approval; a != nil && a.Decision == billingv1alpha1.DecisionApprove {
 		limits = append(limits, moneyLimit{"the maximum " + a.Approver + " approved", a.MaxAmount})
+		// The amount the approval was bound to when it was applied (the
+		// quote the person saw, when they gave no maximum).
+		limits = append(limits, moneyLimit{"the amount approved", rr.Status.ApprovedAmount})
 	}
 	for _, l := range limits {
-		over, err := exceeds(*price, l.limit)
+		over, err := renewal.Exceeds(*price, l.limit)
 		switch {
 		case err != nil:
 			return fmt.Sprintf("order %s costs %s, which cannot be compared with %s %s: %v", id, formatMoney(price), l.what, formatMoney(l.limit), err)

@@ -147,8 +147,8 @@ func TestNextLeaderWaitsOutRenewCall(t *testing.T) {
 	}
 }
 
-// approve sets spec.approval as an approver would.
-func approve(t *testing.T, k8s client.Client, key client.ObjectKey) {
+// approveAs sets spec.approval as an approver would.
+func approveAs(t *testing.T, k8s client.Client, key client.ObjectKey) {
 	t.Helper()
 	var rr billingv1alpha1.RenewalRequest
 	if err := k8s.Get(ctx(), key, &rr); err != nil {
@@ -194,7 +194,7 @@ func TestWorldChangedWhileWaiting(t *testing.T) {
 					t.Fatalf("phase %s (%s), want AwaitingApproval", rr.Status.Phase, rr.Status.Message)
 				}
 				if afterIntent {
-					approve(t, k8s, key)
+					approveAs(t, k8s, key)
 					if rr, _ := passUntil(t, r, k8s, key, 5, inPhase(billingv1alpha1.RenewalPhaseOrdering)); rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering {
 						t.Fatalf("phase %s (%s), want Ordering", rr.Status.Phase, rr.Status.Message)
 					}
@@ -204,7 +204,7 @@ func TestWorldChangedWhileWaiting(t *testing.T) {
 					t.Fatalf("console: %v %v", err, res.Err())
 				}
 				if !afterIntent {
-					approve(t, k8s, key)
+					approveAs(t, k8s, key)
 				}
 				before := operatorCounters(a)
 				rr, _ := passUntil(t, r, k8s, key, 10, finished)

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,6 +12,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // maxRenewCalls bounds the renew calls of one attempt. A second call is
@@ -125,140 +125,267 @@ func (r *RenewalRequestReconciler) policyStillRenews(ctx context.Context, sub *b
 	return ""
 }
 
-// gate quotes the renewal and applies the gates in order: price cap,
-// budget, approval, window. Only an attempt that passes all of them records
-// its intent to order.
+// gate quotes the renewal, applies the gates (internal/renewal) and writes
+// their decision. Only an attempt that passes all of them records its
+// intent to order, on a quote fetched in the same pass.
 func (r *RenewalRequestReconciler) gate(ctx context.Context, st *rrState) error {
+	rr := st.rr
+	// A new decision binds to the price shown when it was made: before
+	// this pass quotes again (issue 16, path 8).
+	bindApproval(rr)
+	fetched := false
+	if q := rr.Status.Quote; q == nil || renewal.QuoteStale(quotedAt(q), st.now) {
+		// A quote that gated a long wait is fetched again before anything
+		// is decided on it (issue 16, path 8).
+		if ok, err := r.requote(ctx, st); !ok {
+			return err
+		}
+		fetched = true
+	}
+	budget, err := r.budgetOf(ctx, rr)
+	if err != nil {
+		return err
+	}
+	d := renewal.Evaluate(gateInput(st, budget))
+	if d.Phase == billingv1alpha1.RenewalPhaseApproved && !fetched {
+		// Once more just before the intent: an approval or a budget
+		// release after a wait must not order at a price nobody saw.
+		if ok, err := r.requote(ctx, st); !ok {
+			return err
+		}
+		d = renewal.Evaluate(gateInput(st, budget))
+	}
+	return r.applyGates(ctx, st, d)
+}
+
+// bindApproval records the amount a person's decision binds to, once per
+// decision: spec.approval changes only by a new decision, which bumps the
+// generation. A decision made before any quote was shown, without a
+// maxAmount, binds to nothing: the operator asks again once it has a price.
+func bindApproval(rr *billingv1alpha1.RenewalRequest) {
+	a := rr.Spec.Approval
+	if a == nil || rr.Status.ApprovalGeneration == rr.Generation {
+		return
+	}
+	var shown *billingv1alpha1.Money
+	if q := rr.Status.Quote; q != nil {
+		shown = &q.Price
+	}
+	rr.Status.ApprovedAmount = renewal.BindApproval(a, shown)
+	rr.Status.ApprovalGeneration = rr.Generation
+}
+
+// quotedAt is when a quote was given, zero when it does not say.
+func quotedAt(q *billingv1alpha1.PriceQuote) time.Time {
+	if q == nil || q.QuotedAt == nil {
+		return time.Time{}
+	}
+	return q.QuotedAt.Time
+}
+
+// requote asks BSS for the renewal price (4.2.3) and records it. It
+// returns false when the pass ends here (the attempt waits or ended; the
+// status says why) or with an error.
+func (r *RenewalRequestReconciler) requote(ctx context.Context, st *rrState) (bool, error) {
 	rr := st.rr
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
-	if rr.Status.Quote == nil {
-		q, err := quoteRenewal(bctx, st.acct.BSS, rr.Spec.ResourceID, rr.Spec.Period, st.now)
-		switch {
-		case err == nil:
-			rr.Status.Quote = q
-			rr.Status.FailureCount = 0
-			rr.Status.NextAttemptTime = nil
-		case bss.HasCode(err, bss.CodeQuotePendingOrder):
-			// An order for this resource awaits payment already (digest
-			// §7.2 rule 12). It is adopted in Ordering, after the gates,
-			// priced by the order itself.
-			return r.gateOnPendingOrder(ctx, st)
-		case bss.IsTerminal(err):
-			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", bss.Describe(err)))
-			return nil
-		default:
-			r.bssWait(st, "quote the renewal", err)
-			return nil
-		}
+	q, err := quoteRenewal(bctx, st.acct.BSS, rr.Spec.ResourceID, rr.Spec.Period, st.now)
+	switch {
+	case err == nil && len(rr.Status.OrderIDs) > 0:
+		// The pending order this attempt was gated on no longer blocks a
+		// quote: someone paid or cancelled it while the attempt waited.
+		// What BSS shows now is for a new attempt to read; nothing is
+		// ordered on this one.
+		msg := fmt.Sprintf("pending renewal order %s was paid or cancelled outside the operator while this attempt waited; nothing was ordered or paid, and the Subscription starts again from what BSS shows",
+			rr.Status.OrderIDs[0])
+		r.event(rr, "Warning", billingv1alpha1.ReasonPendingOrderGone, "Renew", "%s", msg)
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, msg)
+		return false, nil
+	case err == nil:
+		rr.Status.Quote = q
+		rr.Status.FailureCount = 0
+		rr.Status.NextAttemptTime = nil
+		return true, nil
+	case bss.HasCode(err, bss.CodeQuotePendingOrder):
+		// An order for this resource awaits payment already (digest §7.2
+		// rule 12): it is gated on its own amount and period.
+		return r.quotePendingOrder(bctx, st)
+	case bss.IsTerminal(err):
+		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", bss.Describe(err)))
+		return false, nil
+	default:
+		r.bssWait(st, "quote the renewal", err)
+		return false, nil
 	}
-	return r.applyGates(ctx, st)
 }
 
-// gateOnPendingOrder prices the attempt by the pending renewal order that
-// blocks a quote, so that the gates still apply before it is paid.
-func (r *RenewalRequestReconciler) gateOnPendingOrder(ctx context.Context, st *rrState) error {
-	bctx, cancel := r.bssContext(ctx)
-	defer cancel()
-	order, err := r.findOrder(bctx, st, time.Time{}, bss.OrderPendingPayment)
+// quotePendingOrder prices the attempt by the renewal order that awaits
+// payment and blocks a quote, read with 6.2.2 so that its period is known
+// from its lines: the gates then apply to the order's own amount and
+// period before it is paid (issue 16, path 5). The attempt has ordered
+// nothing yet, so the order was not placed by it.
+func (r *RenewalRequestReconciler) quotePendingOrder(ctx context.Context, st *rrState) (bool, error) {
+	rr := st.rr
+	found, err := r.findOrder(ctx, st, time.Time{}, bss.OrderPendingPayment)
 	if err != nil {
 		r.bssWait(st, "find the pending order", err)
-		return nil
+		return false, nil
 	}
-	if order == nil {
+	if found == nil {
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
-			"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.30050010)", st.rr.Spec.ResourceID))
-		return nil
+			"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.30050010)", rr.Spec.ResourceID))
+		return false, nil
 	}
+	detail, err := st.acct.BSS.GetOrder(ctx, found.ID)
+	if err != nil {
+		r.bssWait(st, "read pending order "+found.ID, err)
+		return false, nil
+	}
+	order := detail.Order
 	price := toMoney(order.AmountAfterDiscount.Amount, order.AmountAfterDiscount.Currency)
 	if price == nil {
 		// Without a currency the price cannot be held against maxPrice or
 		// a budget; nothing is paid.
 		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
 			"pending renewal order %s has no currency, so its price cannot be checked; pay or cancel it in the console", order.ID))
-		return nil
+		return false, nil
 	}
-	st.rr.Status.Quote = &billingv1alpha1.PriceQuote{
+	if prev := rr.Status.OrderIDs; rr.Status.Quote != nil && (len(prev) == 0 || prev[0] != order.ID) {
+		// What a person approved (a quote, or another order) is not this
+		// order: the approval does not cover paying it.
+		rr.Status.ApprovedAmount = nil
+	}
+	rr.Status.Quote = &billingv1alpha1.PriceQuote{
 		Price: *price, OfficialPrice: toMoney(order.OfficialAmount.Amount, order.AmountAfterDiscount.Currency),
-		Period: st.rr.Spec.Period.DeepCopy(), QuotedAt: &metav1.Time{Time: st.now},
+		Period: orderPeriod(detail.LineItems), QuotedAt: &metav1.Time{Time: st.now},
 	}
-	st.rr.Status.OrderIDs = []string{order.ID}
-	st.rr.Status.Message = "adopting pending renewal order " + order.ID
-	return r.applyGates(ctx, st)
+	rr.Status.OrderIDs = []string{order.ID}
+	rr.Status.OrderStatus = order.Status.String()
+	rr.Status.FailureCount = 0
+	rr.Status.NextAttemptTime = nil
+	return true, nil
 }
 
-// applyGates decides whether the quoted renewal may be ordered now.
-func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) error {
+// orderPeriod is the renewal period of an order's lines (6.2.2
+// period_type, period_num), or nil when a line does not say or the lines
+// disagree.
+func orderPeriod(items []bss.OrderLineItem) *billingv1alpha1.RenewalPeriod {
+	var out *billingv1alpha1.RenewalPeriod
+	for _, li := range items {
+		var p billingv1alpha1.RenewalPeriod
+		switch li.PeriodType {
+		case bss.PeriodMonth:
+			p.Unit = billingv1alpha1.PeriodUnitMonth
+		case bss.PeriodYear:
+			p.Unit = billingv1alpha1.PeriodUnitYear
+		default:
+			return nil
+		}
+		if li.PeriodNum == nil {
+			return nil
+		}
+		p.Count = int32(*li.PeriodNum) //nolint:gosec // 1 to 11 from BSS; compared, never used as a size
+		if out != nil && *out != p {
+			return nil
+		}
+		out = &p
+	}
+	return out
+}
+
+// budgetOf reads the referenced BudgetAlert for the budget gate: nil when
+// none is referenced or it does not exist (the gate tells the two apart by
+// the reference).
+func (r *RenewalRequestReconciler) budgetOf(ctx context.Context, rr *billingv1alpha1.RenewalRequest) (*renewal.Budget, error) {
+	ref := rr.Spec.BudgetAlertRef
+	if ref == nil {
+		return nil, nil
+	}
+	var b billingv1alpha1.BudgetAlert
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: rr.Namespace, Name: ref.Name}, &b); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
+	}
+	return renewal.BudgetFrom(&b), nil
+}
+
+// gateInput is what the gates look at, from the request's spec and status.
+func gateInput(st *rrState, budget *renewal.Budget) renewal.Input {
 	rr := st.rr
 	q := rr.Status.Quote
-	var needApproval []string
-
-	over, err := exceeds(q.Price, rr.Spec.MaxPrice)
-	switch {
-	case err != nil:
-		needApproval = append(needApproval, billingv1alpha1.ReasonCurrencyMismatch+": "+err.Error())
-	case over:
-		needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s is above maxPrice %s",
-			billingv1alpha1.ReasonPriceAboveMax, formatMoney(&q.Price), formatMoney(rr.Spec.MaxPrice)))
+	in := renewal.Input{
+		Now: st.now, Spec: &rr.Spec, Budget: budget,
+		Quote: renewal.Quote{Price: q.Price, QuotedAt: quotedAt(q)},
 	}
-
-	if ref := rr.Spec.BudgetAlertRef; ref != nil {
-		var budget billingv1alpha1.BudgetAlert
-		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: rr.Namespace, Name: ref.Name}, &budget); err != nil {
-			if !apierrors.IsNotFound(err) {
-				return fmt.Errorf("get BudgetAlert %s: %w", ref.Name, err)
-			}
-			r.block(st, billingv1alpha1.ConditionBudgetBlocked, billingv1alpha1.ReasonBudgetNotFound,
-				fmt.Sprintf("BudgetAlert %q is referenced but does not exist; renewals are held rather than unchecked", ref.Name))
-			return nil
-		}
-		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionBlockRenewals) {
-			r.block(st, billingv1alpha1.ConditionBudgetBlocked, billingv1alpha1.ReasonBudgetBlocks,
-				fmt.Sprintf("BudgetAlert %q blocks renewals (a threshold with BlockRenewals is crossed); released when the period rolls over or the limit rises", ref.Name))
-			return nil
-		}
-		if slices.Contains(budget.Status.ActiveActions, billingv1alpha1.ActionRequireApproval) {
-			needApproval = append(needApproval, fmt.Sprintf("%s: BudgetAlert %q requires approval", billingv1alpha1.ReasonBudgetRequires, ref.Name))
-		}
+	if len(rr.Status.OrderIDs) > 0 {
+		// Before the intent, an order in status is a pending order the
+		// quote was refused for, priced and dated by quotePendingOrder.
+		in.Quote.PendingOrder = &renewal.PendingOrder{ID: rr.Status.OrderIDs[0], Period: q.Period}
 	}
-	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, "no budget holds this renewal")
+	if a := rr.Spec.Approval; a != nil {
+		in.Approval = &renewal.Approval{Decision: a.Decision, Approver: a.Approver, Reason: a.Reason, Amount: rr.Status.ApprovedAmount}
+	}
+	return in
+}
 
-	switch rr.Spec.ApprovalPolicy {
-	case billingv1alpha1.ApprovalAlways:
-		needApproval = append(needApproval, billingv1alpha1.ReasonApprovalPolicy+": the policy requires approval of every renewal")
-	case billingv1alpha1.ApprovalAboveAmount:
-		if above, err := exceeds(q.Price, rr.Spec.ApprovalAmount); err != nil || above {
-			needApproval = append(needApproval, fmt.Sprintf("%s: the quote %s is above the approval threshold", billingv1alpha1.ReasonApprovalPolicy, formatMoney(&q.Price)))
+// applyGates writes the gates' decision and, when the attempt may go on,
+// records the intent to order (or, for an adopted pending order, moves on
+// to paying it).
+func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, d renewal.Decision) error {
+	rr := st.rr
+	if d.ApprovalState != "" {
+		rr.Status.ApprovalState = d.ApprovalState
+		status := metav1.ConditionFalse
+		if d.Phase == billingv1alpha1.RenewalPhaseAwaitingApproval {
+			status = metav1.ConditionTrue
+		}
+		msg := d.ApprovalMessage
+		if status == metav1.ConditionTrue {
+			msg = fmt.Sprintf("%s; approve with `kubectl bss approve %s -n %s` or by setting spec.approval", msg, rr.Name, rr.Namespace)
+		}
+		old := condition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired)
+		changed := old == nil || old.Status != status || old.Reason != string(d.ApprovalReason)
+		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, status, string(d.ApprovalReason), msg)
+		if status == metav1.ConditionTrue && changed {
+			r.event(rr, "Warning", string(d.ApprovalReason), "Approve", "%s", msg)
 		}
 	}
-
-	if len(needApproval) > 0 {
-		if done := r.approval(st, needApproval); !done {
-			return nil
+	if d.Phase != billingv1alpha1.RenewalPhaseBlocked || d.Hold.Gate != renewal.GateBudget {
+		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, "no budget holds this renewal")
+	}
+	switch d.Phase {
+	case billingv1alpha1.RenewalPhaseDenied, billingv1alpha1.RenewalPhaseFailed:
+		// The end's event comes from finished(), with the message.
+		r.end(st, d.Phase, d.Message)
+		return nil
+	case billingv1alpha1.RenewalPhaseBlocked:
+		if d.Hold.Gate == renewal.GateBudget {
+			r.block(st, billingv1alpha1.ConditionBudgetBlocked, string(d.Reason), d.Message)
 		}
-	} else {
-		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateAutoApproved
-		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonAutoApproved,
-			"within maxPrice, budget and approval policy")
-	}
-
-	open, next, werr := windowOpen(rr.Spec.Window, st.now)
-	if werr != nil {
-		// A window that cannot be evaluated ends the attempt with its
-		// reason in status; nothing is ordered.
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, "renewal window: "+werr.Error())
-		return nil //nolint:nilerr // reported in status, not retried
-	}
-	if !open {
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
-		rr.Status.Message = "outside the renewal window; the order will be placed at " + formatTime(next)
-		st.wakeAt(next)
+		rr.Status.Message = d.Message
+		st.wakeAt(d.WakeAt)
+		return nil
+	case billingv1alpha1.RenewalPhaseAwaitingApproval:
+		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
+		rr.Status.Message = condition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired).Message
+		if !d.WakeAt.IsZero() {
+			st.wakeAt(d.WakeAt)
+		}
+		// And the usual minute's look, which notices a paused or deleted
+		// Subscription (its changes do not re-queue the request); it calls
+		// BSS only once the quote is stale.
+		st.wakeAt(st.now.Add(time.Minute))
 		return nil
 	}
 	rr.Status.Phase = billingv1alpha1.RenewalPhaseApproved
 	if len(rr.Status.OrderIDs) > 0 {
-		// A pending order was adopted: it is paid, not placed again.
+		// A pending order was gated: it is paid, not placed again.
 		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
+		rr.Status.Message = fmt.Sprintf("paying pending renewal order %s (%s): %s", rr.Status.OrderIDs[0], formatMoney(&rr.Status.Quote.Price), d.Message)
 		if rr.Status.OrderIntentTime == nil {
 			rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
 		}
@@ -272,54 +399,6 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState) 
 	return nil
 }
 
-// approval applies a person's decision. It returns true when the attempt
-// may go on.
-func (r *RenewalRequestReconciler) approval(st *rrState, reasons []string) bool {
-	rr := st.rr
-	why := reasons[0]
-	for _, more := range reasons[1:] {
-		why += "; " + more
-	}
-	a := rr.Spec.Approval
-	if a == nil {
-		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
-		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateRequired
-		msg := fmt.Sprintf("approval required (%s); approve with `kubectl bss approve %s -n %s` or by setting spec.approval", why, rr.Name, rr.Namespace)
-		rr.Status.Message = msg
-		if setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, firstReason(why), msg) {
-			r.event(rr, "Warning", billingv1alpha1.ReasonApprovalPolicy, "Approve", "%s", msg)
-		}
-		return false
-	}
-	if a.Decision == billingv1alpha1.DecisionDeny {
-		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonDenied, "denied by "+a.Approver)
-		rr.Status.ApprovalState = billingv1alpha1.ApprovalStateDenied
-		r.end(st, billingv1alpha1.RenewalPhaseDenied, fmt.Sprintf("denied by %s: %s", a.Approver, a.Reason))
-		return false
-	}
-	if a.MaxAmount != nil {
-		if over, err := exceeds(rr.Status.Quote.Price, a.MaxAmount); err != nil || over {
-			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("approved by %s up to %s, but the quote is %s; a new attempt needs a new approval",
-				a.Approver, formatMoney(a.MaxAmount), formatMoney(&rr.Status.Quote.Price)))
-			return false
-		}
-	}
-	rr.Status.ApprovalState = billingv1alpha1.ApprovalStateApproved
-	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionFalse, billingv1alpha1.ReasonApproved,
-		fmt.Sprintf("approved by %s (%s)", a.Approver, why))
-	return true
-}
-
-// firstReason extracts the reason prefix of a gate message.
-func firstReason(why string) string {
-	for i := 0; i < len(why); i++ {
-		if why[i] == ':' {
-			return why[:i]
-		}
-	}
-	return billingv1alpha1.ReasonApprovalPolicy
-}
-
 // block holds the attempt in phase Blocked with a condition.
 func (r *RenewalRequestReconciler) block(st *rrState, condType, reason, msg string) {
 	rr := st.rr
@@ -328,7 +407,6 @@ func (r *RenewalRequestReconciler) block(st *rrState, condType, reason, msg stri
 	if setCondition(&rr.Status.Conditions, st.now, condType, metav1.ConditionTrue, reason, msg) {
 		r.event(rr, "Warning", reason, "Renew", "%s", msg)
 	}
-	st.wakeAt(st.now.Add(15 * time.Minute))
 }
 
 // end finishes the attempt.

@@ -195,6 +195,7 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 			ApprovalAmount:     spec.Approval.Amount.DeepCopy(),
 			BudgetAlertRef:     spec.BudgetAlertRef.DeepCopy(),
 			Window:             spec.Window.DeepCopy(),
+			PendingOrders:      spec.PendingOrders,
 		},
 	}
 	if err := controllerutil.SetControllerReference(sub, rr, r.Client.Scheme()); err != nil {

@@ -52,7 +52,9 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 	if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: name}, &rr); err != nil {
 		return fmt.Errorf("get renewalrequest %s/%s: %w", t.Namespace, name, err)
 	}
-	if a := rr.Spec.Approval; a != nil {
+	if a := rr.Spec.Approval; a != nil && rr.Status.ApprovalState != billingv1alpha1.ApprovalStateRequiredAgain {
+		// Only when the operator asks again (the price rose above what was
+		// approved) may a new decision replace the old one.
 		return fmt.Errorf("renewalrequest %s was already decided (%s by %s); a decision cannot be changed", name, a.Decision, a.Approver)
 	}
 	if rr.Status.Phase.Finished() {
@@ -74,11 +76,26 @@ func (a *App) decide(ctx context.Context, t Target, name string, decision billin
 		return err
 	}
 	approval.Approver = user
+	if rr.Spec.Approval != nil && decision == billingv1alpha1.DecisionApprove && approval.MaxAmount == nil && rr.Status.Quote != nil {
+		// A new approval replacing one whose amount the price outgrew
+		// names the amount shown now: that is what is approved, and it
+		// makes the new decision differ from the old one.
+		approval.MaxAmount = rr.Status.Quote.Price.DeepCopy()
+	}
+	// Fields left out are removed (null in a merge patch), so that a new
+	// decision carries nothing over from the one it replaces.
+	body := map[string]any{"decision": approval.Decision, "approver": approval.Approver, "reason": nil, "maxAmount": nil}
+	if approval.Reason != "" {
+		body["reason"] = approval.Reason
+	}
+	if approval.MaxAmount != nil {
+		body["maxAmount"] = approval.MaxAmount
+	}
 	// The resourceVersion makes the patch fail if the request changed
 	// since it was read (another approver was quicker).
 	patch, err := json.Marshal(map[string]any{
 		"metadata": map[string]any{"resourceVersion": rr.ResourceVersion},
-		"spec":     map[string]any{"approval": approval},
+		"spec":     map[string]any{"approval": body},
 	})
 	if err != nil {
 		return fmt.Errorf("build patch: %w", err)

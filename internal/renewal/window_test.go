@@ -1,4 +1,4 @@
-package controller
+package renewal
 
 import (
 	"testing"
@@ -31,7 +31,7 @@ func TestWindowOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			open, next, err := windowOpen(tt.window, tt.now)
+			open, next, err := WindowOpen(tt.window, tt.now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +40,33 @@ func TestWindowOpen(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := windowOpen(&billingv1alpha1.RenewalWindow{StartHour: 9, EndHour: 17, TimeZone: "Mars/Olympus"}, mon10utc); err == nil {
+	if _, _, err := WindowOpen(&billingv1alpha1.RenewalWindow{StartHour: 9, EndHour: 17, TimeZone: "Mars/Olympus"}, mon10utc); err == nil {
 		t.Fatal("an unknown time zone was accepted")
+	}
+}
+
+func TestWindowGate(t *testing.T) {
+	mon10utc := time.Date(2027, 1, 11, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		window     *billingv1alpha1.RenewalWindow
+		wantReason Reason
+		wantWake   time.Time
+	}{
+		{name: "open", window: &billingv1alpha1.RenewalWindow{StartHour: 9, EndHour: 17}},
+		{name: "closed: held until it opens", window: &billingv1alpha1.RenewalWindow{StartHour: 20, EndHour: 22},
+			wantReason: ReasonOutsideWindow, wantWake: time.Date(2027, 1, 11, 20, 0, 0, 0, time.UTC)},
+		{name: "unknown time zone ends the attempt", window: &billingv1alpha1.RenewalWindow{StartHour: 9, EndHour: 17, TimeZone: "Mars/Olympus"},
+			wantReason: ReasonWindowInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := baseInput(mon10utc)
+			in.Spec.Window = tt.window
+			f, wake := windowGate(in)
+			if got := reasonOf(f); got != tt.wantReason || !wake.Equal(tt.wantWake) {
+				t.Fatalf("got %q wake %v, want %q wake %v", got, wake, tt.wantReason, tt.wantWake)
+			}
+		})
 	}
 }
