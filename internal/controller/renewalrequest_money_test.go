@@ -155,6 +155,9 @@ func approveAs(t *testing.T, k8s client.Client, key client.ObjectKey) {
 		t.Fatal(err)
 	}
 	rr.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "ann"}
+	// The fake client does not bump metadata.generation on a spec change
+	// as the apiserver does; the operator binds a decision to its generation.
+	rr.Generation++
 	if err := k8s.Update(ctx(), &rr); err != nil {
 		t.Fatal(err)
 	}
