@@ -116,6 +116,7 @@ type RenewalApproval struct {
 // +kubebuilder:validation:XValidation:rule="has(self.approvalAmount) == has(oldSelf.approvalAmount) && (!has(self.approvalAmount) || self.approvalAmount == oldSelf.approvalAmount)",message="spec.approvalAmount is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.window) == has(oldSelf.window) && (!has(self.window) || self.window == oldSelf.window)",message="spec.window is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.budgetAlertRef) == has(oldSelf.budgetAlertRef) && (!has(self.budgetAlertRef) || self.budgetAlertRef == oldSelf.budgetAlertRef)",message="spec.budgetAlertRef is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="(has(self.lookupFirst) && self.lookupFirst) == (has(oldSelf.lookupFirst) && oldSelf.lookupFirst)",message="spec.lookupFirst is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval == oldSelf.approval)",message="an approval decision cannot be changed or withdrawn once made"
 type RenewalRequestSpec struct {
 	// subscriptionName is the Subscription being renewed, in the same namespace.
@@ -176,6 +177,13 @@ type RenewalRequestSpec struct {
 	// approval is a person's decision, when one is needed.
 	// +optional
 	Approval *RenewalApproval `json:"approval,omitempty"`
+
+	// lookupFirst makes the attempt search BSS for an existing order of
+	// the resource before its first renew call. The Subscription sets it on
+	// every attempt started after an attempt whose renew call outcome was
+	// unknown (issue 16, path 2).
+	// +optional
+	LookupFirst bool `json:"lookupFirst,omitempty"`
 }
 
 // RenewalRequestStatus is the progress and outcome of one renewal attempt.

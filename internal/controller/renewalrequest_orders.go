@@ -33,9 +33,9 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		// This process placed the order; the cache has not caught up.
 		r.placed(st, known)
 		return nil
-	case !fresh:
-		// Recorded by another process, or a call with an unknown outcome:
-		// search BSS before anything else.
+	case !fresh || rr.Spec.LookupFirst:
+		// Recorded by another process, a call with an unknown outcome, or
+		// an attempt after one (spec.lookupFirst): search BSS first.
 		if adopted, err := r.adoptExisting(bctx, st); err != nil || adopted {
 			if err != nil {
 				r.bssWait(st, "look for an order placed earlier", err)
