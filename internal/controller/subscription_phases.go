@@ -80,6 +80,17 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 	if err := r.observeResource(ctx, st); err != nil || st.res == nil {
 		return r.result(st), err
 	}
+	owner, err := r.duplicateOf(ctx, st)
+	if err != nil {
+		return r.result(st), err
+	}
+	if owner != nil {
+		// Another Subscription owns the resource: no quote, no renewal,
+		// no mechanism write; only an attempt started before is followed
+		// to its end (issue 16, path 4).
+		r.reportDuplicate(st, owner)
+		return r.result(st), r.followLeftover(ctx, st)
+	}
 	r.reportExpired(st)
 	if st.policy != nil {
 		if err := r.enforceMechanism(ctx, st); err != nil {
