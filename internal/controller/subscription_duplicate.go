@@ -15,8 +15,11 @@ import (
 // Two Subscriptions may name one resource (issue 16, path 4): in one
 // namespace, or in two whose BillingAccounts point at the same cloud
 // account. Both would renew. One resource of one BSS account (domain) has
-// one owner: the Subscription created first, ties broken by
+// one owner among the Subscriptions that may act (Manage, not paused): the
+// one with a renewal under way, else the one created first, ties broken by
 // namespace/name. The others report which object owns it and never act.
+// Observe and paused Subscriptions make no write call, so they neither
+// claim the resource nor stand aside.
 
 // claim is one Subscription's claim on a resource, as the ownership rule
 // sees it.
@@ -30,6 +33,11 @@ type claim struct {
 	// blind is true when its account cannot see the resource (BSS reported
 	// none): it can never act on it, so it does not compete.
 	blind bool
+	// acting is true under Manage and not paused: only such claims compete.
+	acting bool
+	// busy is true while a renewal attempt of it is under way: it keeps the
+	// resource until the attempt ends, whatever its age.
+	busy bool
 }
 
 // sameAccount reports whether two claims may be on the same BSS account:
@@ -39,9 +47,12 @@ func sameAccount(a, b claim) bool {
 	return a.domain == "" || b.domain == "" || a.domain == b.domain
 }
 
-// before reports whether a was made before b: older creationTimestamp,
-// then namespace/name.
+// before reports whether a comes before b: a renewal under way first,
+// then the older creationTimestamp, then namespace/name.
 func (a claim) before(b claim) bool {
+	if a.busy != b.busy {
+		return a.busy
+	}
 	if !a.created.Equal(b.created) {
 		return a.created.Before(b.created)
 	}
@@ -54,10 +65,13 @@ func (a claim) before(b claim) bool {
 // resourceOwner returns the claim among others that owns the resource
 // instead of self, or nil when self owns it.
 func resourceOwner(self claim, others []claim) *claim {
+	if !self.acting {
+		return nil
+	}
 	var owner *claim
 	for i := range others {
 		o := &others[i]
-		if o.key == self.key || o.blind || !sameAccount(self, *o) || !o.before(self) {
+		if o.key == self.key || o.blind || !o.acting || !sameAccount(self, *o) || !o.before(self) {
 			continue
 		}
 		if owner == nil || o.before(*owner) {
@@ -75,14 +89,16 @@ func (r *SubscriptionReconciler) duplicateOf(ctx context.Context, st *subState) 
 	if err := r.Client.List(ctx, &list, client.MatchingFields{indexSubscriptionResourceID: sub.Spec.ResourceID}); err != nil {
 		return nil, fmt.Errorf("list Subscriptions of resource %s: %w", sub.Spec.ResourceID, err)
 	}
-	self := claim{key: client.ObjectKeyFromObject(sub), created: sub.CreationTimestamp.Time, domain: st.acct.Object.Spec.DomainID}
+	self := claim{key: client.ObjectKeyFromObject(sub), created: sub.CreationTimestamp.Time, domain: st.acct.Object.Spec.DomainID,
+		acting: st.acting(), busy: sub.Status.ActiveRequest != ""}
 	others := make([]claim, 0, len(list.Items))
 	for i := range list.Items {
 		o := &list.Items[i]
 		if o.UID == sub.UID || !o.DeletionTimestamp.IsZero() {
 			continue
 		}
-		c := claim{key: client.ObjectKeyFromObject(o), created: o.CreationTimestamp.Time}
+		c := claim{key: client.ObjectKeyFromObject(o), created: o.CreationTimestamp.Time, busy: o.Status.ActiveRequest != "",
+			acting: o.Spec.ManagementPolicy == billingv1alpha1.ManagementManage && !o.Spec.Paused}
 		var acct billingv1alpha1.BillingAccount
 		err := r.Client.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.Spec.AccountRef.Name}, &acct)
 		switch {

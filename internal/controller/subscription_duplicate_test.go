@@ -10,8 +10,9 @@ import (
 func TestResourceOwner(t *testing.T) {
 	t0 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := func(ns, name string, created time.Time, domain string) claim {
-		return claim{key: client.ObjectKey{Namespace: ns, Name: name}, created: created, domain: domain}
+		return claim{key: client.ObjectKey{Namespace: ns, Name: name}, created: created, domain: domain, acting: true}
 	}
+	with := func(cl claim, f func(*claim)) claim { f(&cl); return cl }
 	self := c("team-b", "vm", t0.Add(time.Minute), "d1")
 	blind := c("team-x", "vm", t0, "")
 	blind.blind = true
@@ -33,6 +34,10 @@ func TestResourceOwner(t *testing.T) {
 		{"tie, self first", self, []claim{c("team-c", "vm", self.created, "d1")}, ""},
 		{"oldest of several", self, []claim{c("team-a", "vm", t0.Add(30*time.Second), "d1"), c("team-z", "vm", t0, "d1")}, "team-z/vm"},
 		{"self in the list", self, []claim{self}, ""},
+		{"older but in Observe", self, []claim{with(c("team-a", "vm", t0, "d1"), func(o *claim) { o.acting = false })}, ""},
+		{"self in Observe stands aside for nobody", with(self, func(o *claim) { o.acting = false }), []claim{c("team-a", "vm", t0, "d1")}, ""},
+		{"younger with a renewal under way", self, []claim{with(c("team-a", "vm", t0.Add(time.Hour), "d1"), func(o *claim) { o.busy = true })}, "team-a/vm"},
+		{"self busy keeps it from an older one", with(self, func(o *claim) { o.busy = true }), []claim{c("team-a", "vm", t0, "d1")}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
