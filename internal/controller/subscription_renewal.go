@@ -50,6 +50,12 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 		st.summary.stalled(billingv1alpha1.ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
 		return nil
 	}
+	if err := checkLead(lead, spec.Period); err != nil {
+		st.summary.stalled(billingv1alpha1.ReasonLeadTimeInvalid, fmt.Sprintf("RenewalPolicy %s: %v; no renewal is scheduled until the policy changes", st.policy.Name, err))
+		sub.Status.RenewalTime = nil
+		sub.Status.PlannedAction = "none: the policy's lead time is invalid (see the Stalled condition)"
+		return nil
+	}
 	due := renewalTime(sub, res.ExpireTime, lead)
 	sub.Status.RenewalTime = &metav1.Time{Time: due}
 	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
