@@ -35,6 +35,9 @@ type subState struct {
 	// expiredMessage is set when a managed subscription expired although
 	// its policy keeps it; judgeExpired decides what it means.
 	expiredMessage string
+	// autoRenewOverdue is true when the cloud's auto-renew deduction should
+	// have moved the expiry and did not.
+	autoRenewOverdue bool
 }
 
 // acting reports whether the operator may make write calls for this
@@ -95,6 +98,7 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 		return r.result(st), r.followLeftover(ctx, st)
 	}
 	r.reportExpired(st)
+	r.reportAutoRenew(st)
 	if st.policy != nil {
 		if err := r.enforceMechanism(ctx, st); err != nil {
 			return r.result(st), err

@@ -424,6 +424,9 @@ func (r *SubscriptionReconciler) renewalPath(st *subState) (bool, string) {
 	cur := currentMechanism(st.res)
 	switch st.policy.Spec.Mode {
 	case billingv1alpha1.RenewalModeAutoRenew:
+		if cur.autoRenew && st.autoRenewOverdue {
+			return false, "the cloud's auto-renew deduction is overdue (see AutoRenewOverdue)"
+		}
 		if cur.autoRenew {
 			return true, "the cloud's auto-renew is on"
 		}
