@@ -34,6 +34,12 @@ const (
 	// ConditionDriftDetected is True when the cloud's expire_policy differs
 	// from what the RenewalPolicy wants.
 	ConditionDriftDetected = "DriftDetected"
+	// ConditionAutoRenewOverdue is True on a Subscription whose cloud
+	// auto-renew is on when the deduction day has passed and the expiry did
+	// not move (digest §7.3: the fee is deducted at 03:00 seven days before
+	// expiry, and retried daily): the deduction failed, for example for a
+	// low balance. It is absent otherwise.
+	ConditionAutoRenewOverdue = "AutoRenewOverdue"
 	// ConditionThresholdExceeded is True when a budget threshold is crossed.
 	ConditionThresholdExceeded = "ThresholdExceeded"
 	// ConditionBalanceLow is True when the projected balance is below the floor.
@@ -103,6 +109,24 @@ const (
 	ReasonBalanceAboveFloor      = "BalanceAboveFloor"
 	ReasonUnsubscribeUnconfirmed = "UnsubscribeNotConfirmed"
 	ReasonValid                  = "Valid"
+	// ReasonRenewalOutcomeUnknown: a renewal attempt ended while a renew
+	// call's outcome was unknown (it may have placed an order no lookup
+	// found); no new attempt starts until a person acknowledges it with
+	// AnnotationAcknowledgeUnknownOutcome.
+	ReasonRenewalOutcomeUnknown = "RenewalOutcomeUnknown"
+	// ReasonDuplicateResource: another Subscription, created earlier, names
+	// the same resource of the same BSS account; this one never acts.
+	ReasonDuplicateResource = "DuplicateResource"
+	// ReasonLapsed: the subscription expired as its Lapse policy declares;
+	// the operator did what it was told (Ready=True, kstatus Current).
+	ReasonLapsed = "Lapsed"
+	// ReasonLeadTimeInvalid: the renewal lead time is below the floor
+	// (MinRenewBefore) or not shorter than the renewal term, so renewals
+	// would run back to back or leave no room for a retry.
+	ReasonLeadTimeInvalid = "LeadTimeInvalid"
+	// ReasonAutoRenewOverdue: the cloud's auto-renew deduction day has
+	// passed and the expiry did not move.
+	ReasonAutoRenewOverdue = "AutoRenewDeductionOverdue"
 )
 
 // Reasons of the renewal gates (internal/renewal) that hold, ask again or

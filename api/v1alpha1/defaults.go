@@ -26,6 +26,20 @@ const (
 	// has no CRD default, because a default would collide with
 	// renewBeforePercentage.
 	DefaultRenewBefore = 14 * 24 * time.Hour
+	// MinRenewBefore is the shortest renewal lead time: RenewalPolicy
+	// spec.renew.renewBefore, and the lead renewBeforePercentage works out
+	// to. One hour leaves room for a retry and for BSS to show the new
+	// expiry before the subscription lapses; 0 would mean that any failure
+	// is a lapse. The CRD rule on renewBefore repeats it as '1h'.
+	MinRenewBefore = time.Hour
+	// MinMonthTerm is the shortest term one month of renewal buys (February,
+	// 28 days); a lead time must be shorter than the term of the renewal
+	// period (count × MinMonthTerm or count × MinYearTerm), or each renewal
+	// would make the next one due at once. The CRD rule repeats it as 672h.
+	MinMonthTerm = 28 * 24 * time.Hour
+	// MinYearTerm is the shortest term one year of renewal buys (365 days);
+	// the CRD rule repeats it as 8760h.
+	MinYearTerm = 365 * 24 * time.Hour
 	// DefaultHistoryLimit is RenewalPolicy spec.historyLimit.
 	DefaultHistoryLimit int32 = 10
 	// DefaultPaymentMethod is spec.renew.payment.method.

@@ -123,15 +123,19 @@ type RenewalPolicySpec struct {
 // +kubebuilder:validation:XValidation:rule="!(has(self.renewBefore) && has(self.renewBeforePercentage))",message="renewBefore and renewBeforePercentage are mutually exclusive: set at most one"
 // +kubebuilder:validation:XValidation:rule="!has(self.approval) || !has(self.approval.policy) || self.approval.policy != 'AboveAmount' || has(self.approval.amount)",message="approval.amount is required when approval.policy is AboveAmount"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxPrice) || !has(self.approval) || !has(self.approval.amount) || self.maxPrice.currency == self.approval.amount.currency",message="maxPrice and approval.amount must use the same currency"
+// +kubebuilder:validation:XValidation:rule="!has(self.renewBefore) || duration(self.renewBefore).getHours() < self.period.count * (self.period.unit == 'Year' ? 8760 : 672)",message="renewBefore must be shorter than the renewal period's term (672h, 28 days, per month; 8760h per year), or every renewal would make the next one due at once"
 type RenewSpec struct {
 	// renewBefore is how long before expiry to renew, for example "720h"
-	// (30 days), between 0s and 87840h (3660 days). Leave room for several
-	// attempts and for approval. At most one of renewBefore and
-	// renewBeforePercentage may be set; with neither, the operator renews
-	// 336h (14 days, DefaultRenewBefore) before expiry. There is no schema
-	// default, so that setting renewBeforePercentage alone stays valid.
+	// (30 days): at least 1h (MinRenewBefore) and shorter than the term of
+	// the renewal period (28 days per month, 365 days per year:
+	// MinMonthTerm, MinYearTerm), or renewals would run back to back.
+	// Leave room for several attempts and for approval. At most one of
+	// renewBefore and renewBeforePercentage may be set; with neither, the
+	// operator renews 336h (14 days, DefaultRenewBefore) before expiry.
+	// There is no schema default, so that setting renewBeforePercentage
+	// alone stays valid.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('87840h')",message="renewBefore must be between 0s and 87840h (3660 days)"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h') && duration(self) <= duration('87840h')",message="renewBefore must be between 1h and 87840h (3660 days): 0 would leave no room for a single retry before expiry"
 	RenewBefore *metav1.Duration `json:"renewBefore,omitempty"`
 
 	// renewBeforePercentage is when to renew as a percentage (1 to 99) of

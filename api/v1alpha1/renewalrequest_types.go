@@ -122,6 +122,7 @@ type RenewalApproval struct {
 // +kubebuilder:validation:XValidation:rule="has(self.window) == has(oldSelf.window) && (!has(self.window) || self.window == oldSelf.window)",message="spec.window is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.budgetAlertRef) == has(oldSelf.budgetAlertRef) && (!has(self.budgetAlertRef) || self.budgetAlertRef == oldSelf.budgetAlertRef)",message="spec.budgetAlertRef is fixed at creation; a new attempt is a new RenewalRequest"
 // +kubebuilder:validation:XValidation:rule="has(self.pendingOrders) == has(oldSelf.pendingOrders) && (!has(self.pendingOrders) || self.pendingOrders == oldSelf.pendingOrders)",message="spec.pendingOrders is fixed at creation; a new attempt is a new RenewalRequest"
+// +kubebuilder:validation:XValidation:rule="(has(self.lookupFirst) && self.lookupFirst) == (has(oldSelf.lookupFirst) && oldSelf.lookupFirst)",message="spec.lookupFirst is fixed at creation; a new attempt is a new RenewalRequest"
 type RenewalRequestSpec struct {
 	// subscriptionName is the Subscription being renewed, in the same namespace.
 	// +required
@@ -191,6 +192,13 @@ type RenewalRequestSpec struct {
 	// the old one.
 	// +optional
 	Approval *RenewalApproval `json:"approval,omitempty"`
+
+	// lookupFirst makes the attempt search BSS for an existing order of
+	// the resource before its first renew call. The Subscription sets it on
+	// every attempt started after an attempt whose renew call outcome was
+	// unknown (issue 16, path 2).
+	// +optional
+	LookupFirst bool `json:"lookupFirst,omitempty"`
 }
 
 // RenewalRequestStatus is the progress and outcome of one renewal attempt.

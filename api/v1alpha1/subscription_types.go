@@ -52,6 +52,14 @@ const (
 	// AnnotationRefresh, set to any new value, asks for an immediate refresh
 	// from BSS.
 	AnnotationRefresh = "billing.bss-operator.io/refresh"
+	// AnnotationAcknowledgeUnknownOutcome, set to the name of the
+	// RenewalRequest in status.unknownRenewalOutcome.requestName (for
+	// example with `kubectl bss acknowledge-unknown-outcome`), says that a
+	// person checked the BSS console after a renew call whose outcome is
+	// unknown: the Subscription stops stalling and may start new attempts,
+	// each of which searches BSS for orders before ordering. A value naming
+	// another attempt acknowledges nothing.
+	AnnotationAcknowledgeUnknownOutcome = "billing.bss-operator.io/acknowledge-unknown-outcome"
 )
 
 // SubscriptionSpec declares one yearly/monthly cloud resource and how it is managed.
@@ -260,6 +268,59 @@ type OrderRecord struct {
 	Time *metav1.Time `json:"time,omitempty"`
 }
 
+// UnknownRenewalOutcome is the evidence about a renewal attempt that ended
+// while a renew call's outcome was unknown: the call may have placed an
+// order that no lookup found. The Subscription stalls until a person
+// acknowledges it (AnnotationAcknowledgeUnknownOutcome).
+type UnknownRenewalOutcome struct {
+	// requestName is the RenewalRequest whose renew calls have an unknown
+	// outcome. The acknowledge annotation must repeat it.
+	// +required
+	RequestName string `json:"requestName"`
+
+	// renewCalls is how many renew calls the attempt made.
+	// +optional
+	RenewCalls int32 `json:"renewCalls,omitempty"`
+
+	// orderIntentTime is when the attempt recorded its intent to order:
+	// any order it placed was created after it.
+	// +optional
+	OrderIntentTime *metav1.Time `json:"orderIntentTime,omitempty"`
+
+	// endTime is when the attempt ended.
+	// +optional
+	EndTime *metav1.Time `json:"endTime,omitempty"`
+
+	// attemptMessage is the attempt's last message.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	AttemptMessage string `json:"attemptMessage,omitempty"`
+
+	// lookupTime is when the Subscription controller last searched BSS for
+	// renewal orders of the resource created since orderIntentTime; unset
+	// until a search succeeded.
+	// +optional
+	LookupTime *metav1.Time `json:"lookupTime,omitempty"`
+
+	// lookupResult says what that search found, for people.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	LookupResult string `json:"lookupResult,omitempty"`
+
+	// foundOrderIDs are the renewal orders of the resource the search
+	// found (the operator did not record them as its own).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	FoundOrderIDs []string `json:"foundOrderIDs,omitempty"`
+
+	// acknowledgedTime is when the acknowledge annotation was seen. Until
+	// then no new attempt starts; after it every new attempt searches BSS
+	// for orders before ordering, until one succeeds.
+	// +optional
+	AcknowledgedTime *metav1.Time `json:"acknowledgedTime,omitempty"`
+}
+
 // SubscriptionStatus is the observed state of the resource and of its renewal.
 type SubscriptionStatus struct {
 	// observedGeneration is the spec generation the status reflects.
@@ -341,6 +402,14 @@ type SubscriptionStatus struct {
 	// renewNowHandled is the last renew-now annotation value acted on.
 	// +optional
 	RenewNowHandled string `json:"renewNowHandled,omitempty"`
+
+	// unknownRenewalOutcome is set when a renewal attempt ended while a
+	// renew call's outcome was unknown, with what a search of BSS found.
+	// Until acknowledged it stalls the Subscription (no new attempt); after
+	// that it makes every new attempt search BSS before ordering, and it is
+	// cleared when an attempt succeeds.
+	// +optional
+	UnknownRenewalOutcome *UnknownRenewalOutcome `json:"unknownRenewalOutcome,omitempty"`
 }
 
 // Subscription is one yearly/monthly cloud resource whose expiry the

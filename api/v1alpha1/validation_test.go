@@ -44,7 +44,7 @@ func validRenewPolicy(ns string) *billingv1alpha1.RenewalPolicy {
 		Spec: billingv1alpha1.RenewalPolicySpec{
 			Mode: billingv1alpha1.RenewalModeRenew,
 			Renew: &billingv1alpha1.RenewSpec{
-				RenewBefore: &metav1.Duration{Duration: 720 * time.Hour},
+				RenewBefore: &metav1.Duration{Duration: 336 * time.Hour},
 				Period:      billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1},
 				MaxPrice:    &billingv1alpha1.Money{Amount: "500.00", Currency: "USD"},
 			},
@@ -133,6 +133,30 @@ func TestCreateEachKind(t *testing.T) {
 	}
 	if pol.Spec.Renew.RenewBeforePercentage != nil {
 		t.Errorf("renewBeforePercentage defaulted to %d; it must stay unset", *pol.Spec.Renew.RenewBeforePercentage)
+	}
+}
+
+// TestRenewBeforeWithinTheTerm: the lead time rules accept their edges:
+// the 1h floor, just under a month's shortest term on a monthly period,
+// and more than a month on a yearly one (issue 16, path 9).
+func TestRenewBeforeWithinTheTerm(t *testing.T) {
+	ns := env.Namespace(t)
+	for i, tc := range []struct {
+		lead   time.Duration
+		period billingv1alpha1.RenewalPeriod
+	}{
+		{billingv1alpha1.MinRenewBefore, billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}},
+		{billingv1alpha1.MinMonthTerm - time.Hour, billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}},
+		{2*billingv1alpha1.MinMonthTerm - time.Hour, billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 2}},
+		{400 * 24 * time.Hour, billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 2}},
+	} {
+		p := validRenewPolicy(ns)
+		p.Name = fmt.Sprintf("lead-%d", i)
+		p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: tc.lead}
+		p.Spec.Renew.Period = tc.period
+		if err := env.Client.Create(context.Background(), p); err != nil {
+			t.Errorf("renewBefore %s on %d %s refused: %v", tc.lead, tc.period.Count, tc.period.Unit, err)
+		}
 	}
 }
 
@@ -285,7 +309,55 @@ func TestCreateRejectsInvalid(t *testing.T) {
 				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: 3661 * 24 * time.Hour}
 				return p
 			},
-			wantMsg: "renewBefore must be between 0s and 87840h",
+			wantMsg: "renewBefore must be between 1h and 87840h",
+		},
+		{
+			// Issue 16, path 9: 0 means any failure is a lapse.
+			name: "renewBefore of 0",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = &metav1.Duration{}
+				return p
+			},
+			wantMsg: "renewBefore must be between 1h and 87840h",
+		},
+		{
+			name: "renewBefore below the 1h floor",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: billingv1alpha1.MinRenewBefore - time.Minute}
+				return p
+			},
+			wantMsg: "renewBefore must be between 1h and 87840h",
+		},
+		{
+			// Issue 16, path 9: every monthly renewal would make the next due.
+			name: "renewBefore of 400 days on a monthly period",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: 400 * 24 * time.Hour}
+				return p
+			},
+			wantMsg: "renewBefore must be shorter than the renewal period's term",
+		},
+		{
+			name: "renewBefore of one shortest month on a monthly period",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: billingv1alpha1.MinMonthTerm}
+				return p
+			},
+			wantMsg: "renewBefore must be shorter than the renewal period's term",
+		},
+		{
+			name: "renewBefore of a year on a yearly period",
+			obj: func() client.Object {
+				p := validRenewPolicy(ns)
+				p.Spec.Renew.Period = billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 1}
+				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: billingv1alpha1.MinYearTerm}
+				return p
+			},
+			wantMsg: "renewBefore must be shorter than the renewal period's term",
 		},
 		{
 			name: "negative renewBefore",
@@ -294,7 +366,7 @@ func TestCreateRejectsInvalid(t *testing.T) {
 				p.Spec.Renew.RenewBefore = &metav1.Duration{Duration: -time.Hour}
 				return p
 			},
-			wantMsg: "renewBefore must be between 0s and 87840h",
+			wantMsg: "renewBefore must be between 1h and 87840h",
 		},
 		{
 			name: "warnBefore over ten years of days",

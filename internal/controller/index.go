@@ -23,6 +23,9 @@ const (
 	indexSubscriptionPolicy = "spec.renewalPolicyRef.name"
 	// indexSubscriptionResource indexes Subscriptions by account and resource: "<account>/<resourceID>".
 	indexSubscriptionResource = "accountResource"
+	// indexSubscriptionResourceID indexes Subscriptions by spec.resourceID
+	// alone, across namespaces: the candidates that may claim one resource.
+	indexSubscriptionResourceID = "spec.resourceID"
 	// indexAccountSecret indexes BillingAccounts by their credentials Secret.
 	indexAccountSecret = "spec.credentialsSecretRef.name"
 	// indexPolicyBudget indexes RenewalPolicies by spec.renew.budgetAlertRef.name.
@@ -52,6 +55,9 @@ func indexFields(ctx context.Context, mgr ctrl.Manager) error {
 		{&billingv1alpha1.Subscription{}, indexSubscriptionResource, func(o client.Object) []string {
 			s := o.(*billingv1alpha1.Subscription)
 			return []string{s.Spec.AccountRef.Name + "/" + s.Spec.ResourceID}
+		}},
+		{&billingv1alpha1.Subscription{}, indexSubscriptionResourceID, func(o client.Object) []string {
+			return []string{o.(*billingv1alpha1.Subscription).Spec.ResourceID}
 		}},
 		{&billingv1alpha1.BillingAccount{}, indexAccountSecret, func(o client.Object) []string {
 			return []string{o.(*billingv1alpha1.BillingAccount).Spec.CredentialsSecretRef.Name}

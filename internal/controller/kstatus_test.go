@@ -61,6 +61,9 @@ func TestKstatusLive(t *testing.T) {
 	due := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
 	primary := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, attached: 1})
 	lapsed := h.newResource(t, a, resourceOpts{expiresIn: -day})
+	// Expired, under a policy that renews (within the grace period) once
+	// a person approves.
+	expiredDue := h.newResource(t, a, resourceOpts{expiresIn: -day})
 	// Due, under a policy that renews: paused, it must still do nothing.
 	pausedDue := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
 	twinDue := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
@@ -82,6 +85,7 @@ func TestKstatusLive(t *testing.T) {
 		subscription(ns, "attached", primary+"-evs-0", "lapse", billingv1alpha1.ManagementManage),
 		subscription(ns, "missing", "ecs-does-not-exist", "lapse", billingv1alpha1.ManagementManage),
 		subscription(ns, "lapsed", lapsed, "lapse", billingv1alpha1.ManagementManage),
+		subscription(ns, "expired-renewing", expiredDue, "approve", billingv1alpha1.ManagementManage),
 		paused,
 		// The same as paused, not paused: it renews.
 		subscription(ns, "twin", twinDue, "monthly", billingv1alpha1.ManagementManage),
@@ -102,11 +106,12 @@ func TestKstatusLive(t *testing.T) {
 		{"approval-r1", "RenewalRequest", status.InProgressStatus, argocdhealth.Progressing, "Reconciling: AwaitingApproval"},
 		{"attached", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: an attached resource's ID"},
 		{"missing", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: BSS has no such resource"},
-		// Known gap: the controller reports an expired Lapse subscription
-		// as Ready=False/Expired and kstatus reads Ready=False as
-		// InProgress, so a Flux Kustomization that waits on it never
-		// becomes ready. The Argo CD check calls it Healthy.
-		{"lapsed", "Subscription", status.InProgressStatus, argocdhealth.Healthy, "expired, as its Lapse policy declares"},
+		// Issue 16, path 12: expired as its Lapse policy declares is done
+		// (Ready=True, Lapsed), so a Flux or kstatus wait ends; and an
+		// expired one whose renewal is under way is in progress, not
+		// failed.
+		{"lapsed", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "expired, as its Lapse policy declares"},
+		{"expired-renewing", "Subscription", status.InProgressStatus, argocdhealth.Progressing, "expired, its renewal waits for approval"},
 		{"paused", "Subscription", status.CurrentStatus, argocdhealth.Suspended, "paused"},
 	}
 	for _, tc := range cases {
@@ -183,6 +188,12 @@ func TestKstatusRules(t *testing.T) {
 			cond("Ready", "False", "Throttled")}}, status.InProgressStatus},
 		{"expired, not stalled", map[string]any{"observedGeneration": int64(2), "conditions": []any{
 			cond("Ready", "False", "Expired"), cond("Expired", "True", "Expired")}}, status.InProgressStatus},
+		// So the controller writes an expired Lapse subscription Ready,
+		// and an expired one that is being renewed Reconciling.
+		{"lapsed", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "True", "Lapsed"), cond("Expired", "True", "Expired")}}, status.CurrentStatus},
+		{"expired, renewing", map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond("Ready", "False", "Expired"), cond("Expired", "True", "Expired"), cond("Reconciling", "True", "Renewing")}}, status.InProgressStatus},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

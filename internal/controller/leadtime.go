@@ -38,6 +38,35 @@ func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Durat
 	}
 }
 
+// renewalTerm is the shortest term one renewal of the period buys: 28 days
+// a month, 365 days a year (MinMonthTerm, MinYearTerm).
+func renewalTerm(period billingv1alpha1.RenewalPeriod) time.Duration {
+	unit := billingv1alpha1.MinMonthTerm
+	if period.Unit == billingv1alpha1.PeriodUnitYear {
+		unit = billingv1alpha1.MinYearTerm
+	}
+	return time.Duration(period.Count) * unit
+}
+
+// checkLead refuses a lead time that would renew back to back or leave no
+// room for a retry (issue 16, path 9): it must be at least MinRenewBefore
+// and shorter than the renewal term, or each renewal would make the next
+// one due at once. The CRD refuses a renewBefore outside these bounds;
+// this catches what admission cannot see: a renewBeforePercentage, whose
+// lead comes from the term BSS reports, and objects stored before the
+// rule or built in Go. The Subscription stalls on an error.
+func checkLead(lead time.Duration, period billingv1alpha1.RenewalPeriod) error {
+	if lead < billingv1alpha1.MinRenewBefore {
+		return fmt.Errorf("the renewal lead time %s is shorter than the floor of %s: a single failed attempt would let the subscription lapse",
+			lead, billingv1alpha1.MinRenewBefore)
+	}
+	if term := renewalTerm(period); period.Count < 1 || lead >= term {
+		return fmt.Errorf("the renewal lead time %s is not shorter than the %s term of a %d %s renewal: every renewal would make the next one due at once",
+			lead.Round(time.Hour), term, period.Count, period.Unit)
+	}
+	return nil
+}
+
 // warnLead is how long before expiry ExpiringSoon is raised: the policy's
 // warnBefore, or DefaultWarnBefore without a policy or a usable value.
 func warnLead(policy *billingv1alpha1.RenewalPolicy) time.Duration {

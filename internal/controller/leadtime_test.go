@@ -55,3 +55,37 @@ func TestWarnLead(t *testing.T) {
 		t.Errorf("warnBefore 48h: %v", got)
 	}
 }
+
+// TestCheckLead: the Stall decision on lead times admission cannot see
+// (issue 16, path 9).
+func TestCheckLead(t *testing.T) {
+	month := billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}
+	months3 := billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 3}
+	year := billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 1}
+	tests := []struct {
+		name    string
+		lead    time.Duration
+		period  billingv1alpha1.RenewalPeriod
+		wantErr bool
+	}{
+		{"14 days on a month", 14 * 24 * time.Hour, month, false},
+		{"the floor", billingv1alpha1.MinRenewBefore, month, false},
+		{"zero", 0, month, true},
+		{"under the floor", 59 * time.Minute, month, true},
+		{"400 days on a month", 400 * 24 * time.Hour, month, true},
+		{"a shortest month on a month", 28 * 24 * time.Hour, month, true},
+		{"just under a shortest month", 28*24*time.Hour - time.Minute, month, false},
+		{"60 days on 3 months", 60 * 24 * time.Hour, months3, false},
+		{"99% of a year on a month (percentage from BSS)", 361 * 24 * time.Hour, month, true},
+		{"99% of a year on a year", 361 * 24 * time.Hour, year, false},
+		{"a year on a year", 365 * 24 * time.Hour, year, true},
+		{"no period count", time.Hour, billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := checkLead(tt.lead, tt.period); (err != nil) != tt.wantErr {
+				t.Fatalf("checkLead(%s, %d %s) = %v, wantErr %v", tt.lead, tt.period.Count, tt.period.Unit, err, tt.wantErr)
+			}
+		})
+	}
+}

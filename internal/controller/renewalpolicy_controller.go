@@ -109,6 +109,10 @@ func leadTimeProblem(renew *billingv1alpha1.RenewSpec) string {
 		return fmt.Sprintf("renewBefore %s: must not be negative", renew.RenewBefore.Duration)
 	case renew.RenewBeforePercentage != nil && (*renew.RenewBeforePercentage < 1 || *renew.RenewBeforePercentage > 99):
 		return fmt.Sprintf("renewBeforePercentage %d: must be 1 to 99", *renew.RenewBeforePercentage)
+	case renew.RenewBefore != nil:
+		if err := checkLead(renew.RenewBefore.Duration, renew.Period); err != nil {
+			return "renewBefore: " + err.Error()
+		}
 	}
 	return ""
 }

@@ -34,8 +34,9 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		// This process placed the order; the cache has not caught up.
 		r.placed(st, known)
 		return nil
-	case !fresh:
-		// Recorded by another process, or a call with an unknown outcome.
+	case !fresh || rr.Spec.LookupFirst:
+		// Recorded by another process, a call with an unknown outcome, or
+		// an attempt after one (spec.lookupFirst).
 		// A call that started less than the write timeout plus the
 		// settling delay ago may still be on the wire (the old leader's,
 		// or this process's own whose answer was lost), or its order may

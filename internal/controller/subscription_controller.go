@@ -147,6 +147,9 @@ func (r *SubscriptionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&billingv1alpha1.Subscription{}).
 		Owns(&billingv1alpha1.RenewalRequest{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		// Subscriptions of one resource judge each other's claims: a new
+		// or deleted one wakes the others.
+		Watches(&billingv1alpha1.Subscription{}, handler.EnqueueRequestsFromMapFunc(r.rivalsOf)).
 		// Only the policy's spec matters to its Subscriptions; its status
 		// (a count of them) changes as they come and go.
 		Watches(&billingv1alpha1.RenewalPolicy{}, handler.EnqueueRequestsFromMapFunc(

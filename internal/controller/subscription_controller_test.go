@@ -380,9 +380,11 @@ func TestAttachedResourceIsRefused(t *testing.T) {
 	})
 }
 
-// TestExpiredResourceIsNotReady: once expired, Ready is False whatever else
-// is true, and ExpiringSoon had warned before.
-func TestExpiredResourceIsNotReady(t *testing.T) {
+// TestExpiredLapseResourceIsLapsed: ExpiringSoon warns before expiry; once
+// expired under a Lapse policy, Expired is True and Ready is True with
+// reason Lapsed: the operator did what the policy said, so kstatus reads
+// it Current instead of InProgress forever (issue 16, path 12).
+func TestExpiredLapseResourceIsLapsed(t *testing.T) {
 	ns := h.env.Namespace(t)
 	a := h.newAccount(t, ns, "1000.00")
 	id := h.newResource(t, a, resourceOpts{expiresIn: 2 * day})
@@ -399,7 +401,7 @@ func TestExpiredResourceIsNotReady(t *testing.T) {
 		if err := wantCondition(s.Status.Conditions, billingv1alpha1.ConditionExpired, metav1.ConditionTrue, billingv1alpha1.ReasonExpired); err != nil {
 			return err
 		}
-		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionFalse, billingv1alpha1.ReasonExpired)
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionReady, metav1.ConditionTrue, billingv1alpha1.ReasonLapsed)
 	})
 }
 

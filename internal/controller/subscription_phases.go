@@ -32,6 +32,12 @@ type subState struct {
 	summary readiness
 	// synced is true when BSS's view of the resource was read.
 	synced bool
+	// expiredMessage is set when a managed subscription expired although
+	// its policy keeps it; judgeExpired decides what it means.
+	expiredMessage string
+	// autoRenewOverdue is true when the cloud's auto-renew deduction should
+	// have moved the expiry and did not.
+	autoRenewOverdue bool
 }
 
 // acting reports whether the operator may make write calls for this
@@ -80,7 +86,19 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 	if err := r.observeResource(ctx, st); err != nil || st.res == nil {
 		return r.result(st), err
 	}
+	owner, err := r.duplicateOf(ctx, st)
+	if err != nil {
+		return r.result(st), err
+	}
+	if owner != nil {
+		// Another Subscription owns the resource: no quote, no renewal,
+		// no mechanism write; only an attempt started before is followed
+		// to its end (issue 16, path 4).
+		r.reportDuplicate(st, owner)
+		return r.result(st), r.followLeftover(ctx, st)
+	}
 	r.reportExpired(st)
+	r.reportAutoRenew(st)
 	if st.policy != nil {
 		if err := r.enforceMechanism(ctx, st); err != nil {
 			return r.result(st), err
@@ -102,6 +120,7 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 		r.clearRenewalPlan(st)
 		st.sub.Status.PlannedAction = "none: no RenewalPolicy; the operator only reports"
 	}
+	r.judgeExpired(st)
 	r.reportExpiringSoon(st)
 	if err := r.pruneHistory(ctx, st); err != nil {
 		return r.result(st), err
@@ -254,19 +273,41 @@ func (r *SubscriptionReconciler) reportExpired(st *subState) {
 			r.event(st.sub, "Warning", billingv1alpha1.ReasonExpired, "Observe", "Subscription %s expired at %s", st.sub.Spec.ResourceID, formatTime(res.ExpireTime))
 		}
 		msg := fmt.Sprintf("the resource expired at %s", formatTime(res.ExpireTime))
-		lapsing := st.policy != nil && st.policy.Spec.Mode == billingv1alpha1.RenewalModeLapse
-		if st.acting() && !lapsing {
-			// A managed subscription that expired although its policy keeps
-			// it: a dead end a person must look at (kstatus Failed).
-			st.summary.stalled(billingv1alpha1.ReasonExpired, msg+" although the policy keeps it; renew it in the console within the grace period, or change the policy")
-			return
+		switch lapsing := st.policy != nil && st.policy.Spec.Mode == billingv1alpha1.RenewalModeLapse; {
+		case lapsing:
+			// Expired as the policy declares: the operator did what it
+			// was told, so the object is Ready (kstatus Current), not
+			// waiting forever (issue 16, path 12).
+			st.summary.ready(billingv1alpha1.ReasonLapsed, msg+", as its Lapse policy declares")
+		case st.acting():
+			// Judged once the renewal step has run: with a renewal under
+			// way it is in progress, without one a dead end.
+			st.expiredMessage = msg
+		default:
+			st.summary.notReady(billingv1alpha1.ReasonExpired, msg)
 		}
-		st.summary.notReady(billingv1alpha1.ReasonExpired, msg)
 		return
 	}
 	setCondition(&st.sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpired, metav1.ConditionFalse, billingv1alpha1.ReasonNotExpired,
 		fmt.Sprintf("expires at %s", formatTime(res.ExpireTime)))
 	st.wakeAt(res.ExpireTime)
+}
+
+// judgeExpired finishes the report of a managed subscription that expired
+// although its policy keeps it. With a renewal under way (BSS renews
+// within the grace period) it is InProgress: not Ready, Reconciling. With
+// none, it is a dead end a person must look at (Stalled, kstatus Failed).
+func (r *SubscriptionReconciler) judgeExpired(st *subState) {
+	msg := st.expiredMessage
+	if msg == "" {
+		return
+	}
+	if active := st.sub.Status.ActiveRequest; active != "" {
+		st.summary.notReady(billingv1alpha1.ReasonExpired, msg+"; renewal "+active+" is under way")
+		st.summary.working(billingv1alpha1.ReasonRenewing, "renewal "+active+" of the expired resource is under way")
+		return
+	}
+	st.summary.stalled(billingv1alpha1.ReasonExpired, msg+" although the policy keeps it; renew it in the console within the grace period, or change the policy")
 }
 
 // event emits an Event about the Subscription.

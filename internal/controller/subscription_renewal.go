@@ -50,6 +50,12 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 		st.summary.stalled(billingv1alpha1.ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
 		return nil
 	}
+	if err := checkLead(lead, spec.Period); err != nil {
+		st.summary.stalled(billingv1alpha1.ReasonLeadTimeInvalid, fmt.Sprintf("RenewalPolicy %s: %v; no renewal is scheduled until the policy changes", st.policy.Name, err))
+		sub.Status.RenewalTime = nil
+		sub.Status.PlannedAction = "none: the policy's lead time is invalid (see the Stalled condition)"
+		return nil
+	}
 	due := renewalTime(sub, res.ExpireTime, lead)
 	sub.Status.RenewalTime = &metav1.Time{Time: due}
 	renewNow := sub.Annotations[billingv1alpha1.AnnotationRenewNow]
@@ -70,6 +76,9 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 		if err != nil || !done {
 			return err
 		}
+	}
+	if r.holdUnknownOutcome(ctx, st) {
+		return nil
 	}
 
 	price := "a price quoted from " + formatTime(due.Add(-quoteHorizon))
@@ -196,6 +205,7 @@ func (r *SubscriptionReconciler) startRenewal(ctx context.Context, st *subState,
 			BudgetAlertRef:     spec.BudgetAlertRef.DeepCopy(),
 			Window:             spec.Window.DeepCopy(),
 			PendingOrders:      spec.PendingOrders,
+			LookupFirst:        unknownOutcomeGate(sub.Status.UnknownRenewalOutcome) == outcomeLookupFirst,
 		},
 	}
 	if err := controllerutil.SetControllerReference(sub, rr, r.Client.Scheme()); err != nil {
@@ -257,6 +267,9 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		}
 		sub.Status.FailureCount = 0
 		sub.Status.NextAttemptTime = nil
+		// A renewal confirmed by its own order settles any earlier unknown
+		// outcome: new attempts need not search first any more.
+		sub.Status.UnknownRenewalOutcome = nil
 		// The attempt's quote stands for the next period until it is a day
 		// old, like any other quote.
 		sub.Status.LastQuote = rr.Status.Quote.DeepCopy()
@@ -277,6 +290,15 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		next := st.now.Add(backoff(sub.Status.FailureCount, st.now, st.res.ExpireTime))
 		sub.Status.NextAttemptTime = &metav1.Time{Time: next}
 		r.recordOrders(st, &rr)
+		if outcomeUnknown(&rr) {
+			// The attempt may have ordered without anyone finding the
+			// order: hold until a person looks (issue 16, path 2).
+			sub.Status.UnknownRenewalOutcome = unknownOutcomeEvidence(&rr, st.now)
+			r.event(sub, "Warning", billingv1alpha1.ReasonRenewalOutcomeUnknown, "Renew",
+				"renewal %s ended %s after %d renew calls whose outcome is unknown: %s; no new attempt starts until %s is set to %s",
+				rr.Name, rr.Status.Phase, rr.Status.RenewCalls, rr.Status.Message, billingv1alpha1.AnnotationAcknowledgeUnknownOutcome, rr.Name)
+			break
+		}
 		r.event(sub, "Warning", "RenewalFailed", "Renew", "renewal %s ended %s: %s; next attempt at %s",
 			rr.Name, rr.Status.Phase, rr.Status.Message, formatTime(next))
 	case billingv1alpha1.RenewalPhaseDenied:
@@ -403,6 +425,9 @@ func (r *SubscriptionReconciler) renewalPath(st *subState) (bool, string) {
 	cur := currentMechanism(st.res)
 	switch st.policy.Spec.Mode {
 	case billingv1alpha1.RenewalModeAutoRenew:
+		if cur.autoRenew && st.autoRenewOverdue {
+			return false, "the cloud's auto-renew deduction is overdue (see AutoRenewOverdue)"
+		}
 		if cur.autoRenew {
 			return true, "the cloud's auto-renew is on"
 		}
@@ -428,6 +453,9 @@ func (r *SubscriptionReconciler) renewalPath(st *subState) (bool, string) {
 			return false, "renewal " + st.active.Name + " waits for payment"
 		}
 		return true, "renewal " + st.active.Name + " is under way"
+	}
+	if unknownOutcomeGate(st.sub.Status.UnknownRenewalOutcome) == outcomeHold {
+		return false, "the outcome of renewal " + st.sub.Status.UnknownRenewalOutcome.RequestName + " is unknown and no new attempt starts until it is acknowledged"
 	}
 	if st.sub.Status.FailureCount > 0 {
 		return false, fmt.Sprintf("%d renewal attempts failed", st.sub.Status.FailureCount)

@@ -107,7 +107,8 @@ func (a *App) Command() *cobra.Command {
 	pf.StringVar(&a.flags.Context, "context", "", "the kubeconfig context to use")
 	pf.StringVarP(&a.flags.Namespace, "namespace", "n", "", "the namespace (default: the context's)")
 	root.AddCommand(a.statusCommand(), a.quoteCommand(), a.refreshCommand(), a.renewCommand(),
-		a.decisionCommand(billingv1alpha1.DecisionApprove), a.decisionCommand(billingv1alpha1.DecisionDeny))
+		a.decisionCommand(billingv1alpha1.DecisionApprove), a.decisionCommand(billingv1alpha1.DecisionDeny),
+		a.acknowledgeCommand())
 	return root
 }
 

@@ -363,7 +363,7 @@ func TestHelpListsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"status", "quote", "renew", "approve", "deny", "refresh"} {
+	for _, c := range []string{"status", "quote", "renew", "approve", "deny", "refresh", "acknowledge-unknown-outcome"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("help lacks %s:\n%s", c, out)
 		}

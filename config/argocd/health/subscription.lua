@@ -9,7 +9,10 @@
 --                attached resource, invalid policy), or Expired=True under
 --                managementPolicy Manage with no renewal under way and a
 --                policy that did not mean it to lapse.
---   Healthy:     Ready=True; an Observe-mode or Lapse-mode expiry.
+--   Healthy:     Ready=True (an expiry under a Lapse policy is Ready, reason
+--                Lapsed; a managed expiry with a renewal under way is
+--                Reconciling, so Progressing); an Observe-mode expiry, or a
+--                Lapse-mode one written by an operator before Lapsed.
 local hs = {}
 
 local function condition(t)
