@@ -274,6 +274,14 @@ func TestSDKConformance(t *testing.T) {
 	must(t, "AutoRenewalResources", func() (*model.AutoRenewalResourcesResponse, error) {
 		return c.AutoRenewalResources(&model.AutoRenewalResourcesRequest{ResourceId: "ecs-1"})
 	})
+	// With the optional body the operator sends for RenewalPolicy
+	// spec.autoRenew (times, period unit); on a resource already on it
+	// changes the settings.
+	must(t, "AutoRenewalResources (settings)", func() (*model.AutoRenewalResourcesResponse, error) {
+		year := model.GetAutoRenewalResourcesReqPeriodTypeEnum().YEAR
+		return c.AutoRenewalResources(&model.AutoRenewalResourcesRequest{ResourceId: "ecs-1",
+			Body: &model.AutoRenewalResourcesReq{AutoRenewTimes: ptr(int32(3)), PeriodType: &year}})
+	})
 	must(t, "CancelAutoRenewalResources", func() (*model.CancelAutoRenewalResourcesResponse, error) {
 		return c.CancelAutoRenewalResources(&model.CancelAutoRenewalResourcesRequest{ResourceId: "ecs-1"})
 	})

@@ -466,6 +466,9 @@ func TestValidationBeforeSending(t *testing.T) {
 			return err
 		},
 		"auto-renew slash":  func() error { return c.EnableAutoRenew(ctx, "../x") },
+		"auto-renew times":  func() error { n := 100; return c.EnableAutoRenew(ctx, "r", AutoRenewSettings{Times: &n}) },
+		"auto-renew period": func() error { d := PeriodDay; return c.EnableAutoRenew(ctx, "r", AutoRenewSettings{PeriodType: &d}) },
+		"auto-renew twice":  func() error { return c.EnableAutoRenew(ctx, "r", AutoRenewSettings{}, AutoRenewSettings{}) },
 		"auto-renew empty":  func() error { return c.DisableAutoRenew(ctx, "") },
 		"order id too long": func() error { _, err := c.GetOrder(ctx, strings.Repeat("a", 65)); return err },
 		"orders status 2":   func() error { _, err := c.ListOrders(ctx, ListOrdersRequest{Status: OrderPendingRefund}); return err },

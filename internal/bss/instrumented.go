@@ -81,9 +81,9 @@ func (i *instrumented) Unsubscribe(ctx context.Context, req UnsubscribeRequest) 
 }
 
 // EnableAutoRenew implements Client.
-func (i *instrumented) EnableAutoRenew(ctx context.Context, resourceID string) error {
+func (i *instrumented) EnableAutoRenew(ctx context.Context, resourceID string, settings ...AutoRenewSettings) error {
 	start := i.clock.Now()
-	err := i.next.EnableAutoRenew(ctx, resourceID)
+	err := i.next.EnableAutoRenew(ctx, resourceID, settings...)
 	i.observe("EnableAutoRenew", start, err)
 	return err
 }

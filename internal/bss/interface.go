@@ -21,8 +21,11 @@ type Client interface {
 	Renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 	// Unsubscribe unsubscribes resources and returns the orders (6.3.3).
 	Unsubscribe(ctx context.Context, req UnsubscribeRequest) (*UnsubscribeResult, error)
-	// EnableAutoRenew turns automatic renewal on for a resource (6.3.4).
-	EnableAutoRenew(ctx context.Context, resourceID string) error
+	// EnableAutoRenew turns automatic renewal on for a resource (6.3.4),
+	// with at most one AutoRenewSettings. Without settings BSS renews by
+	// the unit of the resource's last order, without limit; on a resource
+	// whose auto-renew is already on it then changes nothing.
+	EnableAutoRenew(ctx context.Context, resourceID string, settings ...AutoRenewSettings) error
 	// DisableAutoRenew turns automatic renewal off (6.3.5); a resource whose
 	// auto-renew is already off gives CodeAutoRenewAlreadyOff.
 	DisableAutoRenew(ctx context.Context, resourceID string) error

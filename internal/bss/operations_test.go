@@ -141,6 +141,15 @@ func TestOperations(t *testing.T) {
 			method: "POST", path: "/v2/orders/subscriptions/resources/autorenew/eb1cac79-773b-414b-8915-6c3eed8ddf24",
 		},
 		{
+			name: "EnableAutoRenew with settings", status: 204,
+			invoke: func(ctx context.Context, c Client) (any, error) {
+				times, year := 0, PeriodYear
+				return nil, c.EnableAutoRenew(ctx, "eb1cac79-773b-414b-8915-6c3eed8ddf24", AutoRenewSettings{Times: &times, PeriodType: &year})
+			},
+			method: "POST", path: "/v2/orders/subscriptions/resources/autorenew/eb1cac79-773b-414b-8915-6c3eed8ddf24",
+			body: `{"auto_renew_times":0,"period_type":"YEAR"}`,
+		},
+		{
 			name: "DisableAutoRenew", status: 204,
 			invoke: func(ctx context.Context, c Client) (any, error) {
 				return nil, c.DisableAutoRenew(ctx, "eb1cac79-773b-414b-8915-6c3eed8ddf24")

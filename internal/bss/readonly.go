@@ -25,7 +25,9 @@ func (readOnlyClient) Unsubscribe(context.Context, UnsubscribeRequest) (*Unsubsc
 	return nil, ErrReadOnly
 }
 
-func (readOnlyClient) EnableAutoRenew(context.Context, string) error  { return ErrReadOnly }
+func (readOnlyClient) EnableAutoRenew(context.Context, string, ...AutoRenewSettings) error {
+	return ErrReadOnly
+}
 func (readOnlyClient) DisableAutoRenew(context.Context, string) error { return ErrReadOnly }
 
 func (readOnlyClient) SetToOnDemand(context.Context, ToOnDemandRequest) (*ToOnDemandResult, error) {

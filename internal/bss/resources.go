@@ -286,12 +286,53 @@ func (c *httpClient) Unsubscribe(ctx context.Context, req UnsubscribeRequest) (*
 }
 
 // EnableAutoRenew implements Client.
-func (c *httpClient) EnableAutoRenew(ctx context.Context, resourceID string) error {
-	if err := checkID(opEnableAutoRenew.name, "resource id", resourceID); err != nil {
+func (c *httpClient) EnableAutoRenew(ctx context.Context, resourceID string, settings ...AutoRenewSettings) error {
+	op := opEnableAutoRenew.name
+	if err := checkID(op, "resource id", resourceID); err != nil {
 		return err
 	}
 	cl := call{op: opEnableAutoRenew, method: http.MethodPost, segments: resourcesSegments("autorenew", resourceID)}
+	switch len(settings) {
+	case 0:
+	case 1:
+		body, err := settings[0].wire(op)
+		if err != nil {
+			return err
+		}
+		cl.body = body
+	default:
+		return invalid(op, "%d sets of auto-renew settings, want at most one", len(settings))
+	}
 	return c.do(ctx, cl, nil)
+}
+
+// autoRenewBody is the optional 6.3.4 body as the SDK sends it
+// (AutoRenewalResourcesReq); the reference documents none.
+type autoRenewBody struct {
+	Times      *int   `json:"auto_renew_times,omitempty"`
+	PeriodType string `json:"period_type,omitempty"`
+}
+
+// wire checks s and returns its 6.3.4 body.
+func (s AutoRenewSettings) wire(op string) (autoRenewBody, error) {
+	var b autoRenewBody
+	if s.Times != nil {
+		if *s.Times < 0 || *s.Times > MaxAutoRenewTimes {
+			return b, invalid(op, "auto-renew times %d, want 0 (unlimited) to %d", *s.Times, MaxAutoRenewTimes)
+		}
+		b.Times = s.Times
+	}
+	if s.PeriodType != nil {
+		switch *s.PeriodType {
+		case PeriodMonth:
+			b.PeriodType = "MONTH"
+		case PeriodYear:
+			b.PeriodType = "YEAR"
+		default:
+			return b, invalid(op, "auto-renew period type %d, want month or year", int(*s.PeriodType))
+		}
+	}
+	return b, nil
 }
 
 // DisableAutoRenew implements Client.

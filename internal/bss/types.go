@@ -231,6 +231,21 @@ type ResourcePage struct {
 	TotalCount int
 }
 
+// MaxAutoRenewTimes is the most automatic renewals 6.3.4 can allow.
+const MaxAutoRenewTimes = 99
+
+// AutoRenewSettings are the optional settings of 6.3.4, as the SDK sends
+// them (the reference documents no body). BSS does not report them back
+// in 6.3.1.
+type AutoRenewSettings struct {
+	// Times is how many automatic renewals BSS makes, 0 for no limit; nil
+	// leaves it to BSS (no limit when first enabled, unchanged after).
+	Times *int
+	// PeriodType is the unit of each automatic renewal, PeriodMonth or
+	// PeriodYear; nil leaves it to BSS (the unit of the last order).
+	PeriodType *PeriodType
+}
+
 // RenewRequest renews primary resources (6.3.2).
 type RenewRequest struct {
 	// ResourceIDs are 1 to 10 primary resource ids.

@@ -198,6 +198,10 @@ func (s *Server) autoRenewAttempt(p *Resource, t time.Time) {
 		}
 	}
 	pt, pn := p.PeriodType, p.PeriodNum
+	if p.AutoRenewPeriodType != 0 {
+		// Choice: a period type set by 6.3.4 renews one such period.
+		pt, pn = p.AutoRenewPeriodType, 1
+	}
 	if !validPeriod(pt, pn) {
 		pt, pn = periodMonth, 1
 	}
@@ -210,6 +214,17 @@ func (s *Server) autoRenewAttempt(p *Resource, t time.Time) {
 	}
 	p.LastAutoRenewErr = ""
 	s.st.addOrder(o)
+	if p.AutoRenewTimes > 0 {
+		// A limited number of automatic renewals: the last one switches
+		// auto-renew off again.
+		left := p.AutoRenewLeft - 1
+		for _, g := range s.st.group(p) {
+			g.AutoRenewLeft = left
+			if left <= 0 {
+				g.AutoRenew, g.AutoRenewSince, g.AutoRenewTimes, g.AutoRenewLeft = false, time.Time{}, 0, 0
+			}
+		}
+	}
 	s.logSystem(OpAutoRenewDeduction, t, orderResources(o), []string{o.ID}, "", "renewed by the cloud's auto-renew deduction")
 }
 

@@ -142,3 +142,39 @@ func TestRenameResource(t *testing.T) {
 		t.Fatalf("name %q, want renamed", r.Name)
 	}
 }
+
+// TestAutoRenewSettings: 6.3.4's optional body (as the SDK sends it) sets
+// how many automatic renewals the cloud makes and their period unit; the
+// last allowed renewal switches auto-renew off, and a bad value is refused.
+func TestAutoRenewSettings(t *testing.T) {
+	w := newWorld(t)
+	path := "/v2/orders/subscriptions/resources/autorenew/" + ecs1
+	wantError(t, w.do("POST", path, map[string]any{"auto_renew_times": 100}), 400, "CBC.0100")
+	wantError(t, w.do("POST", path, map[string]any{"period_type": "WEEK"}), 400, "CBC.0100")
+	if r, _ := w.srv.Resource(ecs1); r.AutoRenew {
+		t.Fatal("a refused request switched auto-renew on")
+	}
+	wantStatus(t, w.do("POST", path, map[string]any{"auto_renew_times": 2, "period_type": "YEAR"}), 204)
+	// Enabling again without the times leaves them as they are.
+	wantStatus(t, w.do("POST", path, nil), 204)
+	if r, _ := w.srv.Resource(ecs1); r.AutoRenewTimes != 2 || r.AutoRenewLeft != 2 {
+		t.Fatalf("settings after a second enable without a body: times %d left %d, want 2 and 2", r.AutoRenewTimes, r.AutoRenewLeft)
+	}
+	// ecs-1 expires 2025-03-30: yearly renewals on 2025-03-23 and 2026-03-23,
+	// then no more, however much money there is.
+	if err := w.srv.UpdateAccount(domainID, jsonBalance(t, `{"cash":"1000000"}`)); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(3 * 366 * 24 * time.Hour)
+	orders := systemOrders(w)
+	if len(orders) != 2 {
+		t.Fatalf("%d automatic renewals, want the 2 allowed", len(orders))
+	}
+	r, _ := w.srv.Resource(ecs1)
+	if want := time.Date(2027, 3, 30, 15, 59, 59, 0, time.UTC); !r.ExpireTime.Equal(want) {
+		t.Errorf("expiry %s after two yearly renewals, want %s", r.ExpireTime, want)
+	}
+	if r.AutoRenew {
+		t.Error("auto-renew still on after the last allowed renewal")
+	}
+}

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"net/http"
 	"time"
 )
@@ -234,14 +235,53 @@ func (s *Server) enableAutoRenew(c *call) reply {
 	if c.account.Frozen || s.statusOf(p, c.now) != resourceProvisioned || s.statusOf(r, c.now) != resourceProvisioned {
 		return fail(http.StatusBadRequest, "CBC.99003602", "Automatic renewal is not supported for expired or frozen resources.")
 	}
-	if p.AutoRenew {
-		return noContent()
+	var req autoRenewRequest
+	if len(bytes.TrimSpace(c.body)) > 0 {
+		if err := decodeBody(c.body, &req); err != nil {
+			return badParam(err.Error())
+		}
 	}
+	if req.Times != nil && (*req.Times < 0 || *req.Times > 99) {
+		return badParam("auto_renew_times must be between 0 and 99")
+	}
+	periodType := 0
+	if req.PeriodType != nil {
+		switch *req.PeriodType {
+		case "MONTH":
+			periodType = periodMonth
+		case "YEAR":
+			periodType = periodYear
+		default:
+			return badParam("period_type must be MONTH or YEAR")
+		}
+	}
+	wasOn := p.AutoRenew
 	for _, g := range s.st.group(p) {
-		g.AutoRenew, g.ToOnDemand = true, false
-		g.AutoRenewSince, g.LastAutoRenewAt, g.LastAutoRenewErr = c.now, time.Time{}, ""
+		if !wasOn {
+			// Choice: first enabled without auto_renew_times means
+			// unlimited, as the SDK documents.
+			g.AutoRenew, g.ToOnDemand = true, false
+			g.AutoRenewSince, g.LastAutoRenewAt, g.LastAutoRenewErr = c.now, time.Time{}, ""
+			g.AutoRenewTimes, g.AutoRenewLeft, g.AutoRenewPeriodType = 0, 0, 0
+		}
+		// Already on: only the settings the body carries change.
+		if req.Times != nil {
+			g.AutoRenewTimes, g.AutoRenewLeft = *req.Times, *req.Times
+		}
+		if req.PeriodType != nil {
+			g.AutoRenewPeriodType = periodType
+		}
 	}
 	return noContent()
+}
+
+// autoRenewRequest is the optional 6.3.4 body, as the SDK sends it
+// (AutoRenewalResourcesReq; the reference documents no body).
+type autoRenewRequest struct {
+	// Times is auto_renew_times, 0-99, 0 unlimited.
+	Times *int `json:"auto_renew_times"`
+	// PeriodType is MONTH or YEAR.
+	PeriodType *string `json:"period_type"`
 }
 
 // disableAutoRenew serves 6.3.5; it answers CBC.99003605 when auto-renew is

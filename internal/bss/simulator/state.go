@@ -117,45 +117,52 @@ type Segment struct {
 
 // Resource is a yearly/monthly resource (primary or attached).
 type Resource struct {
-	ID                string            `json:"id"`
-	InternalID        string            `json:"internalId"`
-	AccountID         string            `json:"accountId"`
-	Name              string            `json:"name"`
-	Region            string            `json:"region"`
-	ProjectID         string            `json:"projectId"`
-	ProductID         string            `json:"productId"`
-	ServiceTypeCode   string            `json:"serviceTypeCode"`
-	ServiceTypeName   string            `json:"serviceTypeName"`
-	ResourceTypeCode  string            `json:"resourceTypeCode"`
-	ResourceTypeName  string            `json:"resourceTypeName"`
-	SpecCode          string            `json:"specCode"`
-	ProductSpecDesc   string            `json:"productSpecDesc"`
-	CategoryCode      string            `json:"categoryCode"`
-	SpecSize          *decimal.Decimal  `json:"specSize,omitempty"`
-	SpecSizeMeasureID *int              `json:"specSizeMeasureId,omitempty"`
-	ParentID          string            `json:"parentId"`
-	IsMain            bool              `json:"isMain"`
-	EffectiveTime     time.Time         `json:"effectiveTime"`
-	ExpireTime        time.Time         `json:"expireTime"`
-	UpdateTime        time.Time         `json:"updateTime"`
-	BasePolicy        int               `json:"basePolicy"`
-	AutoRenew         bool              `json:"autoRenew"`
-	AutoRenewSince    time.Time         `json:"autoRenewSince,omitzero"`
-	ToOnDemand        bool              `json:"toOnDemand"`
-	PeriodType        int               `json:"periodType"`
-	PeriodNum         int               `json:"periodNum"`
-	MonthlyPrice      decimal.Decimal   `json:"monthlyPrice"`
-	YearlyPrice       *decimal.Decimal  `json:"yearlyPrice,omitempty"`
-	DiscountRatio     *decimal.Decimal  `json:"discountRatio,omitempty"`
-	EnterpriseProject EnterpriseProject `json:"enterpriseProject"`
-	Frozen            bool              `json:"frozen"`
-	Closed            bool              `json:"closed"`
-	ClosedAt          time.Time         `json:"closedAt,omitzero"`
-	ClosedReason      string            `json:"closedReason,omitempty"`
-	Segments          []Segment         `json:"segments"`
-	LastAutoRenewAt   time.Time         `json:"lastAutoRenewAttempt,omitzero"`
-	LastAutoRenewErr  string            `json:"lastAutoRenewError,omitempty"`
-	Attached          []string          `json:"attached,omitempty"`
+	ID                string           `json:"id"`
+	InternalID        string           `json:"internalId"`
+	AccountID         string           `json:"accountId"`
+	Name              string           `json:"name"`
+	Region            string           `json:"region"`
+	ProjectID         string           `json:"projectId"`
+	ProductID         string           `json:"productId"`
+	ServiceTypeCode   string           `json:"serviceTypeCode"`
+	ServiceTypeName   string           `json:"serviceTypeName"`
+	ResourceTypeCode  string           `json:"resourceTypeCode"`
+	ResourceTypeName  string           `json:"resourceTypeName"`
+	SpecCode          string           `json:"specCode"`
+	ProductSpecDesc   string           `json:"productSpecDesc"`
+	CategoryCode      string           `json:"categoryCode"`
+	SpecSize          *decimal.Decimal `json:"specSize,omitempty"`
+	SpecSizeMeasureID *int             `json:"specSizeMeasureId,omitempty"`
+	ParentID          string           `json:"parentId"`
+	IsMain            bool             `json:"isMain"`
+	EffectiveTime     time.Time        `json:"effectiveTime"`
+	ExpireTime        time.Time        `json:"expireTime"`
+	UpdateTime        time.Time        `json:"updateTime"`
+	BasePolicy        int              `json:"basePolicy"`
+	AutoRenew         bool             `json:"autoRenew"`
+	AutoRenewSince    time.Time        `json:"autoRenewSince,omitzero"`
+	// AutoRenewTimes is how many automatic renewals 6.3.4 allowed (0:
+	// unlimited); AutoRenewLeft how many of them remain.
+	AutoRenewTimes int `json:"autoRenewTimes,omitempty"`
+	AutoRenewLeft  int `json:"autoRenewLeft,omitempty"`
+	// AutoRenewPeriodType is the period unit 6.3.4 set for automatic
+	// renewals (periodMonth or periodYear; 0: the original period).
+	AutoRenewPeriodType int               `json:"autoRenewPeriodType,omitempty"`
+	ToOnDemand          bool              `json:"toOnDemand"`
+	PeriodType          int               `json:"periodType"`
+	PeriodNum           int               `json:"periodNum"`
+	MonthlyPrice        decimal.Decimal   `json:"monthlyPrice"`
+	YearlyPrice         *decimal.Decimal  `json:"yearlyPrice,omitempty"`
+	DiscountRatio       *decimal.Decimal  `json:"discountRatio,omitempty"`
+	EnterpriseProject   EnterpriseProject `json:"enterpriseProject"`
+	Frozen              bool              `json:"frozen"`
+	Closed              bool              `json:"closed"`
+	ClosedAt            time.Time         `json:"closedAt,omitzero"`
+	ClosedReason        string            `json:"closedReason,omitempty"`
+	Segments            []Segment         `json:"segments"`
+	LastAutoRenewAt     time.Time         `json:"lastAutoRenewAttempt,omitzero"`
+	LastAutoRenewErr    string            `json:"lastAutoRenewError,omitempty"`
+	Attached            []string          `json:"attached,omitempty"`
 }
 
 // Discount is one discount item of an order or line (DiscountItemV2).
