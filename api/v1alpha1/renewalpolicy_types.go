@@ -89,6 +89,7 @@ const (
 
 // RenewalPolicySpec declares what happens to subscriptions as expiry nears.
 // +kubebuilder:validation:XValidation:rule="self.mode == 'Renew' ? has(self.renew) : !has(self.renew)",message="renew must be set when mode is Renew, and only then"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoRenew) || self.mode == 'AutoRenew'",message="autoRenew may be set only when mode is AutoRenew"
 type RenewalPolicySpec struct {
 	// mode is Renew (the operator renews), AutoRenew (the cloud's auto-renew
 	// stays on), PayPerUse (converted to pay-per-use at expiry) or Lapse
@@ -99,6 +100,14 @@ type RenewalPolicySpec struct {
 	// renew configures explicit renewal; required when mode is Renew.
 	// +optional
 	Renew *RenewSpec `json:"renew,omitempty"`
+
+	// autoRenew sets the cloud's auto-renew (6.3.4) when mode is AutoRenew:
+	// how many automatic renewals BSS makes and their period unit. Unset,
+	// BSS decides (no limit, the unit of the resource's last order). BSS
+	// does not report these settings back, so the operator compares them
+	// with what it last set (status.autoRenewSettings).
+	// +optional
+	AutoRenew *AutoRenewSpec `json:"autoRenew,omitempty"`
 
 	// warnBefore is how long before expiry a subscription with no renewal
 	// under way gets the ExpiringSoon condition and Warning events. Between
@@ -338,4 +347,22 @@ type RenewalPolicyList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	// items are the RenewalPolicies.
 	Items []RenewalPolicy `json:"items"`
+}
+
+// AutoRenewSpec is the cloud auto-renew setting a RenewalPolicy in mode
+// AutoRenew asks for (6.3.4's optional body).
+type AutoRenewSpec struct {
+	// periodUnit is the unit of each automatic renewal: Month or Year (one
+	// month or one year at a time). Unset, BSS renews by the unit of the
+	// resource's last order.
+	// +optional
+	// +kubebuilder:validation:Enum=Month;Year
+	PeriodUnit PeriodUnit `json:"periodUnit,omitempty"`
+
+	// times is how many automatic renewals BSS makes, 1 to 99; after the
+	// last one auto-renew switches itself off. Unset: no limit.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=99
+	Times *int32 `json:"times,omitempty"`
 }

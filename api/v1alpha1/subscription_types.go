@@ -395,6 +395,13 @@ type SubscriptionStatus struct {
 	// +optional
 	LastCorrectionTime *metav1.Time `json:"lastCorrectionTime,omitempty"`
 
+	// autoRenewSettings are the cloud auto-renew settings the operator last
+	// set (6.3.4) for the policy's autoRenew; BSS does not report them, so
+	// a difference from the policy is drift. Cleared when auto-renew is
+	// seen off.
+	// +optional
+	AutoRenewSettings *AppliedAutoRenew `json:"autoRenewSettings,omitempty"`
+
 	// refreshHandled is the last refresh annotation value acted on.
 	// +optional
 	RefreshHandled string `json:"refreshHandled,omitempty"`
@@ -451,4 +458,19 @@ type SubscriptionList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	// items are the Subscriptions.
 	Items []Subscription `json:"items"`
+}
+
+// AppliedAutoRenew is what the operator set with 6.3.4, and when.
+type AppliedAutoRenew struct {
+	// periodUnit is the unit set, empty when left to BSS.
+	// +optional
+	PeriodUnit PeriodUnit `json:"periodUnit,omitempty"`
+
+	// times is the number of automatic renewals set; unset means no limit.
+	// +optional
+	Times *int32 `json:"times,omitempty"`
+
+	// appliedTime is when 6.3.4 accepted them.
+	// +optional
+	AppliedTime *metav1.Time `json:"appliedTime,omitempty"`
 }

@@ -444,3 +444,52 @@ func TestPolicyChangeStopsWaitingRenewal(t *testing.T) {
 		t.Fatalf("%d renewal orders after the policy changed, want 0", n)
 	}
 }
+
+// TestAutoRenewSettingsApplied: a policy's autoRenew settings are sent
+// with 6.3.4 when the operator switches auto-renew on, and applied once
+// to a resource a person switched on in the console (whose settings BSS
+// does not report); Observe only reports the difference.
+func TestAutoRenewSettingsApplied(t *testing.T) {
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "1000.00")
+	off := h.newResource(t, a, resourceOpts{expiresIn: 60 * day})
+	on := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, autoRenew: true})
+	observed := h.newResource(t, a, resourceOpts{expiresIn: 60 * day, autoRenew: true})
+	two := int32(2)
+	pol := modePolicy(ns, "auto", billingv1alpha1.RenewalModeAutoRenew)
+	pol.Spec.AutoRenew = &billingv1alpha1.AutoRenewSpec{Times: &two, PeriodUnit: billingv1alpha1.PeriodUnitYear}
+	mustCreate(t, pol)
+	mustCreate(t, subscription(ns, "off", off, "auto", billingv1alpha1.ManagementManage))
+	mustCreate(t, subscription(ns, "on", on, "auto", billingv1alpha1.ManagementManage))
+	mustCreate(t, subscription(ns, "observed", observed, "auto", billingv1alpha1.ManagementObserve))
+
+	for _, name := range []string{"off", "on"} {
+		waitSub(t, ns, name, 30*time.Second, func(s *billingv1alpha1.Subscription) error {
+			if a := s.Status.AutoRenewSettings; a == nil || a.Times == nil || *a.Times != 2 || a.PeriodUnit != billingv1alpha1.PeriodUnitYear {
+				return fmt.Errorf("autoRenewSettings %+v", a)
+			}
+			return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionFalse, billingv1alpha1.ReasonNoDrift)
+		})
+	}
+	for _, id := range []string{off, on} {
+		if r := simResource(t, id); !r.AutoRenew || r.AutoRenewTimes != 2 || r.AutoRenewPeriodType != 3 {
+			t.Errorf("%s in BSS: auto-renew %v, times %d, period type %d; want on, 2, yearly (3)", id, r.AutoRenew, r.AutoRenewTimes, r.AutoRenewPeriodType)
+		}
+	}
+	waitSub(t, ns, "observed", 30*time.Second, func(s *billingv1alpha1.Subscription) error {
+		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionDriftDetected, metav1.ConditionTrue, billingv1alpha1.ReasonAutoRenewSettingsDrift)
+	})
+	if r := simResource(t, observed); r.AutoRenewTimes != 0 {
+		t.Errorf("Observe changed the settings of %s: times %d", observed, r.AutoRenewTimes)
+	}
+	// Settled: more passes make no more 6.3.4 calls.
+	writes := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto]
+	passed(t, ns, "on")
+	passed(t, ns, "off")
+	if n := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto] - writes; n != 0 {
+		t.Errorf("%d more 6.3.4 calls once the settings were applied", n)
+	}
+	if n := h.sim.AccountCounters(a.DomainID).Writes[simulator.OpEnableAuto]; n != 2 {
+		t.Errorf("%d 6.3.4 calls in all, want 2 (one per managed resource)", n)
+	}
+}

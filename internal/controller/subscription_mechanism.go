@@ -58,7 +58,19 @@ func currentMechanism(res *bss.Resource) mechanism {
 func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subState) error {
 	sub, res := st.sub, st.res
 	want, have := wantedMechanism(st.policy.Spec.Mode), currentMechanism(res)
+	if !have.autoRenew {
+		// Settings set earlier do not survive auto-renew being off.
+		sub.Status.AutoRenewSettings = nil
+	}
 	if want == have {
+		if want.autoRenew {
+			if changed, err := r.enforceAutoRenewSettings(ctx, st); changed || err != nil {
+				return err
+			}
+			if cond := condition(sub.Status.Conditions, billingv1alpha1.ConditionDriftDetected); cond != nil && cond.Reason == billingv1alpha1.ReasonAutoRenewSettingsDrift && cond.Status == metav1.ConditionTrue {
+				return nil // reported, not corrected (Observe, or waiting)
+			}
+		}
 		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionDriftDetected, metav1.ConditionFalse, billingv1alpha1.ReasonNoDrift,
 			fmt.Sprintf("BSS shows %s, as RenewalPolicy %s wants", have, st.policy.Name))
 		return nil
@@ -84,7 +96,11 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
-	steps := correctionSteps(have, want)
+	var settings []bss.AutoRenewSettings
+	if a := st.policy.Spec.AutoRenew; a != nil {
+		settings = append(settings, autoRenewRequest(a))
+	}
+	steps := correctionSteps(have, want, settings...)
 	sub.Status.LastCorrectionTime = &metav1.Time{Time: st.now}
 	for _, step := range steps {
 		if err := step.apply(bctx, st.cl, res.ID); err != nil {
@@ -97,6 +113,9 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 				return nil
 			}
 			return r.bssTrouble(st, step.name, err)
+		}
+		if step.name == stepEnableAutoRenew {
+			r.recordAutoRenew(st)
 		}
 		r.event(sub, "Normal", "ExpirePolicyCorrected", step.name, "%s for %s: %s", step.name, res.ID, drift)
 		logger(ctx).Info("corrected expiry mechanism", "step", step.name, "resourceID", res.ID)
@@ -128,9 +147,13 @@ type correctionStep struct {
 	apply func(ctx context.Context, cl bss.Client, id string) error
 }
 
+// stepEnableAutoRenew names the step that switches cloud auto-renew on.
+const stepEnableAutoRenew = "EnableAutoRenew"
+
 // correctionSteps lists the writes from have to want: first undo the
-// mechanism that must go, then set the one that must be on.
-func correctionSteps(have, want mechanism) []correctionStep {
+// mechanism that must go, then set the one that must be on, auto-renew
+// with the policy's settings, if any.
+func correctionSteps(have, want mechanism, settings ...bss.AutoRenewSettings) []correctionStep {
 	var steps []correctionStep
 	if have.autoRenew && !want.autoRenew {
 		steps = append(steps, correctionStep{"DisableAutoRenew", func(ctx context.Context, cl bss.Client, id string) error {
@@ -148,8 +171,8 @@ func correctionSteps(have, want mechanism) []correctionStep {
 		steps = append(steps, correctionStep{"SetPayPerUseAtExpiry", toOnDemand(bss.ToOnDemandSetUp)})
 	}
 	if want.autoRenew && !have.autoRenew {
-		steps = append(steps, correctionStep{"EnableAutoRenew", func(ctx context.Context, cl bss.Client, id string) error {
-			return cl.EnableAutoRenew(ctx, id)
+		steps = append(steps, correctionStep{stepEnableAutoRenew, func(ctx context.Context, cl bss.Client, id string) error {
+			return cl.EnableAutoRenew(ctx, id, settings...)
 		}})
 	}
 	return steps
