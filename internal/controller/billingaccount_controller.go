@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -21,6 +20,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 )
 
 // BillingAccountReconciler reconciles BillingAccounts: it proves the
@@ -66,17 +66,8 @@ func (r *BillingAccountReconciler) Reconcile(ctx context.Context, req reconcile.
 			r.Recorder.Eventf(&acct, nil, typ, ready.Reason, "Sync", "%s", ready.Message)
 		}
 	}
-	acct.Status.ObservedGeneration = acct.Generation
-	for i := range acct.Status.Conditions {
-		acct.Status.Conditions[i].ObservedGeneration = acct.Generation
-	}
-	if !equality.Semantic.DeepEqual(orig.Status, acct.Status) {
-		if err := r.Client.Status().Patch(ctx, &acct, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-			if apierrors.IsConflict(err) {
-				return reconcile.Result{RequeueAfter: conflictRetry}, nil
-			}
-			return reconcile.Result{}, fmt.Errorf("patch status of BillingAccount %s: %w", acct.Name, err)
-		}
+	if err := writeStatus(ctx, r.Client, billingAccountStatus, orig, &acct, true, nil); err != nil {
+		return settleWrite(err)
 	}
 	return reconcile.Result{RequeueAfter: r.Timing.Delay(wait)}, nil
 }
@@ -135,19 +126,17 @@ func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alph
 
 // trouble reports a failed BSS call and says when to try again.
 func (r *BillingAccountReconciler) trouble(acct *billingv1alpha1.BillingAccount, sum *readiness, what string, err error) time.Duration {
-	switch {
-	case bss.IsAuth(err):
-		sum.stalled(billingv1alpha1.ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials in Secret %q: %v", acct.Spec.CredentialsSecretRef.Name, err))
-		return 5 * time.Minute
-	case bss.IsThrottled(err):
-		sum.notReady(billingv1alpha1.ReasonThrottled, fmt.Sprintf("%s: %v", what, err))
-		sum.working(billingv1alpha1.ReasonThrottled, "retrying after BSS throttling")
-		return 30 * time.Second
-	default:
-		sum.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, err))
-		sum.working(billingv1alpha1.ReasonBSSUnavailable, "retrying")
-		return time.Minute
+	o := bssoutcome.Of(what, err)
+	if o.Reason == billingv1alpha1.ReasonCredentialsRejected {
+		o.Message = fmt.Sprintf("BSS rejected the credentials in Secret %q: %s", acct.Spec.CredentialsSecretRef.Name, o.Message)
 	}
+	if o.Stalled {
+		sum.stalled(o.Reason, o.Message)
+		return o.RetryAfter
+	}
+	sum.notReady(o.Reason, o.Message)
+	sum.working(o.Reason, "retrying at the next refresh")
+	return o.RetryAfter
 }
 
 // recordBalances writes the balances into status with exact decimals.

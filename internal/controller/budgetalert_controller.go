@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
@@ -114,10 +113,7 @@ func (r *BudgetAlertReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 	st.summary.apply(&b.Status.Conditions, st.now)
 	if perr := r.patchStatus(ctx, orig, &b, err == nil); perr != nil {
-		if apierrors.IsConflict(perr) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		return ctrl.Result{}, perr
+		return settleWrite(perr)
 	}
 	for _, e := range st.events {
 		r.Recorder.Eventf(&b, nil, e.eventType, e.reason, e.action, "%s", e.note)
@@ -230,20 +226,7 @@ func periodName(b *billingv1alpha1.BudgetAlert) string {
 // patchStatus writes the status through the status subresource when it
 // changed. observedGeneration advances only when the reconcile succeeded.
 func (r *BudgetAlertReconciler) patchStatus(ctx context.Context, orig, b *billingv1alpha1.BudgetAlert, succeeded bool) error {
-	if succeeded {
-		b.Status.ObservedGeneration = b.Generation
-		for i := range b.Status.Conditions {
-			b.Status.Conditions[i].ObservedGeneration = b.Generation
-		}
-	}
-	if equality.Semantic.DeepEqual(orig.Status, b.Status) {
-		return nil
-	}
-	// Deleted since it was read: there is no status left to write.
-	if err := client.IgnoreNotFound(r.Client.Status().Patch(ctx, b, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))); err != nil {
-		return fmt.Errorf("patch status of BudgetAlert %s: %w", b.Name, err)
-	}
-	return nil
+	return writeStatus(ctx, r.Client, budgetAlertStatus, orig, b, succeeded, nil)
 }
 
 // SetupWithManager registers the reconciler. Subscriptions of the account

@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 	"github.com/bss-operator/bss-operator/internal/budget"
 )
 
@@ -143,22 +143,18 @@ func (r *BudgetAlertReconciler) currencyMismatch(st *budgetState, msg string) {
 
 // bssTrouble records a failed BSS read and when to try again.
 func (r *BudgetAlertReconciler) bssTrouble(st *budgetState, what string, err error) {
-	msg := fmt.Sprintf("%s: %v", what, bss.Describe(err))
-	switch {
-	case bss.IsAuth(err):
-		st.summary.stalled(billingv1alpha1.ReasonCredentialsRejected, msg)
-		st.wakeAt(st.now.Add(5 * time.Minute))
-	case bss.IsThrottled(err):
-		st.summary.notReady(billingv1alpha1.ReasonThrottled, msg)
-		st.wakeAt(st.now.Add(30 * time.Second))
-	case bss.IsTerminal(err):
+	o := bssoutcome.Of(what, err)
+	if o.Stalled {
 		// For example CBC.18000014, Cost Center not enabled: a person must act.
-		st.summary.stalled(billingv1alpha1.ReasonBSSRefused, msg)
-		st.wakeAt(st.now.Add(r.refreshInterval(st.b)))
-	default:
-		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, msg)
-		st.wakeAt(st.now.Add(time.Minute))
+		st.summary.stalled(o.Reason, o.Message)
+	} else {
+		st.summary.notReady(o.Reason, o.Message)
 	}
+	retry := o.RetryAfter
+	if o.Reason == billingv1alpha1.ReasonBSSRefused {
+		retry = max(retry, r.refreshInterval(st.b))
+	}
+	st.wakeAt(st.now.Add(retry))
 }
 
 // fetchSpend reads the period's spend: closed GMT+08:00 months from the

@@ -34,14 +34,18 @@ func TestWritesToDeletedObjectsAreNotErrors(t *testing.T) {
 	}{
 		{"Subscription status", func() error {
 			orig := &billingv1alpha1.Subscription{ObjectMeta: read}
-			return (&SubscriptionReconciler{Deps: deps}).patchStatus(ctx, orig, orig.DeepCopy(), true, nil)
+			_, err := settleWrite((&SubscriptionReconciler{Deps: deps}).patchStatus(ctx, orig, changed(orig), true, nil))
+			return err
 		}},
 		{"Subscription finalizer", func() error {
 			return (&SubscriptionReconciler{Deps: deps}).releaseFinalizer(ctx, &billingv1alpha1.Subscription{ObjectMeta: read})
 		}},
 		{"BudgetAlert status", func() error {
 			orig := &billingv1alpha1.BudgetAlert{ObjectMeta: read}
-			return (&BudgetAlertReconciler{Deps: deps}).patchStatus(ctx, orig, orig.DeepCopy(), true)
+			b := orig.DeepCopy()
+			b.Status.PercentUsed = "1.0"
+			_, err := settleWrite((&BudgetAlertReconciler{Deps: deps}).patchStatus(ctx, orig, b, true))
+			return err
 		}},
 		{"RenewalRequest finalizer", func() error {
 			return (&RenewalRequestReconciler{Deps: deps}).releaseFinalizer(ctx, &billingv1alpha1.RenewalRequest{ObjectMeta: *read.DeepCopy()})
@@ -51,4 +55,11 @@ func TestWritesToDeletedObjectsAreNotErrors(t *testing.T) {
 			t.Errorf("%s of a deleted object: got %v, want nil", tc.name, err)
 		}
 	}
+}
+
+// changed is a copy of sub whose status differs, so that a write is made.
+func changed(sub *billingv1alpha1.Subscription) *billingv1alpha1.Subscription {
+	c := sub.DeepCopy()
+	c.Status.RefreshHandled = "probe"
+	return c
 }

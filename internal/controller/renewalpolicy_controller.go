@@ -56,20 +56,7 @@ func (r *RenewalPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}
 	pol.Status.Subscriptions = int32(min(len(subs.Items), 1<<30))
 	sum.apply(&pol.Status.Conditions, now)
-	pol.Status.ObservedGeneration = pol.Generation
-	for i := range pol.Status.Conditions {
-		pol.Status.Conditions[i].ObservedGeneration = pol.Generation
-	}
-	if equality.Semantic.DeepEqual(orig.Status, pol.Status) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Client.Status().Patch(ctx, &pol, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) {
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		return ctrl.Result{}, fmt.Errorf("patch status of RenewalPolicy %s: %w", pol.Name, err)
-	}
-	return ctrl.Result{}, nil
+	return settleWrite(writeStatus(ctx, r.Client, renewalPolicyStatus, orig, &pol, true, nil))
 }
 
 // validate returns a reason and message when the policy cannot be used.

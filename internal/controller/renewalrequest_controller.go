@@ -8,7 +8,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -24,7 +23,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
-	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 )
 
 // finalizerOrderRecord keeps a RenewalRequest, the durable record of an
@@ -108,12 +107,9 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	pctx, pcancel := r.writeContext(ctx, statusWriteTimeout)
 	defer pcancel()
 	if perr := r.patchStatus(pctx, st.orig, &rr, err == nil); perr != nil {
-		if apierrors.IsConflict(perr) {
-			// A stale read: nothing this pass decided was written, and no
-			// BSS write happens before a successful status write.
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		return ctrl.Result{}, perr
+		// A stale read: nothing this pass decided was written, and no BSS
+		// write happens before a successful status write.
+		return settleWrite(perr)
 	}
 	if apierrors.IsConflict(err) {
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
@@ -157,21 +153,10 @@ func phasePriority(phase billingv1alpha1.RenewalPhase) *int {
 // changed. observedGeneration advances only when the pass succeeded, as for
 // the other kinds: a failed pass has not acted on the current spec.
 func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *billingv1alpha1.RenewalRequest, succeeded bool) error {
-	if succeeded {
-		rr.Status.ObservedGeneration = rr.Generation
-		for i := range rr.Status.Conditions {
-			rr.Status.Conditions[i].ObservedGeneration = rr.Generation
-		}
-	}
-	if equality.Semantic.DeepEqual(orig.Status, rr.Status) {
-		return nil
-	}
 	// The optimistic lock makes a pass that worked from a stale read fail
-	// instead of overwriting newer progress (order IDs, phase).
-	if err := r.Client.Status().Patch(ctx, rr, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patch status of RenewalRequest %s: %w", rr.Name, err)
-	}
-	return nil
+	// instead of overwriting newer progress (order IDs, phase); the caller
+	// stops before any BSS write on an error.
+	return writeStatus(ctx, r.Client, renewalRequestStatus, orig, rr, succeeded, nil)
 }
 
 // recordIntent durably records, before any renew call, that this attempt
@@ -304,20 +289,22 @@ func (r *RenewalRequestReconciler) requestsOfSecret(ctx context.Context, secret 
 // next reconcile looks again after a backoff. It never returns an error, so
 // that controller-runtime does not retry in a hot loop.
 func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) {
-	if bss.IsAuth(err) {
+	o := bssoutcome.Of(what, err)
+	if o.Reason == billingv1alpha1.ReasonCredentialsRejected {
 		// Rejected credentials: no backoff is recorded, so that rotating
 		// the Secret (which re-queues the request) takes effect at once.
-		st.rr.Status.Message = fmt.Sprintf("%s: BSS rejected the credentials (%v); waiting for new ones", what, bss.Describe(err))
-		st.wakeAt(st.now.Add(5 * time.Minute))
+		st.rr.Status.Message = o.Message
+		st.wakeAt(st.now.Add(o.RetryAfter))
 		return
 	}
 	st.rr.Status.FailureCount++
 	d := backoff(st.rr.Status.FailureCount, st.now, st.rr.Spec.BaselineExpireTime.Time)
-	if bss.IsThrottled(err) && d < 10*time.Second {
-		d = 10 * time.Second
+	if o.Reason == billingv1alpha1.ReasonThrottled {
+		// The backoff shrinks as expiry nears; BSS's throttling does not.
+		d = max(d, o.RetryAfter)
 	}
 	next := st.now.Add(d)
 	st.rr.Status.NextAttemptTime = &metav1.Time{Time: next}
-	st.rr.Status.Message = fmt.Sprintf("%s: %v; retrying at %s", what, bss.Describe(err), formatTime(next))
+	st.rr.Status.Message = fmt.Sprintf("%s; retrying at %s", o.Message, formatTime(next))
 	st.wakeAt(next)
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -89,12 +87,7 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 	}
 	if perr := r.patchStatus(ctx, orig, &sub, err == nil, syncedAt); perr != nil {
-		if apierrors.IsConflict(perr) {
-			// This pass worked from a stale read; nothing was written.
-			// Look again once the cache has caught up.
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		return ctrl.Result{}, perr
+		return settleWrite(perr)
 	}
 	return result, err
 }
@@ -121,25 +114,13 @@ func (r *SubscriptionReconciler) syncFinalizer(ctx context.Context, sub *billing
 // patchStatus writes the status through the status subresource when it
 // changed. observedGeneration is only advanced when the reconcile succeeded.
 func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *billingv1alpha1.Subscription, succeeded bool, syncedAt *metav1.Time) error {
-	if succeeded {
-		sub.Status.ObservedGeneration = sub.Generation
-		for i := range sub.Status.Conditions {
-			sub.Status.Conditions[i].ObservedGeneration = sub.Generation
-		}
-	}
-	if equality.Semantic.DeepEqual(orig.Status, sub.Status) {
-		return nil
-	}
+	// lastSyncTime alone would change on every pass: it is written with
+	// other changes, and at least hourly as a heartbeat.
+	var heartbeat func()
 	if syncedAt != nil {
-		// lastSyncTime alone would change on every pass: it is written
-		// with other changes, and at least hourly as a heartbeat.
-		sub.Status.LastSyncTime = syncedAt
+		heartbeat = func() { sub.Status.LastSyncTime = syncedAt }
 	}
-	// Deleted since it was read: there is no status left to write.
-	if err := client.IgnoreNotFound(r.Client.Status().Patch(ctx, sub, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))); err != nil {
-		return fmt.Errorf("patch status of Subscription %s: %w", sub.Name, err)
-	}
-	return nil
+	return writeStatus(ctx, r.Client, subscriptionStatus, orig, sub, succeeded, heartbeat)
 }
 
 // SetupWithManager registers the reconciler and its watches.

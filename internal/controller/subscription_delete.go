@@ -37,7 +37,7 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 		}
 		setCondition(&sub.Status.Conditions, now, billingv1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 		if err := r.patchStatus(ctx, orig, sub, false, nil); err != nil {
-			return ctrl.Result{}, err
+			return settleWrite(err)
 		}
 		return ctrl.Result{RequeueAfter: r.Timing.Delay(5 * time.Minute)}, nil
 	}

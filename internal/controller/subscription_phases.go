@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 )
 
 // subState is what one reconcile of a Subscription has learned so far.
@@ -243,24 +243,17 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 // are retried later without an error return (no hot loop); credential
 // problems are Stalled.
 func (r *SubscriptionReconciler) bssTrouble(st *subState, what string, err error) error {
-	switch {
-	case bss.IsAuth(err):
-		st.summary.stalled(billingv1alpha1.ReasonCredentialsRejected, fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %v", st.sub.Spec.AccountRef.Name, bss.Describe(err)))
-		st.wakeAt(st.now.Add(5 * time.Minute))
-		return nil
-	case bss.IsThrottled(err):
-		st.summary.notReady(billingv1alpha1.ReasonThrottled, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
-		st.wakeAt(st.now.Add(30 * time.Second))
-		return nil
-	case bss.IsRetryable(err), bss.IsAmbiguous(err), errors.Is(err, context.DeadlineExceeded):
-		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
-		st.wakeAt(st.now.Add(time.Minute))
-		return nil
-	default:
-		st.summary.notReady(billingv1alpha1.ReasonBSSUnavailable, fmt.Sprintf("%s: %v", what, bss.Describe(err)))
-		st.wakeAt(st.now.Add(5 * time.Minute))
-		return nil
+	o := bssoutcome.Of(what, err)
+	if o.Reason == billingv1alpha1.ReasonCredentialsRejected {
+		o.Message = fmt.Sprintf("BSS rejected the credentials of BillingAccount %q: %s", st.sub.Spec.AccountRef.Name, o.Message)
 	}
+	if o.Stalled {
+		st.summary.stalled(o.Reason, o.Message)
+	} else {
+		st.summary.notReady(o.Reason, o.Message)
+	}
+	st.wakeAt(st.now.Add(o.RetryAfter))
+	return nil
 }
 
 // reportExpired sets the Expired condition.

@@ -107,8 +107,10 @@ func TestEndToEnd(t *testing.T) {
 		waitFor(ctx, t, s, deadline, "condition=Ready", "subscription/web-01", "subscription/orders-db", "subscription/bandwidth")
 	})
 	t.Run("expired subscription reported", func(t *testing.T) {
+		// Under a Lapse policy expiry is what was asked for: Expired, and
+		// Ready (reason Lapsed), so kstatus and Argo CD see it as current.
 		waitFor(ctx, t, s, deadline, "condition=Expired", "subscription/batch-old")
-		waitFor(ctx, t, s, deadline, "condition=Ready=False", "subscription/batch-old")
+		waitFor(ctx, t, s, deadline, "condition=Ready", "subscription/batch-old")
 	})
 	t.Run("budget ready", func(t *testing.T) {
 		waitFor(ctx, t, s, deadline, "condition=Ready", "budgetalert/team-monthly")

@@ -100,7 +100,7 @@ func testColumnValues(ctx context.Context, t *testing.T, s *demo.Stack, deadline
 			"web-01":    {"POLICY": "renew-monthly", "MANAGEMENT": "Manage", "READY": "True"},
 			"orders-db": {"POLICY": "keep-auto-renew", "MANAGEMENT": "Manage", "READY": "True"},
 			"bandwidth": {"POLICY": "pay-per-use", "MANAGEMENT": "Observe", "READY": "True"},
-			"batch-old": {"POLICY": "lapse", "MANAGEMENT": "Manage", "READY": "False", "REASON": "Expired"},
+			"batch-old": {"POLICY": "lapse", "MANAGEMENT": "Manage", "READY": "True", "REASON": "Lapsed"},
 		}
 		for name, cols := range want {
 			row := rows[name]
