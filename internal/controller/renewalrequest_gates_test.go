@@ -13,6 +13,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // noRenewCalls fails when the account received a renew call (counted
@@ -284,4 +285,26 @@ func paymentsOf(orderID string) []simulator.Payment {
 		}
 	}
 	return out
+}
+
+// requestPassed proves that the RenewalRequest controller ran a pass over
+// a waiting attempt, as passed does for a Subscription: business time moves
+// past the quote's maximum age, and the attempt's quote is fetched again
+// (status.quote.quotedAt moves). Tests that then assert that nothing was
+// ordered know the gates were evaluated again meanwhile.
+func requestPassed(t *testing.T, ns, name string) {
+	t.Helper()
+	var rr billingv1alpha1.RenewalRequest
+	get(t, ns, name, &rr)
+	if rr.Status.Quote == nil || rr.Status.Quote.QuotedAt == nil {
+		t.Fatalf("%s has no quote to refresh", name)
+	}
+	before := rr.Status.Quote.QuotedAt.Time
+	h.advance(renewal.MaxQuoteAge + time.Hour)
+	waitQuote(t, ns, name, func(rr *billingv1alpha1.RenewalRequest) error {
+		if q := rr.Status.Quote; q == nil || q.QuotedAt == nil || !q.QuotedAt.After(before) {
+			return fmt.Errorf("quote %+v not fetched again since %s", q, before)
+		}
+		return nil
+	})
 }

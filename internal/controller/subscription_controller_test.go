@@ -167,13 +167,12 @@ func TestPriceAboveMaxWaitsForApproval(t *testing.T) {
 		return wantCondition(s.Status.Conditions, billingv1alpha1.ConditionApprovalRequired, metav1.ConditionTrue, billingv1alpha1.ReasonPriceAboveMax)
 	})
 	passed(t, ns, "db")
-	consistently(t, time.Second, func() error {
-		if n := len(renewalOrders(a)); n != 0 {
-			return fmt.Errorf("%d orders before approval", n)
-		}
-		return nil
-	})
+	requestPassed(t, ns, "db-r1")
+	if n := len(renewalOrders(a)); n != 0 {
+		t.Fatalf("%d orders before approval", n)
+	}
 
+	get(t, ns, "db-r1", rr)
 	patch := client.MergeFrom(rr.DeepCopy())
 	rr.Spec.Approval = &billingv1alpha1.RenewalApproval{Decision: billingv1alpha1.DecisionApprove, Approver: "alice", Reason: "database must not lapse"}
 	if err := h.env.Client.Patch(ctx(), rr, patch); err != nil {
