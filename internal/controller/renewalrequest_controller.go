@@ -43,6 +43,9 @@ type RenewalRequestReconciler struct {
 	// ledger remembers this process's renew calls (see orderLedger).
 	ledgerOnce sync.Once
 	ledgerMap  *orderLedger
+	// claimsMap holds which attempt orders each resource (see resourceClaims).
+	claimsOnce sync.Once
+	claimsMap  *resourceClaims
 }
 
 // ledger returns the reconciler's order ledger.
@@ -91,6 +94,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("renewalRequest", klog.KObj(&rr)))
 	if rr.Status.Phase.Finished() {
 		r.ledger().forget(rr.UID)
+		r.releaseClaim(&rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
 
@@ -121,6 +125,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		// Not forgotten yet: until the cache shows this write, a pass may
 		// read the attempt under way (see orderLedger).
 		r.ledger().end(rr.UID, st.now, time.Duration(float64(endedRetention)*max(r.Timing.Speed, 1)))
+		r.releaseClaim(&rr)
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
@@ -164,6 +169,25 @@ func (r *RenewalRequestReconciler) patchStatus(ctx context.Context, orig, rr *bi
 // apiserver has accepted it may BSS be called.
 func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState) error {
 	rr := st.rr
+	// One attempt at a time orders a resource (issue 16, path 4): a rival
+	// attempt that is ordering it makes this one wait. The claim is kept
+	// only if the intent is recorded; it is released when the attempt ends.
+	rival, err := r.rivalAttempt(ctx, rr)
+	if err != nil {
+		return err
+	}
+	if rival != "" {
+		rr.Status.Message = fmt.Sprintf("%s is ordering resource %s; this attempt orders nothing meanwhile, then reads the resource again", rival, rr.Spec.ResourceID)
+		st.reason = billingv1alpha1.ReasonDuplicateResource
+		st.wakeAt(st.now.Add(time.Minute))
+		return nil
+	}
+	recorded := false
+	defer func() {
+		if !recorded {
+			r.releaseClaim(rr)
+		}
+	}()
 	// The attempt may have waited days for approval or its window: read
 	// the resource again, and order nothing if it was renewed elsewhere or
 	// the cloud's auto-renew was switched on meanwhile (issue 16, path 3).
@@ -200,6 +224,7 @@ func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState
 		return fmt.Errorf("record intent to order: %w", err)
 	}
 	st.orig = rr.DeepCopy()
+	recorded = true
 	r.ledger().recorded(rr.UID, rr.Status.OrderIntentTime.Time)
 	return nil
 }
