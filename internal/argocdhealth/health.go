@@ -42,6 +42,12 @@ const (
 	Unknown     = "Unknown"
 )
 
+// FixtureTime is the time the generated fixtures (config/testdata/argocd/live)
+// were captured at: their times are shifted so that the controllers wrote
+// them just before it. Evaluate them with a VM whose Now returns it (or a
+// later time, to see what the checks make of the same status later).
+var FixtureTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Health is what a health script returned.
 type Health struct {
 	// Status is one of the health statuses above.
