@@ -61,7 +61,6 @@ func TestCRDDefaultsMatchConstants(t *testing.T) {
 			"spec.period":               string(billingv1alpha1.DefaultBudgetPeriod),
 			"spec.timeZone":             billingv1alpha1.DefaultBudgetTimeZone,
 			"spec.refreshInterval":      dur(billingv1alpha1.DefaultBudgetRefreshInterval),
-			"spec.thresholds[].basis":   string(billingv1alpha1.DefaultThresholdBasis),
 			"spec.balanceFloor.horizon": dur(billingv1alpha1.DefaultBalanceHorizon),
 		},
 	}

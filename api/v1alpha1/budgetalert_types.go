@@ -69,10 +69,11 @@ type BudgetThreshold struct {
 	// +kubebuilder:validation:Maximum=1000
 	Percent int32 `json:"percent"`
 
-	// basis is Actual, Forecasted or Committed spend; defaults to Actual
-	// (DefaultThresholdBasis).
+	// basis is Actual, Forecasted or Committed spend; unset means Actual
+	// (DefaultThresholdBasis). The schema sets no default: thresholds is an
+	// atomic list, and a default inside one keeps an Argo CD Application
+	// that omits the field OutOfSync (docs/argocd.md).
 	// +optional
-	// +kubebuilder:default=Actual
 	Basis ThresholdBasis `json:"basis,omitempty"`
 
 	// actions taken when the threshold is crossed. Notify always happens.

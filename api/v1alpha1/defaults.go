@@ -66,7 +66,9 @@ const (
 	DefaultBudgetTimeZone = "Asia/Shanghai"
 	// DefaultBudgetRefreshInterval is BudgetAlert spec.refreshInterval.
 	DefaultBudgetRefreshInterval = 30 * time.Minute
-	// DefaultThresholdBasis is BudgetAlert spec.thresholds[].basis.
+	// DefaultThresholdBasis is what an unset BudgetAlert
+	// spec.thresholds[].basis means. The CRD sets no default for it: the
+	// list is atomic (config/crd_atomic_defaults_test.go).
 	DefaultThresholdBasis = BasisActual
 	// DefaultBalanceHorizon is BudgetAlert spec.balanceFloor.horizon (14 days).
 	DefaultBalanceHorizon = 14 * 24 * time.Hour

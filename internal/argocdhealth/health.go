@@ -2,11 +2,22 @@
 // (config/argocd/health/*.lua) the way Argo CD runs a custom health check,
 // so that tests can evaluate them on fixtures and on live objects.
 //
-// Argo CD (util/lua/lua.go) runs resource.customizations.health scripts in
-// gopher-lua with only the package, base and table libraries and a reduced
-// os library, a one-second timeout, and the object as the global obj. This
-// package does the same, minus os (the scripts do not use it): a script that
-// calls into the string or math library fails here as it would in Argo CD.
+// Argo CD (util/lua/lua.go, runLua) runs resource.customizations.health
+// scripts in gopher-lua without its standard libraries (unless the kind's
+// useOpenLibs is set, which these scripts do not need). It opens exactly:
+//
+//   - package, base and table;
+//   - a reduced os library of two functions, time and date
+//     (util/lua/oslib_safe.go), preloaded as the module "os", so that
+//     local os = require("os") works. There is no global os: Argo CD also
+//     "opens" the library by registering its functions under the table
+//     library's name, which gopher-lua ignores once table is open, so the
+//     global table keeps only its own functions. VM makes the same calls.
+//
+// It runs the script with a one-second timeout and the object as the global
+// obj. VM does the same, with a clock that tests can set: a script that
+// calls into the string or math library, or uses a global os, fails here as
+// it does in Argo CD.
 package argocdhealth
 
 import (
@@ -30,6 +41,12 @@ const (
 	Missing     = "Missing"
 	Unknown     = "Unknown"
 )
+
+// FixtureTime is the time the generated fixtures (config/testdata/argocd/live)
+// were captured at: their times are shifted so that the controllers wrote
+// them just before it. Evaluate them with a VM whose Now returns it (or a
+// later time, to see what the checks make of the same status later).
+var FixtureTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Health is what a health script returned.
 type Health struct {
@@ -58,12 +75,29 @@ func ReadScript(dir, kind string) (string, error) {
 	return string(b), nil
 }
 
+// VM runs health scripts as Argo CD does. Its zero value reads the real
+// clock in the process's time zone, as Argo CD's application controller
+// does.
+type VM struct {
+	// Now is the clock behind os.time() and os.date(); nil means time.Now.
+	Now func() time.Time
+	// Local is the time zone Argo CD's os.time(table) and os.date(format,
+	// t) work in (the controller's time.Local); nil means time.Local.
+	Local *time.Location
+}
+
+// Evaluate runs script on obj with the real clock; see VM.Evaluate.
+func Evaluate(script string, obj map[string]any) (Health, error) {
+	return VM{}.Evaluate(script, obj)
+}
+
 // Evaluate runs script on obj (an object as decoded from JSON or YAML, or
 // the Object of an unstructured.Unstructured) and returns its health. An
 // invalid status is an error, where Argo CD would show Unknown.
-func Evaluate(script string, obj map[string]any) (Health, error) {
+func (vm VM) Evaluate(script string, obj map[string]any) (Health, error) {
 	l := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer l.Close()
+	osLib := vm.osLibrary()
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction
@@ -71,11 +105,13 @@ func Evaluate(script string, obj map[string]any) (Health, error) {
 		{lua.LoadLibName, lua.OpenPackage},
 		{lua.BaseLibName, lua.OpenBase},
 		{lua.TabLibName, lua.OpenTable},
+		{lua.OsLibName, osLib.openAsTable},
 	} {
 		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
 			return Health{}, fmt.Errorf("open Lua library %s: %w", lib.name, err)
 		}
 	}
+	l.PreloadModule(lua.OsLibName, osLib.load)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	l.SetContext(ctx)

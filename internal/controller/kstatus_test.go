@@ -42,7 +42,8 @@ func liveStatus(ns, name, kind string) (status.Status, argocdhealth.Health, erro
 	if err != nil {
 		return "", argocdhealth.Health{}, err
 	}
-	health, err := argocdhealth.Evaluate(script, u.Object)
+	// Argo CD's os.time() is the controllers' business time here.
+	health, err := argocdhealth.VM{Now: h.clock.Now}.Evaluate(script, u.Object)
 	if err != nil {
 		return "", argocdhealth.Health{}, fmt.Errorf("Argo CD health of %s %s: %w", kind, name, err)
 	}
@@ -103,7 +104,7 @@ func TestKstatusLive(t *testing.T) {
 		{"auto", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "Ready: the cloud's auto-renew is on"},
 		{"observe", "Subscription", status.CurrentStatus, argocdhealth.Healthy, "Ready: Observe reports what it would do"},
 		{"approval", "Subscription", status.InProgressStatus, argocdhealth.Progressing, "Reconciling: the renewal waits for approval"},
-		{"approval-r1", "RenewalRequest", status.InProgressStatus, argocdhealth.Progressing, "Reconciling: AwaitingApproval"},
+		{"approval-r1", "RenewalRequest", status.InProgressStatus, argocdhealth.Suspended, "Reconciling: AwaitingApproval; Suspended: waits for a person"},
 		{"attached", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: an attached resource's ID"},
 		{"missing", "Subscription", status.FailedStatus, argocdhealth.Degraded, "Stalled: BSS has no such resource"},
 		// Issue 16, path 12: expired as its Lapse policy declares is done

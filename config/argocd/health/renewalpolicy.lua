@@ -1,5 +1,6 @@
 -- Argo CD health of billing.bss-operator.io/RenewalPolicy (docs/argocd.md).
--- Runs without Lua's string library, as Argo CD runs custom health checks.
+-- Runs with the libraries Argo CD gives custom health checks: no string or
+-- math library.
 --   Progressing: status not yet observed, Reconciling=True, or Ready=False
 --                for a reason that resolves on its own.
 --   Degraded:    Stalled=True: a person must act (for example rejected

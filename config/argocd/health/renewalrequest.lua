@@ -1,13 +1,18 @@
 -- Argo CD health of billing.bss-operator.io/RenewalRequest (docs/argocd.md).
--- Runs without Lua's string library, as Argo CD runs custom health checks.
+-- Runs with the libraries Argo CD gives custom health checks: no string or
+-- math library.
 -- RenewalRequests are created and owned by their Subscription: Argo CD shows
 -- them as its children, and a child's health never rolls up into the
 -- Application's. A finished attempt is history, shown like a Job:
 --   Healthy:     Succeeded, or Denied (a person decided; nothing failed).
 --   Degraded:    Failed or Cancelled (the message says why; the Subscription
 --                schedules the next attempt), or Stalled=True.
---   Progressing: not yet observed, or under way (Pending, AwaitingApproval,
---                Blocked, Approved, Ordering, PaymentPending, Confirming).
+--   Suspended:   AwaitingApproval with approvalState Required or
+--                RequiredAgain: it waits for a person's decision (Argo CD's
+--                state for "waiting for an external event").
+--   Progressing: not yet observed, or under way (Pending, Blocked, Approved,
+--                Ordering, PaymentPending, Confirming; AwaitingApproval
+--                while the operator records a decision).
 local hs = {}
 
 local function condition(t)
@@ -66,6 +71,13 @@ local stalled = condition("Stalled")
 if stalled ~= nil and stalled.status == "True" then
   hs.status = "Degraded"
   hs.message = describe(stalled)
+  return hs
+end
+
+local approval = obj.status.approvalState
+if phase == "AwaitingApproval" and (approval == "Required" or approval == "RequiredAgain") then
+  hs.status = "Suspended"
+  hs.message = phase .. " (" .. approval .. "): " .. message
   return hs
 end
 

@@ -1,12 +1,18 @@
 -- Argo CD health of billing.bss-operator.io/Subscription (docs/argocd.md).
--- Runs without Lua's string library, as Argo CD runs custom health checks.
+-- Runs with the libraries Argo CD gives custom health checks: no string or
+-- math library, and os only through require("os").
 --   Suspended:   spec.paused.
 --   Progressing: status not yet observed, Reconciling=True (renewing, waiting
 --                for approval, payment or BSS), or Ready=False for a reason
 --                that resolves on its own (a referenced object or Secret not
 --                there yet, BSS throttling or unavailable).
 --   Degraded:    Stalled=True (credentials rejected, resource not found,
---                attached resource, invalid policy), or Expired=True under
+--                attached resource, invalid policy); a stale status: the
+--                expiry (status.expireTime) passed more than staleAfter (1
+--                hour) ago, yet the status says nothing of it (Expired is not
+--                True) and BSS was last read (status.lastSyncTime) before
+--                the expiry, so the operator stopped reporting and whatever
+--                the status says is out of date; or Expired=True under
 --                managementPolicy Manage with no renewal under way and a
 --                policy that did not mean it to lapse.
 --   Healthy:     Ready=True (an expiry under a Lapse policy is Ready, reason
@@ -14,6 +20,47 @@
 --                Reconciling, so Progressing); an Observe-mode expiry, or a
 --                Lapse-mode one written by an operator before Lapsed.
 local hs = {}
+
+-- staleAfter is how long after the expiry a status may still predate it.
+local staleAfter = 3600
+
+-- Argo CD gives no global os: require it (it holds time and date only).
+local os = require("os")
+
+-- utc formats Unix seconds as the API server writes a time (metav1.Time,
+-- RFC 3339 in UTC: 2006-01-02T15:04:05Z), so that times compare as strings.
+-- Pure arithmetic (days to civil date), because Argo CD gives no string
+-- library and its os.date ignores "!" (UTC) when given a time.
+local function utc(secs)
+  local function div(a, b)
+    return (a - a % b) / b
+  end
+  local function two(n)
+    if n < 10 then
+      return "0" .. n
+    end
+    return "" .. n
+  end
+  local days = div(secs, 86400)
+  local rem = secs - days * 86400
+  local z = days + 719468
+  local era = div(z, 146097)
+  local doe = z - era * 146097
+  local yoe = div(doe - div(doe, 1460) + div(doe, 36524) - div(doe, 146096), 365)
+  local doy = doe - (365 * yoe + div(yoe, 4) - div(yoe, 100))
+  local mp = div(5 * doy + 2, 153)
+  local day = doy - div(153 * mp + 2, 5) + 1
+  local month = mp + 3
+  if mp >= 10 then
+    month = mp - 9
+  end
+  local year = yoe + era * 400
+  if month <= 2 then
+    year = year + 1
+  end
+  return year .. "-" .. two(month) .. "-" .. two(day) .. "T" .. two(div(rem, 3600)) .. ":" ..
+    two(div(rem % 3600, 60)) .. ":" .. two(rem % 60) .. "Z"
+end
 
 local function condition(t)
   if obj.status == nil or obj.status.conditions == nil then
@@ -68,6 +115,17 @@ end
 if isTrue("Stalled") then
   hs.status = "Degraded"
   hs.message = describe(condition("Stalled"))
+  return hs
+end
+
+local expiry = obj.status.expireTime
+local synced = obj.status.lastSyncTime
+if expiry ~= nil and not isTrue("Expired") and expiry < utc(os.time() - staleAfter) and
+  (synced == nil or synced < expiry) then
+  local last = synced or "never"
+  hs.status = "Degraded"
+  hs.message = "stale status: the subscription expired at " .. expiry .. " and BSS was last read at " .. last ..
+    "; the operator has not reported since (is it running?); it said " .. describe(ready)
   return hs
 end
 
