@@ -1,7 +1,6 @@
 package renewal
 
 import (
-	"fmt"
 	"time"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
@@ -53,7 +52,11 @@ func (d Decision) Reasons() []Reason {
 // quoted attempt that has not ordered yet.
 func Evaluate(in Input) Decision {
 	if a := in.Approval; a != nil && a.Decision == billingv1alpha1.DecisionDeny {
-		f := &Finding{Gate: GateDecision, Reason: ReasonDenied, Message: fmt.Sprintf("denied by %s: %s", a.Approver, a.Reason)}
+		msg := "denied by " + a.Approver
+		if a.Reason != "" {
+			msg += ": " + a.Reason
+		}
+		f := &Finding{Gate: GateDecision, Reason: ReasonDenied, Message: msg}
 		return Decision{Phase: billingv1alpha1.RenewalPhaseDenied, Reason: f.Reason, Message: f.Message, Hold: f,
 			ApprovalState: billingv1alpha1.ApprovalStateDenied, ApprovalReason: ReasonDenied, ApprovalMessage: "denied by " + a.Approver}
 	}

@@ -351,3 +351,16 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+func TestDenialMessage(t *testing.T) {
+	for _, tt := range []struct{ reason, want string }{
+		{"", "denied by bob"},
+		{"too expensive", "denied by bob: too expensive"},
+	} {
+		in := baseInput(now)
+		in.Approval = &Approval{Decision: billingv1alpha1.DecisionDeny, Approver: "bob", Reason: tt.reason}
+		if d := Evaluate(in); d.Message != tt.want {
+			t.Errorf("denial with reason %q: message %q, want %q", tt.reason, d.Message, tt.want)
+		}
+	}
+}
