@@ -229,7 +229,7 @@ func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order) {
 func (r *RenewalRequestReconciler) adopt(st *rrState, order *bss.Order) {
 	rr := st.rr
 	rr.Status.OrderIDs = []string{order.ID}
-	rr.Status.OrderStatus = order.Status.String()
+	observeOrder(st, order)
 	r.event(rr, "Normal", "OrderAdopted", "Renew", "adopted renewal order %s (%s) instead of ordering again", order.ID, order.Status)
 	switch order.Status {
 	case bss.OrderPendingPayment:
@@ -294,7 +294,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		return nil
 	}
 	order := detail.Order
-	rr.Status.OrderStatus = order.Status.String()
+	observeOrder(st, &order)
 	switch order.Status {
 	case bss.OrderCompleted, bss.OrderProcessing:
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
@@ -305,8 +305,9 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		return nil
 	case bss.OrderPendingPayment:
 	default:
-		rr.Status.Message = fmt.Sprintf("order %s is %s; waiting", id, order.Status)
-		st.wakeAt(st.now.Add(time.Minute))
+		// Pending approval, to be confirmed: not payable (digest §7.7
+		// rule 50); waited for, within a bound.
+		r.waitOrderState(st, &order)
 		return nil
 	}
 
@@ -438,7 +439,7 @@ func (r *RenewalRequestReconciler) confirm(ctx context.Context, st *rrState) err
 			return nil
 		}
 		order = &detail.Order
-		rr.Status.OrderStatus = order.Status.String()
+		observeOrder(st, order)
 		switch order.Status {
 		case bss.OrderPendingPayment:
 			rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
@@ -449,8 +450,8 @@ func (r *RenewalRequestReconciler) confirm(ctx context.Context, st *rrState) err
 			return nil
 		case bss.OrderCompleted:
 		default:
-			rr.Status.Message = fmt.Sprintf("order %s is %s; waiting for it to complete", order.ID, order.Status)
-			st.wakeAt(st.now.Add(30 * time.Second))
+			// Processing after payment, or a state a person must move on.
+			r.waitOrderState(st, order)
 			return nil
 		}
 	}
@@ -517,7 +518,12 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 			reason = st.reason
 		}
 		sum.notReady(reason, rr.Status.Message)
-		sum.working(reason, rr.Status.Message)
+		if st.stuck {
+			// The order waits for a person (OrderStuck says who).
+			sum.stalled(reason, rr.Status.Message)
+		} else {
+			sum.working(reason, rr.Status.Message)
+		}
 	}
 	sum.apply(conds, st.now)
 }
