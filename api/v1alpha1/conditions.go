@@ -233,6 +233,12 @@ const (
 	// spec.maxPrice). It was not paid and was cancelled; the next attempt
 	// goes through the gates, and approval, again.
 	ReasonPriceAboveApproved = "PriceAboveApproved"
+	// ReasonPartnerPays: the renewal order's payment belongs to a partner
+	// (6.2.1 agent_pay_info.is_agent_pay, the SDK's AgentPayInfoV2). The
+	// operator never pays it, whatever the payment method; the message
+	// names the partner. An unpaid order is cancelled at the deadline,
+	// as with payment method Manual.
+	ReasonPartnerPays = "PartnerPays"
 )
 
 // Reasons of a RenewalRequest's OrderStuck condition (and of its Stalled

@@ -321,6 +321,13 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 	if !st.now.Before(deadline) {
 		return r.cancelUnpaid(wctx, st, id)
 	}
+	// A partner's order is the partner's to pay: never paid here.
+	if waiting, err := r.leaveToPartner(bctx, st, &order, deadline); err != nil || waiting {
+		if err != nil {
+			r.bssWait(st, "read who pays order "+id, err)
+		}
+		return nil
+	}
 	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodManual {
 		rr.Status.Message = fmt.Sprintf("order %s (%s %s) awaits payment in the console; it is cancelled at %s if unpaid",
 			id, order.AmountAfterDiscount.Amount.StringFixed(2), order.AmountAfterDiscount.Currency, formatTime(deadline))
@@ -479,7 +486,7 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 	rr := st.rr
 	conds := &rr.Status.Conditions
 	pending := rr.Status.Phase == billingv1alpha1.RenewalPhasePaymentPending
-	if c := condition(*conds, billingv1alpha1.ConditionPaymentPending); pending && (c == nil || c.Reason != billingv1alpha1.ReasonPaymentFailed) {
+	if c := condition(*conds, billingv1alpha1.ConditionPaymentPending); pending && (c == nil || (c.Reason != billingv1alpha1.ReasonPaymentFailed && c.Reason != billingv1alpha1.ReasonPartnerPays)) {
 		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonAwaitingPayment, rr.Status.Message)
 	} else if !pending {
 		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate, "no order awaits payment")

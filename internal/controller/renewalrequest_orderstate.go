@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -150,4 +151,50 @@ func (r *RenewalRequestReconciler) waitOrderState(st *rrState, order *bss.Order)
 		r.event(rr, "Warning", d.stuck, "Renew", "%s", d.message)
 	}
 	st.reason, st.stuck = d.stuck, true
+}
+
+// leaveToPartner reads who pays a pending order (6.2.1 agent_pay_info;
+// 6.2.2 does not say) and, when a partner does, leaves it to the partner:
+// the request waits with PaymentPending reason PartnerPays, naming the
+// partner, and the order is cancelled at the deadline if still unpaid. It
+// reports whether the order is left waiting. An order the list does not
+// show yet is not paid either: who pays it is not known.
+func (r *RenewalRequestReconciler) leaveToPartner(ctx context.Context, st *rrState, order *bss.Order, deadline time.Time) (bool, error) {
+	rr := st.rr
+	page, err := st.acct.BSS.ListOrders(ctx, bss.ListOrdersRequest{OrderID: order.ID, Limit: 10})
+	if err != nil {
+		return false, fmt.Errorf("list order %s: %w", order.ID, err)
+	}
+	var listed *bss.Order
+	for i := range page.Orders {
+		if page.Orders[i].ID == order.ID {
+			listed = &page.Orders[i]
+		}
+	}
+	if listed == nil {
+		rr.Status.Message = fmt.Sprintf("order %s is not in the order list (6.2.1) yet, so who pays it is not known; it is not paid until it shows", order.ID)
+		st.wakeAt(st.now.Add(time.Minute))
+		return true, nil
+	}
+	agent, partner := listed.PartnerPays()
+	if !partner {
+		if c := condition(rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending); c != nil && c.Reason == billingv1alpha1.ReasonPartnerPays {
+			meta.RemoveStatusCondition(&rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending)
+		}
+		return false, nil
+	}
+	if agent == "" {
+		agent = "(not named)"
+	}
+	msg := fmt.Sprintf("order %s (%s %s) is paid by partner %s (agent_pay_info.is_agent_pay): the operator does not pay it; it is cancelled at %s if still unpaid",
+		order.ID, order.AmountAfterDiscount.Amount.StringFixed(2), order.AmountAfterDiscount.Currency, agent, formatTime(deadline))
+	rr.Status.Message = msg
+	old := condition(rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending)
+	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonPartnerPays, msg)
+	if old == nil || old.Reason != billingv1alpha1.ReasonPartnerPays {
+		r.event(rr, "Normal", billingv1alpha1.ReasonPartnerPays, "Pay", "%s", msg)
+	}
+	st.reason = billingv1alpha1.ReasonPartnerPays
+	st.wakeAt(earliest(deadline, st.now.Add(10*time.Minute)))
+	return true, nil
 }

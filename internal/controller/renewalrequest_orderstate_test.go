@@ -102,3 +102,44 @@ func accountPayments(a account) int {
 	}
 	return n
 }
+
+// TestPartnerPaidOrderIsNeverPaid: an order whose payment belongs to a
+// partner (6.2.1 agent_pay_info) is never paid by the operator, whatever
+// the payment method; the request says who pays (PaymentPending reason
+// PartnerPays, naming the partner) and cancels the order unpaid at the
+// deadline (issue 15).
+func TestPartnerPaidOrderIsNeverPaid(t *testing.T) {
+	for _, method := range []billingv1alpha1.PaymentMethod{billingv1alpha1.PaymentMethodAutoPay, billingv1alpha1.PaymentMethodPay, billingv1alpha1.PaymentMethodManual} {
+		t.Run(string(method), func(t *testing.T) {
+			a, id := fakeClusterAccount(t, "agent")
+			k8s, key := moneyCluster(t, a, id, method, nil, interceptor.Funcs{})
+			r := crashReconciler(k8s)
+			rr, _ := passUntil(t, r, k8s, key, 10, func(rr *billingv1alpha1.RenewalRequest) bool { return len(rr.Status.OrderIDs) > 0 })
+			if len(rr.Status.OrderIDs) != 1 {
+				t.Fatalf("phase %s (%s): no order placed", rr.Status.Phase, rr.Status.Message)
+			}
+			// The partner pays the customer's orders.
+			if err := h.sim.SetPayingAgent(rr.Status.OrderIDs[0], "partner-42"); err != nil {
+				t.Fatal(err)
+			}
+			rr, _ = passUntil(t, r, k8s, key, 5, func(*billingv1alpha1.RenewalRequest) bool { return false })
+			c := meta.FindStatusCondition(rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending)
+			if rr.Status.Phase != billingv1alpha1.RenewalPhasePaymentPending || c == nil || c.Reason != billingv1alpha1.ReasonPartnerPays ||
+				!strings.Contains(c.Message, "partner-42") {
+				t.Fatalf("phase %s, conditions %s; want PaymentPending with reason PartnerPays naming partner-42", rr.Status.Phase, describeConditions(rr.Status.Conditions))
+			}
+			if ready := meta.FindStatusCondition(rr.Status.Conditions, billingv1alpha1.ConditionReady); ready == nil || ready.Reason != billingv1alpha1.ReasonPartnerPays {
+				t.Fatalf("Ready %+v; want reason PartnerPays", ready)
+			}
+			if n := operatorCounters(a).Writes[simulator.OpPayOrder]; n != 0 {
+				t.Fatalf("%d pay calls; a partner's order must never be paid", n)
+			}
+			// Unpaid at the deadline: cancelled, still never paid.
+			h.advance(billingv1alpha1.DefaultCancelUnpaidAfter + time.Minute)
+			rr, _ = passUntil(t, r, k8s, key, 5, finished)
+			if rr.Status.Phase != billingv1alpha1.RenewalPhaseCancelled || operatorCounters(a).Writes[simulator.OpPayOrder] != 0 {
+				t.Fatalf("phase %s (%s), %d pay calls; want Cancelled, none", rr.Status.Phase, rr.Status.Message, operatorCounters(a).Writes[simulator.OpPayOrder])
+			}
+		})
+	}
+}
