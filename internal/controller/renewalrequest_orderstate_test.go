@@ -23,10 +23,10 @@ import (
 // finishes and the condition goes (issue 15).
 func TestOrderHeldInStateIsBounded(t *testing.T) {
 	cases := []struct {
-		status  bss.OrderStatus
-		limit   time.Duration
-		reason  string
-		todo    string
+		status   bss.OrderStatus
+		limit    time.Duration
+		reason   string
+		todo     string
 		payCalls int // pay calls made while held
 	}{
 		{bss.OrderPendingApproval, billingv1alpha1.OrderWaitPendingApproval, billingv1alpha1.ReasonOrderPendingApproval, "approve or reject it", 0},
