@@ -40,6 +40,14 @@ const (
 	// expiry, and retried daily): the deduction failed, for example for a
 	// low balance. It is absent otherwise.
 	ConditionAutoRenewOverdue = "AutoRenewOverdue"
+	// ConditionOrderStuck is True on a RenewalRequest whose order has
+	// stayed in status 1 (pending approval), 3 (processing) or 9 (to be
+	// confirmed) longer than the operator waits for that state
+	// (OrderWaitPendingApproval, OrderWaitProcessing,
+	// OrderWaitToBeConfirmed); its reason names the state and its message
+	// what the admin must do. The request keeps reading the order, less
+	// often, and never pays or orders again meanwhile. Absent otherwise.
+	ConditionOrderStuck = "OrderStuck"
 	// ConditionThresholdExceeded is True when a budget threshold is crossed.
 	ConditionThresholdExceeded = "ThresholdExceeded"
 	// ConditionBalanceLow is True when the projected balance is below the floor.
@@ -229,4 +237,31 @@ const (
 	// spec.maxPrice). It was not paid and was cancelled; the next attempt
 	// goes through the gates, and approval, again.
 	ReasonPriceAboveApproved = "PriceAboveApproved"
+	// ReasonPartnerPays: the renewal order's payment belongs to a partner
+	// (6.2.1 agent_pay_info.is_agent_pay, the SDK's AgentPayInfoV2). The
+	// operator never pays it, whatever the payment method; the message
+	// names the partner. An unpaid order is cancelled at the deadline,
+	// as with payment method Manual.
+	ReasonPartnerPays = "PartnerPays"
+)
+
+// Reasons of a RenewalRequest's OrderStuck condition (and of its Stalled
+// condition while it holds): the order has stayed in a BSS state other
+// than pending payment, completed or canceled (6.2.2 status) longer than
+// the operator waits for it.
+const (
+	// ReasonOrderPendingApproval: the order is pending approval (status
+	// 1); an approver must approve or reject it in the BSS console.
+	ReasonOrderPendingApproval = "OrderPendingApproval"
+	// ReasonOrderProcessing: the order was paid but is still processing
+	// (status 3); BSS has neither completed it nor moved the expiry. Check
+	// it in the console or open a ticket; do not renew again meanwhile.
+	ReasonOrderProcessing = "OrderProcessing"
+	// ReasonOrderToBeConfirmed: the order awaits confirmation (status 9);
+	// someone must confirm or cancel it in the BSS console.
+	ReasonOrderToBeConfirmed = "OrderToBeConfirmed"
+	// ReasonOrderUnexpectedState: the order is in a state renewal orders
+	// are not documented to reach (2, 10-13); someone must look at it in
+	// the BSS console.
+	ReasonOrderUnexpectedState = "OrderUnexpectedState"
 )

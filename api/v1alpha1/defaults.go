@@ -48,6 +48,19 @@ const (
 	DefaultDiscount = DiscountBest
 	// DefaultCancelUnpaidAfter is spec.renew.payment.cancelUnpaidAfter.
 	DefaultCancelUnpaidAfter = 72 * time.Hour
+	// OrderWaitPendingApproval is how long a RenewalRequest waits for its
+	// order to leave status 1 (pending approval, 6.2.2) before it raises
+	// OrderStuck (reason OrderPendingApproval): approval is a person's
+	// step (an enterprise or partner approver), a working day at most.
+	OrderWaitPendingApproval = 24 * time.Hour
+	// OrderWaitProcessing is how long a RenewalRequest waits for a paid
+	// order to leave status 3 (processing) before it raises OrderStuck
+	// (reason OrderProcessing): settlement and provisioning take minutes.
+	OrderWaitProcessing = 2 * time.Hour
+	// OrderWaitToBeConfirmed is how long a RenewalRequest waits for its
+	// order to leave status 9 (to be confirmed) before it raises
+	// OrderStuck (reason OrderToBeConfirmed).
+	OrderWaitToBeConfirmed = 24 * time.Hour
 	// DefaultApprovalPolicy is spec.renew.approval.policy.
 	DefaultApprovalPolicy = ApprovalNever
 	// DefaultPendingOrders is spec.renew.pendingOrders.

@@ -148,9 +148,11 @@ type RenewSpec struct {
 	RenewBefore *metav1.Duration `json:"renewBefore,omitempty"`
 
 	// renewBeforePercentage is when to renew as a percentage (1 to 99) of
-	// the current subscription period, counted back from expiry: 10 on a
-	// one-year subscription renews about 36 days before expiry. At most one
-	// of renewBefore and renewBeforePercentage may be set.
+	// the term one renewal buys (period, in calendar months from the
+	// expiry), counted back from expiry: 10 with a one-year period renews
+	// about 36 days before expiry, 10 with a one-month period about 3 days,
+	// however long ago the resource was bought. At most one of renewBefore
+	// and renewBeforePercentage may be set.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=99

@@ -276,6 +276,12 @@ type RenewalRequestStatus struct {
 	// +optional
 	OrderStatus string `json:"orderStatus,omitempty"`
 
+	// orderStatusSince is when the operator first saw the order in
+	// orderStatus: the start of the bounded wait in states 1, 3 and 9
+	// (condition OrderStuck).
+	// +optional
+	OrderStatusSince *metav1.Time `json:"orderStatusSince,omitempty"`
+
 	// paymentDeadline is when BSS closes the order for payment, or when the
 	// operator cancels it (cancelUnpaidAfter), whichever is earlier.
 	// +optional

@@ -1056,6 +1056,10 @@ func (in *RenewalRequestStatus) DeepCopyInto(out *RenewalRequestStatus) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.OrderStatusSince != nil {
+		in, out := &in.OrderStatusSince, &out.OrderStatusSince
+		*out = (*in).DeepCopy()
+	}
 	if in.PaymentDeadline != nil {
 		in, out := &in.PaymentDeadline, &out.PaymentDeadline
 		*out = (*in).DeepCopy()

@@ -221,6 +221,27 @@ func TestSDKConformance(t *testing.T) {
 	if w := rec.last(t); !strings.Contains(w.query, "create_time_begin=2025-03-10T00%3A00%3A00Z") {
 		t.Errorf("expected the SDK's escaped query, got %q", w.query)
 	}
+	// agent_pay_info (AgentPayInfoV2, on 6.2.1's CustomerOrderV2 only):
+	// absent on the customer's own order, decoded on a partner's (issue 15).
+	if ap := o.AgentPayInfo; ap != nil && ap.IsAgentPay != nil && *ap.IsAgentPay {
+		t.Errorf("6.2.1: the customer's own order says a partner pays: %v", ap)
+	}
+	sim := rec.next.(*simulator.Server)
+	if err := sim.SetPayingAgent(orderID, "partner-7"); err != nil {
+		t.Fatal(err)
+	}
+	agentOrders := must(t, "ListCustomerOrders (partner-paid)", func() (*model.ListCustomerOrdersResponse, error) {
+		return c.ListCustomerOrders(&model.ListCustomerOrdersRequest{OrderId: ptr(orderID)})
+	})
+	if agentOrders.OrderInfos == nil || len(*agentOrders.OrderInfos) != 1 {
+		t.Fatalf("6.2.1 partner-paid: %v", agentOrders)
+	}
+	if ap := (*agentOrders.OrderInfos)[0].AgentPayInfo; ap == nil || str(ap.PayingAgentId) != "partner-7" || ap.IsAgentPay == nil || !*ap.IsAgentPay {
+		t.Errorf("6.2.1 partner-paid order: agent_pay_info %v, want partner-7 paying", ap)
+	}
+	if err := sim.SetPayingAgent(orderID, ""); err != nil {
+		t.Fatal(err)
+	}
 
 	// GetOrder: 6.2.2 (ShowCustomerOrderDetails), with X-Language.
 	detail := must(t, "ShowCustomerOrderDetails", func() (*model.ShowCustomerOrderDetailsResponse, error) {

@@ -89,6 +89,13 @@ type wireOrder struct {
 	AmountInfo            *wireAmountInfo         `json:"amount_info"`
 	EnterpriseProjects    []wireEnterpriseProject `json:"enterprise_projects"`
 	SubOrderInfos         []wireOrder             `json:"sub_order_infos"`
+	AgentPayInfo          *wireAgentPayInfo       `json:"agent_pay_info"`
+}
+
+// wireAgentPayInfo is the SDK's AgentPayInfoV2 (6.2.1 only).
+type wireAgentPayInfo struct {
+	PayingAgentID string `json:"paying_agent_id"`
+	IsAgentPay    *bool  `json:"is_agent_pay"`
 }
 
 func (c *httpClient) orCurrency(cur string) string {
@@ -132,6 +139,10 @@ func (c *httpClient) toOrder(w wireOrder, depth int) (Order, error) {
 	}
 	for _, p := range w.EnterpriseProjects {
 		o.EnterpriseProjects = append(o.EnterpriseProjects, EnterpriseProject(p))
+	}
+	if a := w.AgentPayInfo; a != nil {
+		// "true: agent pay; anything else is not" (AgentPayInfoV2).
+		o.AgentPay = &AgentPayInfo{PayingAgentID: a.PayingAgentID, IsAgentPay: a.IsAgentPay != nil && *a.IsAgentPay}
 	}
 	if len(w.SubOrderInfos) > 0 && depth >= maxSubOrderDepth {
 		return o, fmt.Errorf("order %s: sub-orders nested too deep", w.OrderID)

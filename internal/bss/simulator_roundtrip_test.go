@@ -85,3 +85,70 @@ func TestSummaryBillsWithoutDomainID(t *testing.T) {
 		t.Fatalf("bills %+v", s)
 	}
 }
+
+// TestPartnerPaidOrderDecoded: 6.2.1 agent_pay_info (the SDK's
+// AgentPayInfoV2 on CustomerOrderV2; not in the reference) is decoded, so
+// that the operator can leave a partner's order to the partner (issue 15).
+func TestPartnerPaidOrderDecoded(t *testing.T) {
+	clk := testingclock.NewFakeClock(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	sim := simulator.New(simulator.WithClock(clk), simulator.WithRealClock(clk), simulator.WithThrottling(false))
+	for _, a := range []simulator.AccountSeed{
+		{DomainID: "domain-own", Name: "own", Cash: decimal.RequireFromString("1000"), Credentials: []simulator.Credential{{AccessKey: "AK-OWN", SecretKey: "SK-OWN"}}},
+		{DomainID: "domain-agent", Name: "agent", Cash: decimal.RequireFromString("1000"), PayingAgentID: "partner-7",
+			Credentials: []simulator.Credential{{AccessKey: "AK-AG", SecretKey: "SK-AG"}}},
+	} {
+		if err := sim.AddAccount(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.AddResource(simulator.ResourceSeed{ID: a.Name + "-vm", Account: a.DomainID, Name: "vm", Region: "ap-southeast-1",
+			ServiceTypeCode: "hws.service.type.ec2", ResourceTypeCode: "hws.resource.type.vm",
+			MonthlyPrice: decimal.NewFromInt(10), ExpiresIn: "20d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		ak, sk, domain, resource string
+		wantAgent                string
+	}{{"AK-OWN", "SK-OWN", "domain-own", "own-vm", ""}, {"AK-AG", "SK-AG", "domain-agent", "agent-vm", "partner-7"}} {
+		c, err := bss.New(bss.Config{Endpoint: ts.URL, DomainID: tc.domain, HTTPClient: ts.Client(), Clock: clk,
+			Credentials: bss.Credentials{AccessKey: tc.ak, SecretKey: tc.sk}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.Renew(ctx, bss.RenewRequest{ResourceIDs: []string{tc.resource}, PeriodType: bss.PeriodMonth, PeriodNum: 1})
+		if err != nil || len(out.OrderIDs) != 1 {
+			t.Fatalf("renew %s: %v %+v", tc.resource, err, out)
+		}
+		page, err := c.ListOrders(ctx, bss.ListOrdersRequest{OrderID: out.OrderIDs[0]})
+		if err != nil || len(page.Orders) != 1 {
+			t.Fatalf("list order %s: %v %+v", out.OrderIDs[0], err, page)
+		}
+		agent, partner := page.Orders[0].PartnerPays()
+		if partner != (tc.wantAgent != "") || agent != tc.wantAgent {
+			t.Errorf("%s: PartnerPays() = %q, %v; want %q", tc.domain, agent, partner, tc.wantAgent)
+		}
+	}
+	// A single order can be marked too.
+	own := sim.OrdersWhere(simulator.OrderFilter{})
+	var id string
+	for _, o := range own {
+		if o.AccountID == "domain-own" && o.Type == 2 {
+			id = o.ID
+		}
+	}
+	if err := sim.SetPayingAgent(id, "partner-9"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := bss.New(bss.Config{Endpoint: ts.URL, DomainID: "domain-own", HTTPClient: ts.Client(), Clock: clk,
+		Credentials: bss.Credentials{AccessKey: "AK-OWN", SecretKey: "SK-OWN"}})
+	page, err := c.ListOrders(ctx, bss.ListOrdersRequest{OrderID: id})
+	if err != nil || len(page.Orders) != 1 {
+		t.Fatalf("list order %s: %v", id, err)
+	}
+	if agent, ok := page.Orders[0].PartnerPays(); !ok || agent != "partner-9" {
+		t.Errorf("marked order: PartnerPays() = %q, %v; want partner-9", agent, ok)
+	}
+}

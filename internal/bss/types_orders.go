@@ -159,6 +159,28 @@ type Order struct {
 	EnterpriseProjects []EnterpriseProject
 	// SubOrders are the orders of a combined order.
 	SubOrders []Order
+	// AgentPay says whose payment the order belongs to (6.2.1 only, the
+	// SDK's agent_pay_info; nil when absent): a partner's, when
+	// IsAgentPay, or the customer's.
+	AgentPay *AgentPayInfo
+}
+
+// AgentPayInfo is an order's agent payment details (the SDK's
+// AgentPayInfoV2 on 6.2.1 CustomerOrderV2; not in the reference).
+type AgentPayInfo struct {
+	// PayingAgentID is the customer account ID of the partner that pays.
+	PayingAgentID string
+	// IsAgentPay is true when the order is paid by that partner.
+	IsAgentPay bool
+}
+
+// PartnerPays reports whether a partner pays the order (6.2.1
+// agent_pay_info.is_agent_pay), and which one.
+func (o Order) PartnerPays() (string, bool) {
+	if o.AgentPay == nil || !o.AgentPay.IsAgentPay {
+		return "", false
+	}
+	return o.AgentPay.PayingAgentID, true
 }
 
 // BaseProductInfo is a line item's product before a change (6.2.2).

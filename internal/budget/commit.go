@@ -60,7 +60,9 @@ type Due struct {
 // on, the cloud's deductions, repeated by the term inside the horizon.
 // policy is nil when the Subscription has none or it does not exist.
 // inBudget says whether the Subscription matches the budget's filters.
-func SubscriptionDues(sub *billingv1alpha1.Subscription, policy *billingv1alpha1.RenewalPolicy, inBudget bool, now, until time.Time) []Due {
+// autoRenewMonths is the term the cloud renews the resource by (its
+// purchase period, see PurchaseTerm), 0 when it is not known.
+func SubscriptionDues(sub *billingv1alpha1.Subscription, policy *billingv1alpha1.RenewalPolicy, inBudget bool, autoRenewMonths int, now, until time.Time) []Due {
 	res := sub.Status.Resource
 	if res == nil || sub.Status.ExpireTime == nil {
 		return nil
@@ -93,13 +95,10 @@ func SubscriptionDues(sub *billingv1alpha1.Subscription, policy *billingv1alpha1
 		}
 		next = func(k int) time.Time { return AddMonths(first, k*base.Months) }
 	case res.ExpirePolicy == bss.ExpirePolicyAutoRenew.String():
-		expire := sub.Status.ExpireTime.Time
-		var effective time.Time
-		if res.EffectiveTime != nil {
-			effective = res.EffectiveTime.Time
+		if q := sub.Status.LastQuote; base.Priced && (q.Period == nil || PeriodMonths(*q.Period) != autoRenewMonths) {
+			base.Priced = false // not quoted for the term the cloud renews by
 		}
-		base.Kind, base.Months = DueAutoRenew, TermMonths(effective, expire)
-		next = func(k int) time.Time { return AutoRenewDeduction(AddMonths(expire, k*base.Months)) }
+		return append(out, autoRenewDues(base, sub.Status.ExpireTime.Time, autoRenewMonths, now, until)...)
 	default:
 		return out
 	}
@@ -117,20 +116,40 @@ func PeriodMonths(p billingv1alpha1.RenewalPeriod) int {
 
 // InventoryDues lists the cloud auto-renew deductions before until of the
 // account's primary resources that no Subscription covers (for the
-// balance projection only: they are never InBudget).
-func InventoryDues(resources []bss.Resource, covered map[string]bool, now, until time.Time) []Due {
+// balance projection only: they are never InBudget). terms holds the
+// known auto-renew terms in months by resource ID.
+func InventoryDues(resources []bss.Resource, covered map[string]bool, terms map[string]int, now, until time.Time) []Due {
 	var out []Due
 	for _, res := range resources {
 		if !res.IsMain || !res.AutoRenew() || covered[res.ID] || res.Status == bss.ResourceClosed {
 			continue
 		}
-		expire := res.ExpireTime
-		base := Due{Kind: DueAutoRenew, Source: res.ID, ResourceID: res.ID, Months: TermMonths(res.EffectiveTime, expire)}
-		out = append(out, repeat(base, func(k int) time.Time {
-			return AutoRenewDeduction(AddMonths(expire, k*base.Months))
-		}, now, until)...)
+		base := Due{Source: res.ID, ResourceID: res.ID}
+		out = append(out, autoRenewDues(base, res.ExpireTime, terms[res.ID], now, until)...)
 	}
 	return out
+}
+
+// autoRenewDues lists the cloud's auto-renew deductions of a resource
+// expiring at expire before until, renewing by a term of months. With the
+// term unknown (0) only the first deduction is listed, unpriced: its
+// amount depends on the term, and the next ones on both (a sum with an
+// unpriced due says so; nothing is guessed).
+func autoRenewDues(base Due, expire time.Time, months int, now, until time.Time) []Due {
+	base.Kind, base.Months = DueAutoRenew, months
+	if months < 1 {
+		base.Months, base.Priced = 0, false
+		at := AutoRenewDeduction(expire)
+		if !at.Before(until) {
+			return nil
+		}
+		base.At = at
+		if at.Before(now) {
+			base.At = now
+		}
+		return []Due{base}
+	}
+	return repeat(base, func(k int) time.Time { return AutoRenewDeduction(AddMonths(expire, k*months)) }, now, until)
 }
 
 // repeat lists base at next(0), next(1), ... before until; an overdue

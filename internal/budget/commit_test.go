@@ -61,6 +61,8 @@ func TestSubscriptionDues(t *testing.T) {
 		wantKinds  []budget.DueKind
 		wantFirst  time.Time
 		wantPriced bool
+		// term is the auto-renew term in months (0: unknown).
+		term int
 	}{{
 		name:   "monthly renewal repeats every month inside a yearly horizon",
 		sub:    func() *billingv1alpha1.Subscription { return dueSub(expire, renewAt, monthly, false) },
@@ -102,7 +104,28 @@ func TestSubscriptionDues(t *testing.T) {
 		name:   "cloud auto-renew is deducted seven days before each expiry",
 		sub:    func() *billingv1alpha1.Subscription { return dueSub(expire, renewAt, monthly, true) },
 		policy: renewPolicy(billingv1alpha1.RenewalModeAutoRenew, monthly), until: budget.AddMonths(expire, 2),
-		wantKinds: repeatKind(budget.DueAutoRenew, 3), wantFirst: budget.AutoRenewDeduction(expire), wantPriced: true,
+		wantKinds: repeatKind(budget.DueAutoRenew, 3), wantFirst: budget.AutoRenewDeduction(expire), wantPriced: true, term: 1,
+	}, {
+		// effective_time stays at the purchase: three years of monthly
+		// renewals are not a three-year term (issue 15).
+		name: "an old monthly resource is auto-renewed month by month",
+		sub: func() *billingv1alpha1.Subscription {
+			s := dueSub(expire, renewAt, monthly, true)
+			s.Status.Resource.EffectiveTime = &metav1.Time{Time: expire.AddDate(-3, 0, 0)}
+			return s
+		},
+		policy: renewPolicy(billingv1alpha1.RenewalModeAutoRenew, monthly), until: budget.AddMonths(expire, 2),
+		wantKinds: repeatKind(budget.DueAutoRenew, 3), wantFirst: budget.AutoRenewDeduction(expire), wantPriced: true, term: 1,
+	}, {
+		name:   "a quote for another term does not price the auto-renewal",
+		sub:    func() *billingv1alpha1.Subscription { return dueSub(expire, renewAt, monthly, true) },
+		policy: renewPolicy(billingv1alpha1.RenewalModeAutoRenew, monthly), until: budget.AddMonths(expire, 14),
+		wantKinds: repeatKind(budget.DueAutoRenew, 2), wantFirst: budget.AutoRenewDeduction(expire), wantPriced: false, term: 12,
+	}, {
+		name:   "with the term unknown only the first deduction is listed, unpriced",
+		sub:    func() *billingv1alpha1.Subscription { return dueSub(expire, renewAt, monthly, true) },
+		policy: renewPolicy(billingv1alpha1.RenewalModeAutoRenew, monthly), until: budget.AddMonths(expire, 2),
+		wantKinds: repeatKind(budget.DueAutoRenew, 1), wantFirst: budget.AutoRenewDeduction(expire), wantPriced: false,
 	}, {
 		name: "a completed renewal is listed before what comes",
 		sub: func() *billingv1alpha1.Subscription {
@@ -124,7 +147,7 @@ func TestSubscriptionDues(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dues := budget.SubscriptionDues(tt.sub(), tt.policy, true, commitNow, tt.until)
+			dues := budget.SubscriptionDues(tt.sub(), tt.policy, true, tt.term, commitNow, tt.until)
 			if len(dues) != len(tt.wantKinds) {
 				t.Fatalf("got %d dues %+v, want %d", len(dues), dues, len(tt.wantKinds))
 			}
@@ -180,17 +203,32 @@ func TestInventoryDues(t *testing.T) {
 		res("manual", func(r *bss.Resource) { r.ExpirePolicy = bss.ExpirePolicyGracePeriod }),
 		res("closed", func(r *bss.Resource) { r.Status = bss.ResourceClosed }),
 	}
-	dues := budget.InventoryDues(resources, map[string]bool{"covered": true}, commitNow, budget.AddMonths(expire, 1))
-	if len(dues) != 2 {
-		t.Fatalf("got %d dues %+v, want the two monthly deductions of resource auto", len(dues), dues)
+	// An old resource renewed monthly for three years (issue 15), and one
+	// whose term is not known yet.
+	resources = append(resources,
+		res("old", func(r *bss.Resource) { r.EffectiveTime = expire.AddDate(-3, 0, 0) }),
+		res("unknown", nil))
+	terms := map[string]int{"auto": 1, "covered": 1, "old": 1}
+	dues := budget.InventoryDues(resources, map[string]bool{"covered": true}, terms, commitNow, budget.AddMonths(expire, 1))
+	if len(dues) != 5 {
+		t.Fatalf("got %d dues %+v, want the two monthly deductions of resources auto and old, and one of unknown", len(dues), dues)
 	}
+	count := map[string]int{}
 	for _, d := range dues {
-		if d.ResourceID != "auto" || d.Kind != budget.DueAutoRenew || d.InBudget || d.Months != 1 {
-			t.Errorf("due %+v: want an out-of-budget monthly auto-renew of resource auto", d)
+		count[d.ResourceID]++
+		wantMonths := 1
+		if d.ResourceID == "unknown" {
+			wantMonths = 0
+		}
+		if d.Kind != budget.DueAutoRenew || d.InBudget || d.Months != wantMonths || d.Priced {
+			t.Errorf("due %+v: want an out-of-budget unpriced auto-renew of %d months", d, wantMonths)
+		}
+		if count[d.ResourceID] == 1 && !d.At.Equal(budget.AutoRenewDeduction(expire)) {
+			t.Errorf("first deduction of %s at %s, want %s", d.ResourceID, d.At, budget.AutoRenewDeduction(expire))
 		}
 	}
-	if want := budget.AutoRenewDeduction(expire); !dues[0].At.Equal(want) {
-		t.Errorf("first deduction at %s, want %s", dues[0].At, want)
+	if count["auto"] != 2 || count["old"] != 2 || count["unknown"] != 1 {
+		t.Errorf("dues per resource %v, want auto 2, old 2, unknown 1", count)
 	}
 }
 

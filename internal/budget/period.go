@@ -144,26 +144,3 @@ func AddMonths(t time.Time, n int) time.Time {
 	}
 	return time.Date(y, time.Month(m+1), day, b.Hour(), b.Minute(), b.Second(), b.Nanosecond(), Zone()).In(t.Location())
 }
-
-// TermMonths estimates a subscription term in months from its effective
-// and expiry times (the cloud auto-renews by the original term, digest 7.3
-// rule 25): the nearest whole number of months, at least 1; terms of a year
-// or more are whole years (12, 24 or 36 months).
-func TermMonths(effective, expire time.Time) int {
-	if effective.IsZero() || !expire.After(effective) {
-		return 1
-	}
-	const month = 30.436875 * 24 // hours in an average month
-	months := int(expire.Sub(effective).Hours()/month + 0.5)
-	switch {
-	case months < 1:
-		return 1
-	case months >= 12:
-		years := (months + 6) / 12
-		if years > 3 {
-			years = 3
-		}
-		return years * 12
-	}
-	return months
-}

@@ -72,8 +72,8 @@ func (c *QuoteCache) PriceAutoRenewals(ctx context.Context, cl bss.Client, accou
 	need := map[int][]string{}
 	c.mu.Lock()
 	for _, d := range dues {
-		if d.Priced || d.Kind != DueAutoRenew {
-			continue
+		if d.Priced || d.Kind != DueAutoRenew || d.Months < 1 {
+			continue // priced, not the cloud's, or its term unknown
 		}
 		if e, ok := c.quotes[quoteKey(account, d.ResourceID, d.Months)]; ok && fresh(e) {
 			continue

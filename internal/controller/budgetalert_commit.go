@@ -34,17 +34,37 @@ func (r *BudgetAlertReconciler) dueRenewals(ctx context.Context, st *budgetState
 	}
 	var dues []budget.Due
 	covered := map[string]bool{}
+	var queries []budget.TermQuery
 	for i := range subs.Items {
 		sub := &subs.Items[i]
 		covered[sub.Spec.ResourceID] = true
+		if res := sub.Status.Resource; res != nil && res.ExpirePolicy == bss.ExpirePolicyAutoRenew.String() && res.EffectiveTime != nil {
+			queries = append(queries, budget.TermQuery{ResourceID: sub.Spec.ResourceID, Effective: res.EffectiveTime.Time})
+		}
+	}
+	var inventory []bss.Resource
+	if b.Spec.BalanceFloor != nil {
+		inventory = r.inventory(ctx, st)
+		for _, res := range inventory {
+			if res.IsMain && res.AutoRenew() && !covered[res.ID] {
+				queries = append(queries, budget.TermQuery{ResourceID: res.ID, Effective: res.EffectiveTime})
+			}
+		}
+	}
+	// The cloud renews by the purchase period (digest §7.3 rule 25), read
+	// from the purchase order; an unknown term leaves the first deduction
+	// unpriced rather than guessed.
+	terms := r.terms().Terms(ctx, st.acct.BSS, st.acct.Key, queries, st.now)
+	for i := range subs.Items {
+		sub := &subs.Items[i]
 		policy, err := r.policyOf(ctx, sub)
 		if err != nil {
 			return nil, err
 		}
-		dues = append(dues, budget.SubscriptionDues(sub, policy, r.subscriptionMatches(st, sub), st.now, until)...)
+		dues = append(dues, budget.SubscriptionDues(sub, policy, r.subscriptionMatches(st, sub), terms[sub.Spec.ResourceID], st.now, until)...)
 	}
 	if b.Spec.BalanceFloor != nil {
-		dues = append(dues, r.inventoryDues(ctx, st, covered, until)...)
+		dues = append(dues, budget.InventoryDues(inventory, covered, terms, st.now, until)...)
 	}
 	r.quotes().PriceAutoRenewals(ctx, st.acct.BSS, st.acct.Key, dues, st.now)
 	budget.SortDues(dues)
@@ -94,9 +114,9 @@ func (r *BudgetAlertReconciler) subscriptionMatches(st *budgetState, sub *billin
 	return budget.SubscriptionMatches(st.b.Spec.Filters, res, project)
 }
 
-// inventoryDues lists the auto-renew deductions of the account's primary
-// resources that no Subscription covers (for the balance projection only).
-func (r *BudgetAlertReconciler) inventoryDues(ctx context.Context, st *budgetState, covered map[string]bool, until time.Time) []budget.Due {
+// inventory lists the account's resources for the balance projection
+// (nil, with a note, when the listing cannot be refreshed).
+func (r *BudgetAlertReconciler) inventory(ctx context.Context, st *budgetState) []bss.Resource {
 	if r.Inventory == nil {
 		return nil
 	}
@@ -111,5 +131,5 @@ func (r *BudgetAlertReconciler) inventoryDues(ctx context.Context, st *budgetSta
 		st.notes = append(st.notes, fmt.Sprintf("resources without a Subscription are not projected: %v", bss.Describe(err)))
 		return nil
 	}
-	return budget.InventoryDues(r.Inventory.All(st.acct.Key), covered, st.now, until)
+	return r.Inventory.All(st.acct.Key)
 }

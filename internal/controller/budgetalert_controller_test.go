@@ -291,6 +291,37 @@ func TestBudgetCommittedAndBalance(t *testing.T) {
 	})
 }
 
+// TestBudgetAutoRenewTermOfOldResource: committed spend counts the cloud's
+// auto-renewal of a monthly resource bought three years ago as one month,
+// like that of a resource bought last month: the term is the purchase
+// order's period (digest §7.3 rule 25), not expire_time - effective_time,
+// which is the old resource's whole life (issue 15).
+func TestBudgetAutoRenewTermOfOldResource(t *testing.T) {
+	toNextMonth(t, 0)
+	ns := h.env.Namespace(t)
+	a := h.newAccount(t, ns, "5000.00")
+	old := h.newResource(t, a, resourceOpts{expiresIn: 10 * day, monthly: "40.00", autoRenew: true, effectiveAgo: 3 * 365 * day})
+	young := h.newResource(t, a, resourceOpts{expiresIn: 12 * day, monthly: "25.00", autoRenew: true})
+	mustCreate(t, modePolicy(ns, "cloud", billingv1alpha1.RenewalModeAutoRenew))
+	mustCreate(t, subscription(ns, "old", old, "cloud", billingv1alpha1.ManagementObserve))
+	mustCreate(t, subscription(ns, "young", young, "cloud", billingv1alpha1.ManagementObserve))
+	for _, name := range []string{"old", "young"} {
+		waitSub(t, ns, name, 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+			if s.Status.Resource == nil || s.Status.Resource.EffectiveTime == nil {
+				return fmt.Errorf("resource not observed yet")
+			}
+			return nil
+		})
+	}
+	mustCreate(t, budgetAlert(ns, "team", "1000.00", threshold(50, billingv1alpha1.BasisCommitted)))
+	waitBudget(t, ns, "team", 30*time.Second, func(b *billingv1alpha1.BudgetAlert) error {
+		if amt(b.Status.Committed) != "65.00" {
+			return fmt.Errorf("committed %q, want 65.00: one monthly deduction of each resource", amt(b.Status.Committed))
+		}
+		return nil
+	})
+}
+
 // TestBudgetCurrencyMismatch: a limit in another currency is refused.
 func TestBudgetCurrencyMismatch(t *testing.T) {
 	ns := h.env.Namespace(t)

@@ -47,6 +47,8 @@ type budgetCaches struct {
 	balances map[string]cashFigures
 	// quotes prices cloud auto-renew deductions.
 	quotes *budget.QuoteCache
+	// terms holds the terms the cloud auto-renews resources by.
+	terms *budget.TermCache
 }
 
 // cashFigures is a cash balance read from BSS (5.1).
@@ -64,13 +66,17 @@ func (r *BudgetAlertReconciler) cache() *budgetCaches {
 	r.cacheOnce.Do(func() {
 		r.caches = &budgetCaches{spend: map[string]spendFigures{}, closed: map[string]spendFigures{},
 			webhooks: map[string]webhookAttempt{},
-			balances: map[string]cashFigures{}, quotes: budget.NewQuoteCache(r.BSSTimeout)}
+			balances: map[string]cashFigures{}, quotes: budget.NewQuoteCache(r.BSSTimeout),
+			terms: budget.NewTermCache(r.BSSTimeout)}
 	})
 	return r.caches
 }
 
 // quotes returns the cache of auto-renew prices.
 func (r *BudgetAlertReconciler) quotes() *budget.QuoteCache { return r.cache().quotes }
+
+// terms returns the cache of auto-renew terms.
+func (r *BudgetAlertReconciler) terms() *budget.TermCache { return r.cache().terms }
 
 // forget drops what is kept for a deleted BudgetAlert.
 func (c *budgetCaches) forget(key string) {

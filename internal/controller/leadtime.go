@@ -6,12 +6,20 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/budget"
 )
 
 // renewalLead is how long before expiry a renewal is due: renewBefore, or
-// renewBeforePercentage of the current period, or DefaultRenewBefore when
-// neither is set. The schema refuses both at once and out-of-range values;
-// the checks here guard objects built in Go.
+// renewBeforePercentage of the term one renewal buys, or
+// DefaultRenewBefore when neither is set. The schema refuses both at once
+// and out-of-range values; the checks here guard objects built in Go.
+//
+// The percentage is of the policy's period, the term being renewed, and
+// not of expire_time - effective_time: BSS's effective_time is when the
+// resource took effect and does not move on renewal (6.3.1 "Effective
+// time of a resource"; docs/simulator.md), so that span is the resource's
+// whole life and would renew an old monthly resource months early, again
+// and again (issue 15).
 func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Duration, error) {
 	switch {
 	case spec.RenewBefore != nil && spec.RenewBeforePercentage != nil:
@@ -21,13 +29,12 @@ func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Durat
 		if pct < 1 || pct > 99 {
 			return 0, fmt.Errorf("renewBeforePercentage %d: must be 1 to 99", pct)
 		}
-		// Without an effective time the period would count from year 1 and
-		// the lead would reach back centuries: renew at once. Refuse it.
-		period := res.ExpireTime.Sub(res.EffectiveTime)
-		if res.EffectiveTime.IsZero() || period <= 0 {
-			return 0, fmt.Errorf("renewBeforePercentage %d is a percentage of the period, but BSS reports no effective time for %s", pct, res.ID)
+		term := renewedTerm(spec.Period, res.ExpireTime)
+		if res.ExpireTime.IsZero() || term <= 0 {
+			return 0, fmt.Errorf("renewBeforePercentage %d is a percentage of the renewal period, but the period (%d %s) or the expiry of %s is missing",
+				pct, spec.Period.Count, spec.Period.Unit, res.ID)
 		}
-		return time.Duration(float64(period) * float64(pct) / 100), nil
+		return time.Duration(float64(term) * float64(pct) / 100), nil
 	case spec.RenewBefore != nil:
 		if spec.RenewBefore.Duration < 0 {
 			return 0, fmt.Errorf("renewBefore %s: must not be negative", spec.RenewBefore.Duration)
@@ -36,6 +43,16 @@ func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Durat
 	default:
 		return billingv1alpha1.DefaultRenewBefore, nil
 	}
+}
+
+// renewedTerm is the term one renewal of period buys from expire: the
+// calendar months (GMT+08:00, as BSS extends subscriptions) after it.
+func renewedTerm(period billingv1alpha1.RenewalPeriod, expire time.Time) time.Duration {
+	months := budget.PeriodMonths(period)
+	if months < 1 {
+		return 0
+	}
+	return budget.AddMonths(expire, months).Sub(expire)
 }
 
 // renewalTerm is the shortest term one renewal of the period buys: 28 days

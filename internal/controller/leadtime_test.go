@@ -15,6 +15,18 @@ func TestRenewalLead(t *testing.T) {
 	effective := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	yearly := &bss.Resource{ID: "ecs-1", EffectiveTime: effective, ExpireTime: effective.Add(100 * 24 * time.Hour)}
 	noEffective := &bss.Resource{ID: "ecs-2", ExpireTime: effective}
+	// BSS keeps effective_time at the purchase: a monthly resource bought
+	// three years ago and renewed month by month (issue 15), and one
+	// bought a month ago. 2029-03-31 15:59:59Z is 23:59:59 GMT+08:00; a
+	// month on is 2029-04-30, 30 days.
+	expire := time.Date(2029, 3, 31, 15, 59, 59, 0, time.UTC)
+	oldMonthly := &bss.Resource{ID: "ecs-old", EffectiveTime: expire.AddDate(-3, 0, 0), ExpireTime: expire}
+	newMonthly := &bss.Resource{ID: "ecs-new", EffectiveTime: expire.AddDate(0, -1, 0), ExpireTime: expire}
+	month := billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitMonth, Count: 1}
+	year := billingv1alpha1.RenewalPeriod{Unit: billingv1alpha1.PeriodUnitYear, Count: 1}
+	pct := func(p int32, period billingv1alpha1.RenewalPeriod) billingv1alpha1.RenewSpec {
+		return billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To(p), Period: period}
+	}
 	dur := func(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 	tests := []struct {
 		name    string
@@ -26,10 +38,15 @@ func TestRenewalLead(t *testing.T) {
 		{name: "duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(720 * time.Hour)}, res: yearly, want: 720 * time.Hour},
 		{name: "zero duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(0)}, res: yearly, want: 0},
 		{name: "default", res: yearly, want: billingv1alpha1.DefaultRenewBefore},
-		{name: "percentage of the period", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](10)}, res: yearly, want: 10 * 24 * time.Hour},
-		{name: "percentage without an effective time", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](10)}, res: noEffective, wantErr: true},
-		{name: "percentage 0", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](0)}, res: yearly, wantErr: true},
-		{name: "percentage 100", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](100)}, res: yearly, wantErr: true},
+		{name: "percentage of a monthly renewal, old resource", spec: pct(10, month), res: oldMonthly, want: 72 * time.Hour},
+		{name: "percentage of a monthly renewal, new resource", spec: pct(10, month), res: newMonthly, want: 72 * time.Hour},
+		// 2029-03-31 to 2030-03-31: 365 days.
+		{name: "percentage of a yearly renewal", spec: pct(10, year), res: oldMonthly, want: 36*24*time.Hour + 12*time.Hour},
+		{name: "percentage without an effective time", spec: pct(10, month), res: noEffective, want: 74*time.Hour + 24*time.Minute},
+		{name: "percentage without a period", spec: billingv1alpha1.RenewSpec{RenewBeforePercentage: ptr.To[int32](10)}, res: yearly, wantErr: true},
+		{name: "percentage without an expiry", spec: pct(10, month), res: &bss.Resource{ID: "x"}, wantErr: true},
+		{name: "percentage 0", spec: pct(0, month), res: yearly, wantErr: true},
+		{name: "percentage 100", spec: pct(100, month), res: yearly, wantErr: true},
 		{name: "negative duration", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(-5 * time.Hour)}, res: yearly, wantErr: true},
 		{name: "both", spec: billingv1alpha1.RenewSpec{RenewBefore: dur(time.Hour), RenewBeforePercentage: ptr.To[int32](10)}, res: yearly, wantErr: true},
 	}

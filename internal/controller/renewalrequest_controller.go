@@ -74,6 +74,9 @@ type rrState struct {
 	// reason, if set, is the condition reason for the phase this pass left
 	// the attempt in: what it waits for, or what ended it (endBecause).
 	reason string
+	// stuck is set when the attempt's order has stayed in a state the
+	// operator cannot act on past its bound: the request is Stalled.
+	stuck bool
 }
 
 func (s *rrState) wakeAt(t time.Time) {

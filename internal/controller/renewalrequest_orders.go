@@ -229,7 +229,7 @@ func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order) {
 func (r *RenewalRequestReconciler) adopt(st *rrState, order *bss.Order) {
 	rr := st.rr
 	rr.Status.OrderIDs = []string{order.ID}
-	rr.Status.OrderStatus = order.Status.String()
+	observeOrder(st, order)
 	r.event(rr, "Normal", "OrderAdopted", "Renew", "adopted renewal order %s (%s) instead of ordering again", order.ID, order.Status)
 	switch order.Status {
 	case bss.OrderPendingPayment:
@@ -294,7 +294,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		return nil
 	}
 	order := detail.Order
-	rr.Status.OrderStatus = order.Status.String()
+	observeOrder(st, &order)
 	switch order.Status {
 	case bss.OrderCompleted, bss.OrderProcessing:
 		rr.Status.Phase = billingv1alpha1.RenewalPhaseConfirming
@@ -305,8 +305,9 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 		return nil
 	case bss.OrderPendingPayment:
 	default:
-		rr.Status.Message = fmt.Sprintf("order %s is %s; waiting", id, order.Status)
-		st.wakeAt(st.now.Add(time.Minute))
+		// Pending approval, to be confirmed: not payable (digest §7.7
+		// rule 50); waited for, within a bound.
+		r.waitOrderState(st, &order)
 		return nil
 	}
 
@@ -319,6 +320,13 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 	defer wcancel()
 	if !st.now.Before(deadline) {
 		return r.cancelUnpaid(wctx, st, id)
+	}
+	// A partner's order is the partner's to pay: never paid here.
+	if waiting, err := r.leaveToPartner(bctx, st, &order, deadline); err != nil || waiting {
+		if err != nil {
+			r.bssWait(st, "read who pays order "+id, err)
+		}
+		return nil
 	}
 	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodManual {
 		rr.Status.Message = fmt.Sprintf("order %s (%s %s) awaits payment in the console; it is cancelled at %s if unpaid",
@@ -438,7 +446,7 @@ func (r *RenewalRequestReconciler) confirm(ctx context.Context, st *rrState) err
 			return nil
 		}
 		order = &detail.Order
-		rr.Status.OrderStatus = order.Status.String()
+		observeOrder(st, order)
 		switch order.Status {
 		case bss.OrderPendingPayment:
 			rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
@@ -449,8 +457,8 @@ func (r *RenewalRequestReconciler) confirm(ctx context.Context, st *rrState) err
 			return nil
 		case bss.OrderCompleted:
 		default:
-			rr.Status.Message = fmt.Sprintf("order %s is %s; waiting for it to complete", order.ID, order.Status)
-			st.wakeAt(st.now.Add(30 * time.Second))
+			// Processing after payment, or a state a person must move on.
+			r.waitOrderState(st, order)
 			return nil
 		}
 	}
@@ -478,7 +486,7 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 	rr := st.rr
 	conds := &rr.Status.Conditions
 	pending := rr.Status.Phase == billingv1alpha1.RenewalPhasePaymentPending
-	if c := condition(*conds, billingv1alpha1.ConditionPaymentPending); pending && (c == nil || c.Reason != billingv1alpha1.ReasonPaymentFailed) {
+	if c := condition(*conds, billingv1alpha1.ConditionPaymentPending); pending && (c == nil || (c.Reason != billingv1alpha1.ReasonPaymentFailed && c.Reason != billingv1alpha1.ReasonPartnerPays)) {
 		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonAwaitingPayment, rr.Status.Message)
 	} else if !pending {
 		setCondition(conds, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionFalse, billingv1alpha1.ReasonUpToDate, "no order awaits payment")
@@ -517,7 +525,12 @@ func (r *RenewalRequestReconciler) summarize(st *rrState) {
 			reason = st.reason
 		}
 		sum.notReady(reason, rr.Status.Message)
-		sum.working(reason, rr.Status.Message)
+		if st.stuck {
+			// The order waits for a person (OrderStuck says who).
+			sum.stalled(reason, rr.Status.Message)
+		} else {
+			sum.working(reason, rr.Status.Message)
+		}
 	}
 	sum.apply(conds, st.now)
 }

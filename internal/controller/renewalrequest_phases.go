@@ -261,7 +261,7 @@ func (r *RenewalRequestReconciler) quotePendingOrder(ctx context.Context, st *rr
 		Period: orderPeriod(detail.LineItems), QuotedAt: &metav1.Time{Time: st.now},
 	}
 	rr.Status.OrderIDs = []string{order.ID}
-	rr.Status.OrderStatus = order.Status.String()
+	observeOrder(st, &order)
 	rr.Status.FailureCount = 0
 	rr.Status.NextAttemptTime = nil
 	return true, nil

@@ -208,6 +208,9 @@ type resourceOpts struct {
 	// serviceType and region default to an ECS in ap-southeast-1.
 	serviceType string
 	region      string
+	// effectiveAgo, if set, is how long ago the resource was bought
+	// (effective_time); by default one period before its expiry.
+	effectiveAgo time.Duration
 }
 
 // newResource seeds a primary ECS resource for the account and returns its ID.
@@ -238,6 +241,10 @@ func (h *harness) newResource(t *testing.T, a account, o resourceOpts) string {
 			ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume",
 			SpecCode: "GPSSD", MonthlyPrice: decimal.RequireFromString("4.00"),
 		})
+	}
+	if o.effectiveAgo > 0 {
+		eff := h.clock.Now().Add(-o.effectiveAgo)
+		seed.EffectiveTime = &eff
 	}
 	if err := h.sim.AddResource(seed); err != nil {
 		t.Fatalf("add simulator resource: %v", err)

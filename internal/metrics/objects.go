@@ -68,6 +68,7 @@ var waitingPhases = map[billingv1alpha1.RenewalPhase]string{
 //	bss_operator_subscription_condition{namespace,name,condition,status}
 //	bss_operator_renewal_requests{namespace,phase}
 //	bss_operator_renewal_request_waiting_since_timestamp_seconds{namespace,name,subscription,phase}
+//	bss_operator_renewal_request_order_stuck_since_timestamp_seconds{namespace,name,subscription,reason}
 //	bss_operator_billingaccount_balance{namespace,name,account_type,currency}
 //	bss_operator_billingaccount_debt{namespace,name,currency}
 //	bss_operator_billingaccount_condition{namespace,name,condition,status}
@@ -77,7 +78,7 @@ type ObjectCollector struct {
 	reader client.Reader
 
 	subExpiry, subRenewal, subFailures, subInfo, subQuote, subCondition *prometheus.Desc
-	requests, requestWaiting                                            *prometheus.Desc
+	requests, requestWaiting, requestStuck                              *prometheus.Desc
 	acctBalance, acctDebt, acctCondition                                *prometheus.Desc
 	listFailed, unparsable                                              *prometheus.Desc
 }
@@ -114,6 +115,9 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 		requestWaiting: d("bss_operator_renewal_request_waiting_since_timestamp_seconds",
 			"When a RenewalRequest began to wait for approval (phase AwaitingApproval) or payment (phase PaymentPending), in Unix seconds.",
 			[]string{"namespace", "name", "subscription", "phase"}, nil),
+		requestStuck: d("bss_operator_renewal_request_order_stuck_since_timestamp_seconds",
+			"For each RenewalRequest whose order stayed in status 1 (pending approval), 3 (processing) or 9 (to be confirmed) past the operator's bound (condition OrderStuck True, reason naming the state): when the order entered that state (status.orderStatusSince), in Unix seconds.",
+			[]string{"namespace", "name", "subscription", "reason"}, nil),
 		acctBalance: d("bss_operator_billingaccount_balance",
 			"The BillingAccount's balance per BSS account type (status.balances).",
 			[]string{"namespace", "name", "account_type", "currency"}, nil),
@@ -135,7 +139,7 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 // Describe implements prometheus.Collector.
 func (c *ObjectCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.subExpiry, c.subRenewal, c.subFailures, c.subInfo, c.subQuote, c.subCondition,
-		c.requests, c.requestWaiting, c.acctBalance, c.acctDebt, c.acctCondition, c.listFailed, c.unparsable} {
+		c.requests, c.requestWaiting, c.requestStuck, c.acctBalance, c.acctDebt, c.acctCondition, c.listFailed, c.unparsable} {
 		ch <- d
 	}
 }
@@ -239,6 +243,21 @@ func (c *ObjectCollector) collectRequests(ch chan<- prometheus.Metric, items []b
 				ch <- prometheus.MustNewConstMetric(c.requestWaiting, prometheus.GaugeValue, float64(since.Unix()),
 					rr.Namespace, rr.Name, rr.Spec.SubscriptionName, string(phase))
 			}
+		}
+	}
+	for i := range items {
+		rr := &items[i]
+		for j := range rr.Status.Conditions {
+			cond := &rr.Status.Conditions[j]
+			if cond.Type != billingv1alpha1.ConditionOrderStuck || cond.Status != metav1.ConditionTrue {
+				continue
+			}
+			since := cond.LastTransitionTime.Time
+			if s := rr.Status.OrderStatusSince; s != nil {
+				since = s.Time
+			}
+			ch <- prometheus.MustNewConstMetric(c.requestStuck, prometheus.GaugeValue, float64(since.Unix()),
+				rr.Namespace, rr.Name, rr.Spec.SubscriptionName, cond.Reason)
 		}
 	}
 	for k, n := range counts {

@@ -205,6 +205,29 @@ bss_operator_renewal_request_waiting_since_timestamp_seconds{name="web-r1",names
 `,
 		},
 		{
+			name: "renewal requests whose order is stuck in a state, by reason",
+			objects: []client.Object{
+				func() client.Object {
+					rr := renewalRequest("prod", "web-r1", billingv1alpha1.RenewalPhaseConfirming,
+						metav1.Condition{Type: billingv1alpha1.ConditionOrderStuck, Status: metav1.ConditionTrue,
+							Reason: billingv1alpha1.ReasonOrderProcessing, LastTransitionTime: metav1.NewTime(transition)})
+					rr.Status.OrderStatusSince = &metav1.Time{Time: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+					return rr
+				}(),
+				renewalRequest("prod", "db-r1", billingv1alpha1.RenewalPhasePaymentPending,
+					metav1.Condition{Type: billingv1alpha1.ConditionOrderStuck, Status: metav1.ConditionTrue,
+						Reason: billingv1alpha1.ReasonOrderPendingApproval, LastTransitionTime: metav1.NewTime(transition)}),
+				renewalRequest("prod", "lb-r1", billingv1alpha1.RenewalPhaseConfirming),
+			},
+			metrics: []string{"bss_operator_renewal_request_order_stuck_since_timestamp_seconds"},
+			want: `
+# HELP bss_operator_renewal_request_order_stuck_since_timestamp_seconds For each RenewalRequest whose order stayed in status 1 (pending approval), 3 (processing) or 9 (to be confirmed) past the operator's bound (condition OrderStuck True, reason naming the state): when the order entered that state (status.orderStatusSince), in Unix seconds.
+# TYPE bss_operator_renewal_request_order_stuck_since_timestamp_seconds gauge
+bss_operator_renewal_request_order_stuck_since_timestamp_seconds{name="db-r1",namespace="prod",reason="OrderPendingApproval",subscription="db"} 1.796112e+09
+bss_operator_renewal_request_order_stuck_since_timestamp_seconds{name="web-r1",namespace="prod",reason="OrderProcessing",subscription="web"} 1.7959968e+09
+`,
+		},
+		{
 			name: "account balances, debt and conditions; an unparsable balance is counted",
 			objects: []client.Object{&billingv1alpha1.BillingAccount{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "billing", Name: "huawei"},

@@ -91,6 +91,19 @@ func (s *Server) HoldOrder(orderID string, status int, d time.Duration) error {
 	return nil
 }
 
+// SetPayingAgent marks an order's payment as belonging to partner agentID
+// ("": the customer's own), as 6.2.1 agent_pay_info reports it.
+func (s *Server) SetPayingAgent(orderID, agentID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.st.findOrder(orderID)
+	if o == nil {
+		return fmt.Errorf("set paying agent of order %s: not found", orderID)
+	}
+	o.PayingAgentID = agentID
+	return nil
+}
+
 // takeHold returns the first armed hold matching order o in one of statuses,
 // and consumes it. Called with s.mu held.
 func (s *Server) takeHold(o *Order, statuses ...int) *OrderHold {

@@ -47,6 +47,14 @@ type orderJSON struct {
 	PendingPaymentEndTime **string                `json:"pending_payment_end_time,omitempty"`
 	EnterpriseProjects    []enterpriseProjectJSON `json:"enterprise_projects,omitempty"`
 	SubOrderInfos         []orderJSON             `json:"sub_order_infos"`
+	AgentPayInfo          *agentPayInfoJSON       `json:"agent_pay_info,omitempty"`
+}
+
+// agentPayInfoJSON is AgentPayInfoV2: the SDK's CustomerOrderV2 (6.2.1)
+// carries it; 6.2.2's CustomerOrderV3 and the reference do not.
+type agentPayInfoJSON struct {
+	PayingAgentID string `json:"paying_agent_id"`
+	IsAgentPay    bool   `json:"is_agent_pay"`
 }
 
 func amountInfo(discounts []Discount, coupon decimal.Decimal, commission, consumed *decimal.Decimal) amountInfoJSON {
@@ -78,6 +86,9 @@ func orderToJSON(o *Order, details bool) orderJSON {
 	} else {
 		for _, ep := range o.EnterpriseProjects {
 			j.EnterpriseProjects = append(j.EnterpriseProjects, enterpriseProjectJSON(ep))
+		}
+		if o.PayingAgentID != "" {
+			j.AgentPayInfo = &agentPayInfoJSON{PayingAgentID: o.PayingAgentID, IsAgentPay: true}
 		}
 	}
 	return j

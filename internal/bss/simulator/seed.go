@@ -33,6 +33,11 @@ type AccountSeed struct {
 	Credentials []Credential    `json:"credentials"`
 	Tokens      []TokenSeed     `json:"tokens,omitempty"`
 	Coupons     []CouponSeed    `json:"coupons,omitempty"`
+	// PayingAgentID, if set, is the partner that pays the account's
+	// orders: every order placed for it carries agent_pay_info
+	// {paying_agent_id, is_agent_pay: true} in 6.2.1 (the SDK's
+	// CustomerOrderV2; the reference has no such field).
+	PayingAgentID string `json:"payingAgentId,omitempty"`
 }
 
 // TokenSeed seeds an X-Auth-Token; ExpiresIn is relative ("24h", "2d").
@@ -205,7 +210,8 @@ func (s *Server) addAccount(a AccountSeed, now time.Time) error {
 		return fmt.Errorf("duplicate account %s", a.DomainID)
 	}
 	acct := &Account{DomainID: a.DomainID, Name: a.Name, Currency: a.Currency, Cash: a.Cash,
-		CreditLimit: a.CreditLimit, Debt: a.Debt, Frozen: a.Frozen, Credentials: a.Credentials}
+		CreditLimit: a.CreditLimit, Debt: a.Debt, Frozen: a.Frozen, Credentials: a.Credentials,
+		PayingAgentID: a.PayingAgentID}
 	if acct.Currency == "" {
 		acct.Currency = "USD"
 	}

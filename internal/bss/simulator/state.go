@@ -70,6 +70,9 @@ type Account struct {
 	Credentials []Credential    `json:"credentials"`
 	Tokens      []Token         `json:"tokens"`
 	Coupons     []Coupon        `json:"coupons"`
+	// PayingAgentID is the partner that pays the account's orders ("":
+	// the customer pays).
+	PayingAgentID string `json:"payingAgentId,omitempty"`
 }
 
 // Credential is an AK/SK pair, optionally temporary (with a security token).
@@ -243,6 +246,9 @@ type Order struct {
 	PaidBy *Caller `json:"paidBy,omitempty"`
 	// CanceledBy is who canceled it (nil unless canceled by a caller).
 	CanceledBy *Caller `json:"canceledBy,omitempty"`
+	// PayingAgentID is the partner whose payment the order belongs to
+	// (6.2.1 agent_pay_info), "" for the customer's own.
+	PayingAgentID string `json:"payingAgentId,omitempty"`
 	// HeldUntil is when a held order (status 1, 3, 6 or 9, see OrderHold)
 	// moves on; zero when not held.
 	HeldUntil time.Time `json:"heldUntil,omitzero"`
