@@ -95,10 +95,26 @@ func SubscriptionDues(sub *billingv1alpha1.Subscription, policy *billingv1alpha1
 		}
 		next = func(k int) time.Time { return AddMonths(first, k*base.Months) }
 	case res.ExpirePolicy == bss.ExpirePolicyAutoRenew.String():
+		// Settings the operator set with 6.3.4 (RenewalPolicy autoRenew)
+		// override the purchase term: one period of the unit set, and no
+		// more renewals than allowed.
+		limit := maxRepeats
+		if a := sub.Status.AutoRenewSettings; a != nil {
+			switch a.PeriodUnit {
+			case billingv1alpha1.PeriodUnitMonth:
+				autoRenewMonths = 1
+			case billingv1alpha1.PeriodUnitYear:
+				autoRenewMonths = 12
+			}
+			if a.Times != nil {
+				limit = int(*a.Times)
+			}
+		}
 		if q := sub.Status.LastQuote; base.Priced && (q.Period == nil || PeriodMonths(*q.Period) != autoRenewMonths) {
 			base.Priced = false // not quoted for the term the cloud renews by
 		}
-		return append(out, autoRenewDues(base, sub.Status.ExpireTime.Time, autoRenewMonths, now, until)...)
+		dues := autoRenewDues(base, sub.Status.ExpireTime.Time, autoRenewMonths, now, until)
+		return append(out, dues[:min(len(dues), limit)]...)
 	default:
 		return out
 	}

@@ -314,3 +314,39 @@ func TestCommittedPendingAndDueBefore(t *testing.T) {
 		t.Error("fingerprint did not change when the renewals due changed")
 	}
 }
+
+// TestSubscriptionDuesFollowAutoRenewSettings: the auto-renew settings the
+// operator set (RenewalPolicy autoRenew, 6.3.4) decide the deductions: one
+// period of the unit set, and no more than the renewals allowed.
+func TestSubscriptionDuesFollowAutoRenewSettings(t *testing.T) {
+	expire := time.Date(2025, 3, 20, 15, 59, 59, 0, time.UTC)
+	until := budget.AddMonths(expire, 36) // deductions a week before each expiry: 37 monthly, 4 yearly
+	two := int32(2)
+	policy := renewPolicy(billingv1alpha1.RenewalModeAutoRenew, monthly)
+	tests := []struct {
+		name       string
+		applied    *billingv1alpha1.AppliedAutoRenew
+		wantCount  int
+		wantMonths int
+	}{
+		{"purchase term (monthly), no settings", nil, 37, 1},
+		{"yearly, no limit", &billingv1alpha1.AppliedAutoRenew{PeriodUnit: billingv1alpha1.PeriodUnitYear}, 4, 12},
+		{"yearly, two renewals", &billingv1alpha1.AppliedAutoRenew{PeriodUnit: billingv1alpha1.PeriodUnitYear, Times: &two}, 2, 12},
+		{"purchase term, two renewals", &billingv1alpha1.AppliedAutoRenew{Times: &two}, 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := dueSub(expire, expire, monthly, true)
+			sub.Status.AutoRenewSettings = tt.applied
+			dues := budget.SubscriptionDues(sub, policy, true, 1, commitNow, until)
+			if len(dues) != tt.wantCount {
+				t.Fatalf("%d deductions, want %d", len(dues), tt.wantCount)
+			}
+			for _, d := range dues {
+				if d.Months != tt.wantMonths {
+					t.Errorf("deduction at %s for %d months, want %d", d.At, d.Months, tt.wantMonths)
+				}
+			}
+		})
+	}
+}
