@@ -22,6 +22,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/bss-operator/bss-operator/internal/accounts"
+	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
@@ -274,6 +275,8 @@ func run(opts options) error {
 		Clock:      clock.RealClock{},
 		Metrics:    bssMetrics,
 		UserAgent:  "bss-operator",
+		// One JSON record per BSS write (docs/operating.md, "Audit log").
+		Audit: ctrl.Log.WithName(audit.LoggerName),
 	})
 	operatorMetrics, err := metrics.NewOperator(ctrlmetrics.Registry)
 	if err != nil {
