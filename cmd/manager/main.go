@@ -275,8 +275,9 @@ func run(opts options) error {
 		Clock:      clock.RealClock{},
 		Metrics:    bssMetrics,
 		UserAgent:  "bss-operator",
-		// One JSON record per BSS write (docs/operating.md, "Audit log").
-		Audit: ctrl.Log.WithName(audit.LoggerName),
+		// One JSON record per BSS write (docs/operating.md, "Audit log"),
+		// never sampled and whatever --zap-log-level says.
+		Audit: audit.NewLogger(os.Stderr),
 	})
 	operatorMetrics, err := metrics.NewOperator(ctrlmetrics.Registry)
 	if err != nil {

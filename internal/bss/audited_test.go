@@ -7,19 +7,18 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
-	crzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/bss-operator/bss-operator/internal/audit"
 )
 
-// auditLog is the manager's production logger (controller-runtime's zap,
-// JSON) writing to a buffer, so tests see the records as a log pipeline
-// would.
+// auditLog collects what the manager's audit logger (audit.NewLogger)
+// writes, so tests see the records as a log pipeline would.
 type auditLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -32,7 +31,7 @@ func (l *auditLog) Write(p []byte) (int, error) {
 }
 
 func (l *auditLog) logger() logr.Logger {
-	return crzap.New(crzap.WriteTo(l), crzap.UseDevMode(false)).WithName(audit.LoggerName)
+	return audit.NewLogger(l)
 }
 
 // records returns the JSON records written so far and forgets them.
@@ -333,5 +332,34 @@ func TestFactoryClientsAreAudited(t *testing.T) {
 	}
 	if strings.Contains(log.buf.String(), "SK-secret-7f3a") {
 		t.Error("the audit log holds a secret")
+	}
+}
+
+// TestAuditedBurstKeepsEveryRecord: a burst of writes (a fleet's renewals
+// falling due together) keeps every record; a sampling logger would keep
+// one in a hundred after the first hundred in a second.
+func TestAuditedBurstKeepsEveryRecord(t *testing.T) {
+	log := &auditLog{}
+	c := NewAudited(&stubClient{}, log.logger(), "team/acct")
+	const n = 500
+	for i := range n {
+		_ = c.CancelOrder(context.Background(), "CS"+strconv.Itoa(i))
+	}
+	if got := len(log.records(t)); got != n {
+		t.Errorf("%d records for %d writes", got, n)
+	}
+}
+
+// httpOf returns the HTTP client under a factory's decorators.
+func httpOf(c Client) *httpClient {
+	for {
+		switch x := c.(type) {
+		case *audited:
+			c = x.next
+		case *instrumented:
+			c = x.next
+		default:
+			return c.(*httpClient)
+		}
 	}
 }

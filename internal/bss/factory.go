@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/metrics"
@@ -46,8 +46,8 @@ type FactoryConfig struct {
 	// Metrics, when set, instruments every client.
 	Metrics *metrics.BSS
 	// Audit receives one record per BSS write of every client (see
-	// NewAudited). Left unset, it is controller-runtime's logger named
-	// "audit", so that no client goes unaudited.
+	// NewAudited). Left unset, it is audit.NewLogger on stderr, so that no
+	// client goes unaudited.
 	Audit logr.Logger
 	// Retry bounds read retries.
 	Retry RetryPolicy
@@ -94,7 +94,7 @@ func NewFactory(cfg FactoryConfig) *Factory {
 		cfg.Endpoints = DefaultEndpointAllowlist()
 	}
 	if cfg.Audit.GetSink() == nil {
-		cfg.Audit = logf.Log.WithName(audit.LoggerName)
+		cfg.Audit = audit.NewLogger(os.Stderr)
 	}
 	return &Factory{cfg: cfg, clients: map[string]factoryEntry{}}
 }

@@ -9,14 +9,13 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	crzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/audit"
 )
 
 // auditSink collects the audit log of the shared manager as the manager
-// writes it (controller-runtime's production zap logger, JSON).
+// writes it (audit.NewLogger, JSON lines).
 type auditSink struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -32,7 +31,7 @@ func (s *auditSink) Write(p []byte) (int, error) {
 }
 
 func (s *auditSink) logger() logr.Logger {
-	return crzap.New(crzap.WriteTo(s), crzap.UseDevMode(false)).WithName(audit.LoggerName)
+	return audit.NewLogger(s)
 }
 
 // records returns the audit records of one namespace, oldest first.
