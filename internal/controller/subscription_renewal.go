@@ -27,7 +27,6 @@ const quoteMaxAge = 24 * time.Hour
 // the account's 10/s quota); 35 days covers a monthly budget period.
 const quoteHorizon = 35 * 24 * time.Hour
 
-
 // renewalTime is when the operator renews: expiry minus the lead, minus a
 // stable per-object jitter of up to a tenth of the lead (at most 6h), so
 // that many subscriptions due the same day do not fire in the same second.
