@@ -35,6 +35,7 @@ func TestCRDDefaultsMatchConstants(t *testing.T) {
 		"renewalpolicies": {
 			"spec.warnBefore":                      dur(billingv1alpha1.DefaultWarnBefore),
 			"spec.historyLimit":                    float64(billingv1alpha1.DefaultHistoryLimit),
+			"spec.orderHistoryLimit":               float64(billingv1alpha1.DefaultOrderHistoryLimit),
 			"spec.renew.payment":                   map[string]any{"method": string(billingv1alpha1.DefaultPaymentMethod)},
 			"spec.renew.payment.method":            string(billingv1alpha1.DefaultPaymentMethod),
 			"spec.renew.payment.discount":          string(billingv1alpha1.DefaultDiscount),

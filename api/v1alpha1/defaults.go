@@ -42,6 +42,8 @@ const (
 	MinYearTerm = 365 * 24 * time.Hour
 	// DefaultHistoryLimit is RenewalPolicy spec.historyLimit.
 	DefaultHistoryLimit int32 = 10
+	// DefaultOrderHistoryLimit is RenewalPolicy spec.orderHistoryLimit.
+	DefaultOrderHistoryLimit int32 = 20
 	// DefaultPaymentMethod is spec.renew.payment.method.
 	DefaultPaymentMethod = PaymentMethodAutoPay
 	// DefaultDiscount is spec.renew.payment.discount.

@@ -126,6 +126,17 @@ type RenewalPolicySpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	HistoryLimit int32 `json:"historyLimit,omitempty"`
+
+	// orderHistoryLimit is how many orders each Subscription under this
+	// policy lists in status.orderHistory, newest first; older entries are
+	// dropped when the next order is recorded. Defaults to 20
+	// (DefaultOrderHistoryLimit). For a record kept longer, use the audit
+	// log (docs/operating.md).
+	// +optional
+	// +kubebuilder:default=20
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	OrderHistoryLimit int32 `json:"orderHistoryLimit,omitempty"`
 }
 
 // RenewSpec configures explicit renewal by the operator.

@@ -363,10 +363,11 @@ type SubscriptionStatus struct {
 	// +optional
 	LastRenewal *RenewalRecord `json:"lastRenewal,omitempty"`
 
-	// orderHistory lists recent orders, newest first, at most 20.
+	// orderHistory lists recent orders, newest first, at most the
+	// policy's orderHistoryLimit (20 by default, 100 at most).
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:MaxItems=100
 	OrderHistory []OrderRecord `json:"orderHistory,omitempty"`
 
 	// renewalRevision numbers renewal attempts; RenewalRequests are named

@@ -22,6 +22,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/bss-operator/bss-operator/internal/accounts"
+	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
@@ -274,6 +275,9 @@ func run(opts options) error {
 		Clock:      clock.RealClock{},
 		Metrics:    bssMetrics,
 		UserAgent:  "bss-operator",
+		// One JSON record per BSS write (docs/operating.md, "Audit log"),
+		// never sampled and whatever --zap-log-level says.
+		Audit: audit.NewLogger(os.Stderr),
 	})
 	operatorMetrics, err := metrics.NewOperator(ctrlmetrics.Registry)
 	if err != nil {

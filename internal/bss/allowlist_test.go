@@ -112,7 +112,7 @@ func TestLimiterBucketsAreNotForgeable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c.(*httpClient).limiters
+		return httpOf(c).limiters
 	}
 	v := limiters(victim)
 	if limiters(forger) == v {

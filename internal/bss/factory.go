@@ -5,10 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 
+	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
 
+	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/metrics"
 )
 
@@ -42,6 +45,10 @@ type FactoryConfig struct {
 	Limiters *LimiterRegistry
 	// Metrics, when set, instruments every client.
 	Metrics *metrics.BSS
+	// Audit receives one record per BSS write of every client (see
+	// NewAudited). Left unset, it is audit.NewLogger on stderr, so that no
+	// client goes unaudited.
+	Audit logr.Logger
 	// Retry bounds read retries.
 	Retry RetryPolicy
 	// Language is the X-Language value.
@@ -85,6 +92,9 @@ func NewFactory(cfg FactoryConfig) *Factory {
 	}
 	if cfg.Endpoints == nil {
 		cfg.Endpoints = DefaultEndpointAllowlist()
+	}
+	if cfg.Audit.GetSink() == nil {
+		cfg.Audit = audit.NewLogger(os.Stderr)
 	}
 	return &Factory{cfg: cfg, clients: map[string]factoryEntry{}}
 }
@@ -155,7 +165,7 @@ func (f *Factory) ClientFor(acc AccountConfig) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bss factory: account %s: %w", acc.AccountKey, err)
 	}
-	c = NewInstrumented(c, f.cfg.Metrics, f.cfg.Clock)
+	c = NewAudited(NewInstrumented(c, f.cfg.Metrics, f.cfg.Clock), f.cfg.Audit, acc.AccountKey)
 	f.clients[acc.AccountKey] = factoryEntry{digest: d, client: c}
 	return c, nil
 }

@@ -90,12 +90,12 @@ func TestFactory(t *testing.T) {
 	if c3 == c1 {
 		t.Fatal("rotated credentials reused the old client")
 	}
-	if c1.(*httpClient).limiters != c3.(*httpClient).limiters {
+	if httpOf(c1).limiters != httpOf(c3).limiters {
 		t.Error("rotated client does not share the account's limiters")
 	}
 	other := AccountConfig{AccountKey: "ns/b", Endpoint: ts.URL, DomainID: "d2", Credentials: Credentials{Token: "t"}}
 	c4, _ := f.ClientFor(other)
-	if c4.(*httpClient).limiters == c1.(*httpClient).limiters {
+	if httpOf(c4).limiters == httpOf(c1).limiters {
 		t.Error("different accounts share limiters")
 	}
 	// The rotated client signs with the new key.

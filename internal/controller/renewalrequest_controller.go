@@ -23,6 +23,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
+	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 )
 
@@ -102,6 +103,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 
 	st := &rrState{rr: &rr, orig: rr.DeepCopy(), now: r.Timing.Now()}
+	ctx = audit.WithSubject(ctx, func() audit.Subject { return renewalSubject(st) })
 	err := r.advance(ctx, st)
 	if st.stale {
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/discount"
 )
@@ -356,6 +357,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			rr.Status.DiscountSaved = toMoney(best.Saved, order.AmountAfterDiscount.Currency)
 		}
 	}
+	wctx = audit.WithAmount(wctx, auditMoney(order.AmountAfterDiscount))
 	err = st.acct.BSS.PayOrder(wctx, req)
 	switch {
 	case err == nil:

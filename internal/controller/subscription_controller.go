@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/audit"
 )
 
 // finalizerUnsubscribe is set on Subscriptions whose deletionPolicy is
@@ -68,6 +69,7 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("subscription", klog.KObj(&sub)))
+	ctx = audit.WithSubject(ctx, func() audit.Subject { return subscriptionSubject(&sub) })
 
 	if !sub.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, &sub)

@@ -27,9 +27,6 @@ const quoteMaxAge = 24 * time.Hour
 // the account's 10/s quota); 35 days covers a monthly budget period.
 const quoteHorizon = 35 * 24 * time.Hour
 
-// maxOrderHistory bounds status.orderHistory.
-const maxOrderHistory = 20
-
 // renewalTime is when the operator renews: expiry minus the lead, minus a
 // stable per-object jitter of up to a tenth of the lead (at most 6h), so
 // that many subscriptions due the same day do not fire in the same second.
@@ -339,9 +336,23 @@ func (r *SubscriptionReconciler) mirrorRequest(st *subState, rr *billingv1alpha1
 	}
 }
 
-// recordOrders prepends the request's orders to the bounded order history.
+// recordOrders prepends the request's orders to the order history,
+// bounded by the policy's orderHistoryLimit.
 func (r *SubscriptionReconciler) recordOrders(st *subState, rr *billingv1alpha1.RenewalRequest) {
-	hist := st.sub.Status.OrderHistory
+	st.sub.Status.OrderHistory = prependOrders(st.sub.Status.OrderHistory, rr, metav1.Time{Time: st.now}, orderHistoryLimit(st.policy))
+}
+
+// orderHistoryLimit is the policy's orderHistoryLimit, or the default.
+func orderHistoryLimit(p *billingv1alpha1.RenewalPolicy) int {
+	if p != nil && p.Spec.OrderHistoryLimit > 0 {
+		return int(p.Spec.OrderHistoryLimit)
+	}
+	return int(billingv1alpha1.DefaultOrderHistoryLimit)
+}
+
+// prependOrders returns hist with the request's orders not yet listed in
+// front, newest first, cut to limit entries.
+func prependOrders(hist []billingv1alpha1.OrderRecord, rr *billingv1alpha1.RenewalRequest, now metav1.Time, limit int) []billingv1alpha1.OrderRecord {
 	for _, id := range rr.Status.OrderIDs {
 		seen := false
 		for _, o := range hist {
@@ -353,13 +364,13 @@ func (r *SubscriptionReconciler) recordOrders(st *subState, rr *billingv1alpha1.
 		hist = append([]billingv1alpha1.OrderRecord{{
 			OrderID: id, Type: billingv1alpha1.OrderTypeRenewal, Status: rr.Status.OrderStatus,
 			Amount: rr.Status.AmountPaid.DeepCopy(), RequestName: rr.Name,
-			Time: &metav1.Time{Time: st.now},
+			Time: now.DeepCopy(),
 		}}, hist...)
 	}
-	if len(hist) > maxOrderHistory {
-		hist = hist[:maxOrderHistory]
+	if len(hist) > limit {
+		hist = hist[:limit]
 	}
-	st.sub.Status.OrderHistory = hist
+	return hist
 }
 
 // clearRenewalPlan empties the explicit-renewal fields for modes that do

@@ -106,7 +106,8 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	h.endpoints = endpoints
-	factory := bss.NewFactory(bss.FactoryConfig{HTTPClient: ts.Client(), Clock: clock.RealClock{}, Metrics: bssMetrics, Endpoints: endpoints})
+	factory := bss.NewFactory(bss.FactoryConfig{HTTPClient: ts.Client(), Clock: clock.RealClock{}, Metrics: bssMetrics, Endpoints: endpoints,
+		Audit: auditLog.logger()})
 	if err := controller.SetupWithManager(mgr, controller.Options{
 		Timing:     controller.Timing{Clock: fake, Speed: 1, MinRequeue: 50 * time.Millisecond, MaxRequeue: 300 * time.Millisecond},
 		Factory:    factory,

@@ -52,19 +52,76 @@ func RepoRoot() string {
 }
 
 // Assets returns the directory of the control-plane binaries, building
-// them if needed.
+// them if needed. A build takes 15-25 minutes; its progress lines (a line
+// per binary as it starts and ends) reach the person waiting as they come.
 func Assets(ctx context.Context) (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, filepath.Join(RepoRoot(), "hack", "envtest", "build.sh"))
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build envtest binaries: %w: %s", err, stderr.String())
-	}
-	return strings.TrimSpace(stdout.String()), nil
+	progress, closeProgress := progressWriter()
+	defer closeProgress()
+	return runBuildScript(ctx, filepath.Join(RepoRoot(), "hack", "envtest", "build.sh"), progress)
 }
+
+// progressWriter is where a build's progress goes: the terminal when there
+// is one, because `go test ./pkg/...` holds back a test binary's stderr
+// until the package ends and drops it when the package passes, so a build
+// started from TestMain would otherwise print nothing for 20 minutes.
+// Without a terminal (CI), stderr.
+func progressWriter() (io.Writer, func()) {
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return os.Stderr, func() {}
+	}
+	return tty, func() { _ = tty.Close() }
+}
+
+// runBuildScript runs a build script that prints one path on stdout and
+// its progress on stderr. Stderr is copied to progress as it comes, and
+// its end is kept for the error when the script fails.
+func runBuildScript(ctx context.Context, script string, progress io.Writer) (string, error) {
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{limit: 8 << 10}
+	cmd := exec.CommandContext(ctx, script)
+	cmd.Stdout = &stdout
+	cmd.Stderr = io.MultiWriter(bestEffort{progress}, stderr)
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build envtest binaries with %s: %w: %s", script, err, stderr.String())
+	}
+	out := strings.TrimSpace(stdout.String())
+	if out == "" || strings.Contains(out, "\n") {
+		return "", fmt.Errorf("build envtest binaries with %s: want one path on stdout, got %q", script, out)
+	}
+	return out, nil
+}
+
+// bestEffort writes to w and ignores its errors: a closed terminal must not
+// fail (or SIGPIPE) the build.
+type bestEffort struct{ w io.Writer }
+
+// Write implements io.Writer.
+func (b bestEffort) Write(p []byte) (int, error) {
+	_, _ = b.w.Write(p)
+	return len(p), nil
+}
+
+// tailBuffer keeps the last limit bytes written to it.
+type tailBuffer struct {
+	limit int
+	buf   []byte
+}
+
+// Write implements io.Writer.
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.limit; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+// String returns what was kept.
+func (t *tailBuffer) String() string { return string(t.buf) }
 
 // NewScheme returns the project's scheme (internal/scheme).
 func NewScheme() (*k8sruntime.Scheme, error) { return scheme.New() }
