@@ -231,13 +231,13 @@ func (c *httpClient) toOnDemandQuote(out onDemandRateResponse, req OnDemandPrice
 	}
 	q := &OnDemandQuote{}
 	var err error
-	if q.Amount, err = moneyFrom(out.Amount, out.MeasureID, measureUnit, cur); err != nil {
+	if q.Amount, err = moneyFrom(out.Amount, out.MeasureID, cur); err != nil {
 		return nil, err
 	}
-	if q.OfficialAmount, err = optMoney(out.OfficialWebsiteAmount, out.MeasureID, measureUnit, cur); err != nil {
+	if q.OfficialAmount, err = optMoney(out.OfficialWebsiteAmount, out.MeasureID, cur); err != nil {
 		return nil, err
 	}
-	if q.DiscountAmount, err = optMoney(out.DiscountAmount, out.MeasureID, measureUnit, cur); err != nil {
+	if q.DiscountAmount, err = optMoney(out.DiscountAmount, out.MeasureID, cur); err != nil {
 		return nil, err
 	}
 	asked := map[string]bool{}
@@ -250,13 +250,13 @@ func (c *httpClient) toOnDemandQuote(out onDemandRateResponse, req OnDemandPrice
 		}
 		delete(asked, r.ID)
 		it := OnDemandQuoteItem{ID: r.ID, ProductID: r.ProductID}
-		if it.Amount, err = moneyFrom(r.Amount, r.MeasureID, measureUnit, cur); err != nil {
+		if it.Amount, err = moneyFrom(r.Amount, r.MeasureID, cur); err != nil {
 			return nil, err
 		}
-		if it.OfficialAmount, err = optMoney(r.OfficialWebsiteAmount, r.MeasureID, measureUnit, cur); err != nil {
+		if it.OfficialAmount, err = optMoney(r.OfficialWebsiteAmount, r.MeasureID, cur); err != nil {
 			return nil, err
 		}
-		if it.DiscountAmount, err = optMoney(r.DiscountAmount, r.MeasureID, measureUnit, cur); err != nil {
+		if it.DiscountAmount, err = optMoney(r.DiscountAmount, r.MeasureID, cur); err != nil {
 			return nil, err
 		}
 		q.Items = append(q.Items, it)
