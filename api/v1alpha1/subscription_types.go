@@ -321,6 +321,42 @@ type UnknownRenewalOutcome struct {
 	AcknowledgedTime *metav1.Time `json:"acknowledgedTime,omitempty"`
 }
 
+// PayPerUseQuote is what the resource would cost after the change to
+// pay-per-use at expiry (6.3.6), as BSS prices its pay-per-use equivalent
+// (4.2.1): the primary and its attached resources, which convert together.
+type PayPerUseQuote struct {
+	// hourly is the price of one hour of the resource and its attached
+	// resources on pay-per-use, after discounts, with up to 6 decimals.
+	// +optional
+	Hourly *Money `json:"hourly,omitempty"`
+
+	// officialHourly is the hourly list price before discounts, when BSS
+	// gave one.
+	// +optional
+	OfficialHourly *Money `json:"officialHourly,omitempty"`
+
+	// monthlyEstimate is hourly times 730 hours (an average month, 8760 h
+	// / 12), rounded to cents: compare it with a one-month renewal quote
+	// (status.lastQuote). Actual pay-per-use charges follow actual use.
+	// +optional
+	MonthlyEstimate *Money `json:"monthlyEstimate,omitempty"`
+
+	// quotedAt is when BSS gave the price. It is refreshed at most daily.
+	// +optional
+	QuotedAt *metav1.Time `json:"quotedAt,omitempty"`
+
+	// error says why the latest attempt to get the price failed; empty when
+	// the price above is the latest. A failed price never stops the
+	// Subscription; it is asked again an hour later.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Error string `json:"error,omitempty"`
+
+	// failedAt is when the latest attempt failed, if it did.
+	// +optional
+	FailedAt *metav1.Time `json:"failedAt,omitempty"`
+}
+
 // SubscriptionStatus is the observed state of the resource and of its renewal.
 type SubscriptionStatus struct {
 	// observedGeneration is the spec generation the status reflects.
@@ -358,6 +394,14 @@ type SubscriptionStatus struct {
 	// lastQuote is the latest renewal price quote (4.2.3).
 	// +optional
 	LastQuote *PriceQuote `json:"lastQuote,omitempty"`
+
+	// payPerUseQuote is, for a Subscription whose RenewalPolicy mode is
+	// PayPerUse, what the resource will cost per hour (and about per month)
+	// after the change to pay-per-use (4.2.1), next to lastQuote, the price
+	// of renewing one month (4.2.3), so the two can be compared. Unset for
+	// other modes.
+	// +optional
+	PayPerUseQuote *PayPerUseQuote `json:"payPerUseQuote,omitempty"`
 
 	// lastRenewal is the outcome of the latest renewal.
 	// +optional
@@ -433,6 +477,7 @@ type SubscriptionStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Quote",type=string,JSONPath=`.status.lastQuote.price.amount`,priority=1
+// +kubebuilder:printcolumn:name="PayPerUse/Month",type=string,JSONPath=`.status.payPerUseQuote.monthlyEstimate.amount`,priority=1
 // +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.status.plannedAction`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Subscription struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	bssintl "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bssintl/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bssintl/v2/model"
+	"github.com/shopspring/decimal"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
@@ -63,6 +64,16 @@ resources:
     resourceTypeCode: hws.resource.type.vm
     monthlyPrice: "50"
     expireTime: 2025-03-13T15:59:59Z
+  - id: vol-1
+    name: data
+    region: ap-southeast-1
+    serviceTypeCode: hws.service.type.ebs
+    resourceTypeCode: hws.resource.type.volume
+    specCode: GPSSD
+    specSize: "40"
+    specSizeMeasureId: 17
+    monthlyPrice: "8"
+    expireTime: 2025-05-30T15:59:59Z
 costRecords:
   - account: d0m41n00000000000000000000000001
     resourceId: ecs-1
@@ -191,6 +202,35 @@ func TestSDKConformance(t *testing.T) {
 	if quote.RenewInquiryResults == nil || len(*quote.RenewInquiryResults) != 1 || str((*quote.RenewInquiryResults)[0].Amount) == "" ||
 		str(quote.Currency) == "" || quote.OfficialWebsiteRatingResult == nil {
 		t.Errorf("4.2.3: %v", quote)
+	}
+
+	// OnDemandPrice: 4.2.1 (ListOnDemandResourceRatings), one hour of
+	// ecs-1's product and of its 40 GB disk, as the operator asks it. The
+	// SDK sends usage_value as a string and size_measure_id.
+	ppu := must(t, "ListOnDemandResourceRatings", func() (*model.ListOnDemandResourceRatingsResponse, error) {
+		one := decimal.NewFromInt(1)
+		return c.ListOnDemandResourceRatings(&model.ListOnDemandResourceRatingsRequest{Body: &model.RateOnDemandReq{
+			ProjectId: "proj-1", ProductInfos: []model.DemandProductInfo{
+				{Id: "ecs-1", CloudServiceType: "hws.service.type.ec2", ResourceType: "hws.resource.type.vm", ResourceSpec: "s6.large.2.linux",
+					Region: "ap-southeast-1", UsageFactor: "Duration", UsageValue: &one, UsageMeasureId: 4, SubscriptionNum: 1},
+				{Id: "vol-1", CloudServiceType: "hws.service.type.ebs", ResourceType: "hws.resource.type.volume", ResourceSpec: "GPSSD",
+					Region: "ap-southeast-1", UsageFactor: "Duration", UsageValue: &one, UsageMeasureId: 4, SubscriptionNum: 1,
+					ResourceSize: ptr(int32(40)), SizeMeasureId: ptr(int32(17))},
+			}}})
+	})
+	if ppu.Amount == nil || ppu.OfficialWebsiteAmount == nil || ppu.DiscountAmount == nil || str(ppu.Currency) != "USD" ||
+		ppu.MeasureId == nil || *ppu.MeasureId != 1 || ppu.ProductRatingResults == nil || len(*ppu.ProductRatingResults) != 2 {
+		t.Fatalf("4.2.1: %v", ppu)
+	}
+	for _, r := range *ppu.ProductRatingResults {
+		if str(r.Id) == "" || str(r.ProductId) == "" || r.Amount == nil || r.OfficialWebsiteAmount == nil || r.DiscountAmount == nil ||
+			r.MeasureId == nil || r.DiscountRatingResults == nil {
+			t.Errorf("4.2.1 result lacks a field the operator reads: %v", r)
+		}
+	}
+	// ecs-1: 100 a month × 1.5 / 730 = 0.205479 an hour list, 0.9 ratio.
+	if first := (*ppu.ProductRatingResults)[0]; !first.Amount.Equal(decimal.RequireFromString("0.184931")) {
+		t.Errorf("4.2.1 ecs-1 hourly price %s, want 0.184931", first.Amount)
 	}
 
 	// Renew: 6.3.2 (RenewalResources), without auto-pay: a pending order.
@@ -400,6 +440,14 @@ func TestSDKErrorBodies(t *testing.T) {
 	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest || se.ErrorCode != "CBC.99003016" ||
 		se.ErrorMessage == "" || se.RequestId == "" {
 		t.Errorf("CBC error: %#v", err)
+	}
+	one := decimal.NewFromInt(1)
+	_, err = c.ListOnDemandResourceRatings(&model.ListOnDemandResourceRatingsRequest{Body: &model.RateOnDemandReq{
+		ProjectId: "proj-1", ProductInfos: []model.DemandProductInfo{{Id: "1", CloudServiceType: "hws.service.type.ec2",
+			ResourceType: "hws.resource.type.vm", ResourceSpec: "no.such.flavor.linux", Region: "ap-southeast-1",
+			UsageFactor: "Duration", UsageValue: &one, UsageMeasureId: 4, SubscriptionNum: 1}}}})
+	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest || se.ErrorCode != "CBC.99006006" || se.RequestId == "" {
+		t.Errorf("4.2.1 unknown product: %#v", err)
 	}
 	cred, err := global.NewCredentialsBuilder().WithAk(ak).WithSk("wrong").WithDomainId(domainID).SafeBuild()
 	if err != nil {

@@ -50,7 +50,7 @@ func (c *httpClient) toBalances(out balancesResponse) (*Balances, error) {
 	cur := c.orCurrency(out.Currency)
 	b := &Balances{}
 	var err error
-	if b.Debt, err = moneyFrom(out.DebtAmount, out.MeasureID, measureUnit, cur); err != nil {
+	if b.Debt, err = moneyFrom(out.DebtAmount, out.MeasureID, cur); err != nil {
 		return nil, err
 	}
 	for _, a := range out.AccountBalances {
@@ -62,13 +62,13 @@ func (c *httpClient) toBalances(out balancesResponse) (*Balances, error) {
 			acur = a.Currency
 		}
 		ab := AccountBalance{ID: a.AccountID, Type: AccountType(a.AccountType.V)}
-		if ab.Amount, err = moneyFrom(a.Amount, a.MeasureID, measureUnit, acur); err != nil {
+		if ab.Amount, err = moneyFrom(a.Amount, a.MeasureID, acur); err != nil {
 			return nil, err
 		}
-		if ab.Designated, err = moneyFrom(a.DesignatedAmount, a.MeasureID, measureUnit, acur); err != nil {
+		if ab.Designated, err = moneyFrom(a.DesignatedAmount, a.MeasureID, acur); err != nil {
 			return nil, err
 		}
-		if ab.Credit, err = moneyFrom(a.CreditAmount, a.MeasureID, measureUnit, acur); err != nil {
+		if ab.Credit, err = moneyFrom(a.CreditAmount, a.MeasureID, acur); err != nil {
 			return nil, err
 		}
 		b.Accounts = append(b.Accounts, ab)
@@ -179,7 +179,7 @@ func (c *httpClient) toSummaryBills(out summaryBillsResponse) (*SummaryBills, er
 		{&s.FlexipurchaseCoupon, out.FlexipurchaseCouponAmount}, {&s.StoredValueCard, out.StoredValueCardAmount},
 		{&s.Cash, out.CashAmount}, {&s.Credit, out.CreditAmount}, {&s.Writeoff, out.WriteoffAmount},
 	} {
-		m, err := moneyFrom(f.src, out.MeasureID, measureUnit, cur)
+		m, err := moneyFrom(f.src, out.MeasureID, cur)
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +205,7 @@ func (c *httpClient) toSummaryBills(out summaryBillsResponse) (*SummaryBills, er
 			{&b.FlexipurchaseCoupon, w.FlexipurchaseCouponAmount}, {&b.StoredValueCard, w.StoredValueCardAmount},
 			{&b.Debt, w.DebtAmount}, {&b.Writeoff, w.WriteoffAmount}, {&b.Cash, w.CashAmount}, {&b.Credit, w.CreditAmount},
 		} {
-			m, err := moneyFrom(f.src, measure, measureUnit, cur)
+			m, err := moneyFrom(f.src, measure, cur)
 			if err != nil {
 				return nil, err
 			}

@@ -150,18 +150,18 @@ func (c *httpClient) toCostPage(out costDataResponse) (*CostPage, error) {
 			rec.Dimensions = append(rec.Dimensions, CostDimension{Key: dim.Key, Value: dim.Value})
 		}
 		var err error
-		if rec.Amount, err = moneyFrom(d.AmountByCosts, wireInt{}, measureUnit, cur); err != nil {
+		if rec.Amount, err = moneyFrom(d.AmountByCosts, wireInt{}, cur); err != nil {
 			return nil, err
 		}
-		if rec.OfficialAmount, err = moneyFrom(d.OfficialAmountByCosts, wireInt{}, measureUnit, cur); err != nil {
+		if rec.OfficialAmount, err = moneyFrom(d.OfficialAmountByCosts, wireInt{}, cur); err != nil {
 			return nil, err
 		}
 		for _, cst := range d.Costs {
 			ca := CostAmount{Period: cst.TimeDimensionValue, TimeMeasure: cst.TimeMeasureID.Int(0)}
-			if ca.Amount, err = moneyFrom(cst.Amount, wireInt{}, measureUnit, cur); err != nil {
+			if ca.Amount, err = moneyFrom(cst.Amount, wireInt{}, cur); err != nil {
 				return nil, err
 			}
-			if ca.OfficialAmount, err = moneyFrom(cst.OfficialAmount, wireInt{}, measureUnit, cur); err != nil {
+			if ca.OfficialAmount, err = moneyFrom(cst.OfficialAmount, wireInt{}, cur); err != nil {
 				return nil, err
 			}
 			rec.Costs = append(rec.Costs, ca)

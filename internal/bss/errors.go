@@ -164,6 +164,8 @@ const (
 	CodeTooManyAttempts = "CBC.99008040"
 	// CodeDailyTransactionLimit is "maximum number of transactions allowed today".
 	CodeDailyTransactionLimit = "CBC.99008056"
+	// CodeProductNotFound is "Product not found." (4.2.1, 4.2.2, 4.2.3).
+	CodeProductNotFound = "CBC.99006006"
 	// CodeCostCenterDisabled is "Inactive Cost Management" (cost data).
 	CodeCostCenterDisabled = "CBC.18000014"
 	// CodeCostPermissionPartner is "Insufficient permissions. Contact your associated partner.".

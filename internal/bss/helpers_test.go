@@ -50,7 +50,7 @@ func (c *steppingClock) Waits() []time.Duration {
 func unlimitedQuotas() map[string]int {
 	q := map[string]int{}
 	for _, k := range []string{apiResourcesQuery, apiRenew, apiUnsubscribe, apiAutoRenewOn, apiAutoRenewOff, apiToOnDemand,
-		apiOrders, apiOrderDetails, apiOrderDiscounts, apiPay, apiCancel, apiRefunds, apiRenewRate, apiBalances,
+		apiOrders, apiOrderDetails, apiOrderDiscounts, apiPay, apiCancel, apiRefunds, apiRenewRate, apiOnDemandRate, apiBalances,
 		apiMonthlySum, apiCosts} {
 		q[k] = 100000
 	}

@@ -30,7 +30,10 @@ var iamActions = map[string][]string{
 	"ListRefunds":        {"bss:order:view"},
 	// 4.2.3 is not in §3.2; bs:discount:view only adds discounts (optional).
 	"RenewalPrice": nil,
-	"Balances":     {"bss:balance:view"},
+	// §3.2 lists 4.2.1 with bs:discount:view, which only adds discounts
+	// (§3.2 NOTE); every mode's policy grants it.
+	"OnDemandPrice": {"bs:discount:view"},
+	"Balances":      {"bss:balance:view"},
 	// §3.2 lists bss:bill:view for the v1.0 path; assumed for v2.
 	"SummaryBills": {"bss:bill:view"},
 	"CostData":     {"bss:costanalysis:view"},
@@ -46,7 +49,8 @@ func TestOperatingDocIAMPolicies(t *testing.T) {
 			t.Errorf("Client.%s has no IAM actions in iamActions", ct.Method(i).Name)
 		}
 	}
-	observe := []string{"QueryResources", "ListResources", "RenewalPrice", "Balances"}
+	// Observe quotes PayPerUse-policy subscriptions on pay-per-use too (4.2.1).
+	observe := []string{"QueryResources", "ListResources", "RenewalPrice", "OnDemandPrice", "Balances"}
 	modes := map[string][]string{
 		"Observe":     observe,
 		"Renew":       append(slices.Clone(observe), "Renew", "ListOrders", "GetOrder", "ListOrderDiscounts", "PayOrder", "CancelOrder"),

@@ -160,6 +160,14 @@ func (i *instrumented) RenewalPrice(ctx context.Context, req RenewalPriceRequest
 	return res, err
 }
 
+// OnDemandPrice implements Client.
+func (i *instrumented) OnDemandPrice(ctx context.Context, req OnDemandPriceRequest) (*OnDemandQuote, error) {
+	start := i.clock.Now()
+	res, err := i.next.OnDemandPrice(ctx, req)
+	i.observe("OnDemandPrice", start, err)
+	return res, err
+}
+
 // Balances implements Client.
 func (i *instrumented) Balances(ctx context.Context) (*Balances, error) {
 	start := i.clock.Now()

@@ -46,6 +46,9 @@ type Client interface {
 	ListRefunds(ctx context.Context, orderID string) ([]Refund, error)
 	// RenewalPrice quotes the renewal of primary resources (4.2.3).
 	RenewalPrice(ctx context.Context, req RenewalPriceRequest) (*RenewalQuote, error)
+	// OnDemandPrice quotes products on pay-per-use (4.2.1): what a
+	// resource would cost after the change to pay-per-use (6.3.6).
+	OnDemandPrice(ctx context.Context, req OnDemandPriceRequest) (*OnDemandQuote, error)
 	// Balances returns the account balances (5.1).
 	Balances(ctx context.Context) (*Balances, error)
 	// SummaryBills returns a month's summary bills (7.1).

@@ -315,6 +315,46 @@ func TestOperations(t *testing.T) {
 			},
 		},
 		{
+			// The reference's 4.2.1 example (DIGEST §4.13), sent with the
+			// SDK's size_measure_id spelling.
+			name: "OnDemandPrice", status: 200, fixture: "on_demand_rate.json",
+			invoke: func(ctx context.Context, c Client) (any, error) {
+				two := decimal.NewFromInt(2)
+				return c.OnDemandPrice(ctx, OnDemandPriceRequest{ProjectID: "06488a*****832f55c016b0e337d7", Products: []OnDemandProduct{
+					{ID: "1", ServiceTypeCode: "hws.service.type.ec2", ResourceTypeCode: "hws.resource.type.vm", ResourceSpec: "c3.3xlarge.2.linux",
+						Region: "ap-southeast-1", UsageFactor: "Duration", UsageValue: two, UsageMeasureID: 4, SubscriptionNum: 1},
+					{ID: "2", ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume", ResourceSpec: "SSD",
+						Region: "ap-southeast-1", UsageFactor: "Duration", UsageValue: two, UsageMeasureID: 4, SubscriptionNum: 1,
+						ResourceSize: 10, SizeMeasureID: 17},
+					{ID: "3", ServiceTypeCode: "hws.service.type.vpc", ResourceTypeCode: "hws.resource.type.ip", ResourceSpec: "5_bgp",
+						Region: "ap-southeast-1", UsageFactor: "Duration", UsageValue: decimal.NewFromInt(3), UsageMeasureID: 4, SubscriptionNum: 1},
+					{ID: "4", ServiceTypeCode: "hws.service.type.vpc", ResourceTypeCode: "hws.resource.type.bandwidth", ResourceSpec: "12_sbgp",
+						Region: "ap-southeast-1", AvailableZone: "cn-north-1a", UsageFactor: "upflow", UsageValue: decimal.NewFromInt(4),
+						UsageMeasureID: 10, SubscriptionNum: 1, ResourceSize: 1, SizeMeasureID: 15},
+				}})
+			},
+			method: "POST", path: "/v2/bills/ratings/on-demand-resources",
+			body: `{"project_id":"06488a*****832f55c016b0e337d7","product_infos":[
+				{"id":"1","cloud_service_type":"hws.service.type.ec2","resource_type":"hws.resource.type.vm","resource_spec":"c3.3xlarge.2.linux","region":"ap-southeast-1","usage_factor":"Duration","usage_value":2,"usage_measure_id":4,"subscription_num":1},
+				{"id":"2","cloud_service_type":"hws.service.type.ebs","resource_type":"hws.resource.type.volume","resource_spec":"SSD","region":"ap-southeast-1","usage_factor":"Duration","usage_value":2,"usage_measure_id":4,"subscription_num":1,"resource_size":10,"size_measure_id":17},
+				{"id":"3","cloud_service_type":"hws.service.type.vpc","resource_type":"hws.resource.type.ip","resource_spec":"5_bgp","region":"ap-southeast-1","usage_factor":"Duration","usage_value":3,"usage_measure_id":4,"subscription_num":1},
+				{"id":"4","cloud_service_type":"hws.service.type.vpc","resource_type":"hws.resource.type.bandwidth","resource_spec":"12_sbgp","region":"ap-southeast-1","available_zone":"cn-north-1a","usage_factor":"upflow","usage_value":4,"usage_measure_id":10,"subscription_num":1,"resource_size":1,"size_measure_id":15}]}`,
+			check: func(t *testing.T, v any) {
+				q := v.(*OnDemandQuote)
+				if len(q.Items) != 4 || q.OfficialAmount == nil || q.DiscountAmount == nil {
+					t.Fatalf("quote %+v", q)
+				}
+				wantMoney(t, "amount", q.Amount, "8.128", "USD")
+				wantMoney(t, "official", *q.OfficialAmount, "8.128", "USD")
+				wantMoney(t, "discount", *q.DiscountAmount, "0", "USD")
+				it, ok := q.Item("2")
+				if !ok || it.ProductID != "00301-290407774-0--1" {
+					t.Fatalf("item 2 %+v", it)
+				}
+				wantMoney(t, "item 2", it.Amount, "0.028", "USD")
+			},
+		},
+		{
 			name: "Balances", status: 200, fixture: "balances.json",
 			invoke: func(ctx context.Context, c Client) (any, error) { return c.Balances(ctx) },
 			method: "GET", path: "/v2/accounts/customer-accounts/balances",

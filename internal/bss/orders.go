@@ -44,7 +44,7 @@ func (w *wireAmountInfo) toAmountInfo(measure wireInt, currency string) (AmountI
 		return a, nil
 	}
 	for _, d := range w.Discounts {
-		m, err := moneyFrom(d.DiscountAmount, measure, measureUnit, currency)
+		m, err := moneyFrom(d.DiscountAmount, measure, currency)
 		if err != nil {
 			return a, err
 		}
@@ -61,7 +61,7 @@ func (w *wireAmountInfo) toAmountInfo(measure wireInt, currency string) (AmountI
 		{&a.Commission, w.CommissionAmount},
 		{&a.Consumed, w.ConsumedAmount},
 	} {
-		if *f.dst, err = optMoney(f.src, measure, measureUnit, currency); err != nil {
+		if *f.dst, err = optMoney(f.src, measure, currency); err != nil {
 			return a, err
 		}
 	}
@@ -128,10 +128,10 @@ func (c *httpClient) toOrder(w wireOrder, depth int) (Order, error) {
 		UserName:              w.UserName,
 	}
 	var err error
-	if o.OfficialAmount, err = moneyFrom(w.OfficialAmount, w.MeasureID, measureUnit, cur); err != nil {
+	if o.OfficialAmount, err = moneyFrom(w.OfficialAmount, w.MeasureID, cur); err != nil {
 		return o, fmt.Errorf("order %s: %w", w.OrderID, err)
 	}
-	if o.AmountAfterDiscount, err = moneyFrom(w.AmountAfterDiscount, w.MeasureID, measureUnit, cur); err != nil {
+	if o.AmountAfterDiscount, err = moneyFrom(w.AmountAfterDiscount, w.MeasureID, cur); err != nil {
 		return o, fmt.Errorf("order %s: %w", w.OrderID, err)
 	}
 	if o.Amounts, err = w.AmountInfo.toAmountInfo(w.MeasureID, cur); err != nil {
@@ -285,10 +285,10 @@ func (c *httpClient) toLineItem(w wireLineItem, orderMeasure wireInt) (OrderLine
 		li.PeriodNum = &n
 	}
 	var err error
-	if li.OfficialAmount, err = moneyFrom(w.OfficialAmount, measure, measureUnit, cur); err != nil {
+	if li.OfficialAmount, err = moneyFrom(w.OfficialAmount, measure, cur); err != nil {
 		return li, err
 	}
-	if li.AmountAfterDiscount, err = moneyFrom(w.AmountAfterDiscount, measure, measureUnit, cur); err != nil {
+	if li.AmountAfterDiscount, err = moneyFrom(w.AmountAfterDiscount, measure, cur); err != nil {
 		return li, err
 	}
 	if li.Amounts, err = w.AmountInfo.toAmountInfo(measure, cur); err != nil {

@@ -163,7 +163,7 @@ func (c *httpClient) ListRefunds(ctx context.Context, orderID string) ([]Refund,
 		if !w.Amount.Valid {
 			return nil, c.decodeError(opListRefunds, http.StatusOK, fmt.Errorf("decode response: refund %s without amount", w.ID))
 		}
-		m, err := moneyFrom(w.Amount, w.MeasureID, measureUnit, c.currency)
+		m, err := moneyFrom(w.Amount, w.MeasureID, c.currency)
 		if err != nil {
 			return nil, c.decodeError(opListRefunds, http.StatusOK, fmt.Errorf("decode response: refund %s: %w", w.ID, err))
 		}

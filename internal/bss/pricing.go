@@ -75,14 +75,14 @@ func (c *httpClient) toQuote(out renewRateResponse) (*RenewalQuote, error) {
 		if r.ResourceID == "" || !r.Amount.Valid {
 			return nil, fmt.Errorf("renewal price without resource id or amount")
 		}
-		m, err := moneyFrom(r.Amount, wireInt{}, measureUnit, cur)
+		m, err := moneyFrom(r.Amount, wireInt{}, cur)
 		if err != nil {
 			return nil, err
 		}
 		q.Items = append(q.Items, RenewalQuoteItem{ResourceID: r.ResourceID, Amount: m})
 	}
 	if o := out.OfficialWebsiteRatingResult; o != nil {
-		m, err := optMoney(o.OfficialWebsiteAmount, o.MeasureID, measureUnit, cur)
+		m, err := optMoney(o.OfficialWebsiteAmount, o.MeasureID, cur)
 		if err != nil {
 			return nil, err
 		}
@@ -91,13 +91,13 @@ func (c *httpClient) toQuote(out renewRateResponse) (*RenewalQuote, error) {
 	for _, d := range out.OptionalDiscountRatingResults {
 		rd := RatingDiscount{ID: d.DiscountID, Type: d.DiscountType.Int(0), Name: d.DiscountName, BestOffer: d.BestOffer.Int(0) == 1}
 		var err error
-		if rd.Amount, err = moneyFrom(d.Amount, d.MeasureID, measureUnit, cur); err != nil {
+		if rd.Amount, err = moneyFrom(d.Amount, d.MeasureID, cur); err != nil {
 			return nil, err
 		}
-		if rd.OfficialAmount, err = moneyFrom(d.OfficialWebsiteAmount, d.MeasureID, measureUnit, cur); err != nil {
+		if rd.OfficialAmount, err = moneyFrom(d.OfficialWebsiteAmount, d.MeasureID, cur); err != nil {
 			return nil, err
 		}
-		if rd.DiscountAmount, err = moneyFrom(d.DiscountAmount, d.MeasureID, measureUnit, cur); err != nil {
+		if rd.DiscountAmount, err = moneyFrom(d.DiscountAmount, d.MeasureID, cur); err != nil {
 			return nil, err
 		}
 		q.Discounts = append(q.Discounts, rd)

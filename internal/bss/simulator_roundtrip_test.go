@@ -152,3 +152,51 @@ func TestPartnerPaidOrderDecoded(t *testing.T) {
 		t.Errorf("marked order: PartnerPays() = %q, %v; want partner-9", agent, ok)
 	}
 }
+
+// TestOnDemandPriceOfAResource prices one hour of a resource's pay-per-use
+// equivalent, built from what 6.3.1 reports (HourlyProduct), against the
+// simulator: the disk's size is sent, the commercial discount applies, and
+// an unknown spec is the 400 CBC.99006006 of 4.2.1.
+func TestOnDemandPriceOfAResource(t *testing.T) {
+	clk := testingclock.NewFakeClock(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	sim := simulator.New(simulator.WithClock(clk), simulator.WithRealClock(clk), simulator.WithThrottling(false))
+	if err := sim.AddAccount(simulator.AccountSeed{DomainID: "domain-pp", Name: "pp", Cash: decimal.RequireFromString("10"),
+		Credentials: []simulator.Credential{{AccessKey: "AK-PP", SecretKey: "SK-PP"}}}); err != nil {
+		t.Fatal(err)
+	}
+	size, gb, ratio := decimal.NewFromInt(100), 17, decimal.RequireFromString("0.8")
+	if err := sim.AddResource(simulator.ResourceSeed{ID: "vol-1", Account: "domain-pp", Name: "data", Region: "ap-southeast-1",
+		ProjectID: "proj-1", ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume", SpecCode: "SSD",
+		SpecSize: &size, SpecSizeMeasureID: &gb, MonthlyPrice: decimal.NewFromInt(73), DiscountRatio: &ratio, ExpiresIn: "30d"}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	c, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clk,
+		Credentials: bss.Credentials{AccessKey: "AK-PP", SecretKey: "SK-PP"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rs, err := c.QueryResources(ctx, bss.QueryResourcesRequest{ResourceIDs: []string{"vol-1"}})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("resources %+v, err %v", rs, err)
+	}
+	q, err := c.OnDemandPrice(ctx, bss.OnDemandPriceRequest{ProjectID: rs[0].ProjectID, Products: []bss.OnDemandProduct{bss.HourlyProduct("vol-1", rs[0])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 73 a month × 1.5 / 730 = 0.15 an hour list, 0.12 after the 0.8 ratio.
+	it, ok := q.Item("vol-1")
+	if !ok || !it.Amount.Amount.Equal(decimal.RequireFromString("0.12")) || it.Amount.Currency != "USD" ||
+		it.OfficialAmount == nil || !it.OfficialAmount.Amount.Equal(decimal.RequireFromString("0.15")) ||
+		!q.Amount.Amount.Equal(it.Amount.Amount) {
+		t.Fatalf("quote %+v", q)
+	}
+	other := rs[0]
+	other.SpecCode = "ESSD"
+	_, err = c.OnDemandPrice(ctx, bss.OnDemandPriceRequest{ProjectID: "proj-1", Products: []bss.OnDemandProduct{bss.HourlyProduct("x", other)}})
+	if e, ok := bss.AsError(err); !ok || e.Code != bss.CodeProductNotFound || !bss.IsTerminal(err) {
+		t.Fatalf("unknown product: err %v, want terminal %s", err, bss.CodeProductNotFound)
+	}
+}

@@ -150,13 +150,14 @@ const (
 )
 
 // moneyFrom normalises an amount with a measure id into Money in major
-// units. An absent measure id means def. Unknown measure ids are an error:
-// guessing the scale of money is never acceptable.
-func moneyFrom(w wireDecimal, measure wireInt, def int, currency string) (Money, error) {
+// units. An absent measure id means major units (1): every API the client
+// calls defaults to it (summary bills are v2, in currency units). Unknown
+// measure ids are an error: guessing the scale of money is never acceptable.
+func moneyFrom(w wireDecimal, measure wireInt, currency string) (Money, error) {
 	if !w.Valid {
 		return Money{Currency: currency}, nil
 	}
-	switch m := measure.Int(def); m {
+	switch m := measure.Int(measureUnit); m {
 	case measureUnit:
 		return Money{Amount: w.D, Currency: currency}, nil
 	case measureCent:
@@ -167,11 +168,11 @@ func moneyFrom(w wireDecimal, measure wireInt, def int, currency string) (Money,
 }
 
 // optMoney is like moneyFrom but returns nil for an absent amount.
-func optMoney(w wireDecimal, measure wireInt, def int, currency string) (*Money, error) {
+func optMoney(w wireDecimal, measure wireInt, currency string) (*Money, error) {
 	if !w.Valid {
 		return nil, nil
 	}
-	m, err := moneyFrom(w, measure, def, currency)
+	m, err := moneyFrom(w, measure, currency)
 	if err != nil {
 		return nil, err
 	}

@@ -126,6 +126,7 @@ func (r *SubscriptionReconciler) reportDuplicate(st *subState, owner *claim) {
 	sub.Status.PlannedAction = "none: resource " + sub.Spec.ResourceID + " is managed by Subscription " + owner.key.String()
 	sub.Status.RenewalTime = nil
 	sub.Status.LastQuote = nil
+	sub.Status.PayPerUseQuote = nil
 }
 
 // rivalsOf maps a Subscription to the other Subscriptions of the same

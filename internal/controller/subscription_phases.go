@@ -120,6 +120,7 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 		r.clearRenewalPlan(st)
 		st.sub.Status.PlannedAction = "none: no RenewalPolicy; the operator only reports"
 	}
+	r.reconcilePayPerUsePrices(ctx, st)
 	r.judgeExpired(st)
 	r.reportExpiringSoon(st)
 	if err := r.pruneHistory(ctx, st); err != nil {
@@ -207,6 +208,7 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 		}
 		sub.Status.RefreshHandled = v
 		sub.Status.LastQuote = nil
+		sub.Status.PayPerUseQuote = nil
 	}
 	res, ok := r.Inventory.Get(key, sub.Spec.ResourceID)
 	if !ok {

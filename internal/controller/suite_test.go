@@ -230,7 +230,7 @@ func (h *harness) newResource(t *testing.T, a account, o resourceOpts) string {
 	}
 	exp := h.clock.Now().Add(o.expiresIn)
 	seed := simulator.ResourceSeed{
-		ID: id, Account: a.DomainID, Name: "vm-" + id, Region: o.region,
+		ID: id, Account: a.DomainID, Name: "vm-" + id, Region: o.region, ProjectID: "proj-" + a.DomainID,
 		ServiceTypeCode: o.serviceType, ResourceTypeCode: "hws.resource.type.vm",
 		SpecCode: "s6.large.2.linux", MonthlyPrice: decimal.RequireFromString(o.monthly),
 		PeriodType: "month", PeriodNum: 1, ExpireTime: &exp,

@@ -173,6 +173,7 @@ const (
 	OpCancelOrder    = "CancelOrder"
 	OpRefundOrders   = "ListRefundOrders"
 	OpRenewRate      = "GetRenewalPrice"
+	OpOnDemandRate   = "GetOnDemandPrice"
 	OpBalances       = "GetBalances"
 	OpMonthlySum     = "GetMonthlySum"
 	OpCostData       = "QueryCostData"
@@ -196,6 +197,8 @@ func (s *Server) endpoints() []endpoint {
 		{OpCancelOrder, "PUT /v2/orders/customer-orders/cancel", 10, true, s.cancelOrder},
 		{OpRefundOrders, "GET /v2/orders/customer-orders/refund-orders", 10, false, s.refundOrders},
 		{OpRenewRate, "POST /v2/bills/ratings/period-resources/renew-rate", 10, false, s.renewRate},
+		// 4.2.1: 10/1(s) in §3.3 (DIGEST §1.5).
+		{OpOnDemandRate, "POST /v2/bills/ratings/on-demand-resources", 10, false, s.rateOnDemand},
 		{OpBalances, "GET /v2/accounts/customer-accounts/balances", 10, false, s.balances},
 		// Summary bills: v2, the SDK's only call for them and the path §3.3
 		// gives 25/s; the v1.0 path of §7.1 is not served (docs/simulator.md).
