@@ -238,6 +238,11 @@ func (a *audited) RenewalPrice(ctx context.Context, req RenewalPriceRequest) (*R
 	return a.next.RenewalPrice(ctx, req)
 }
 
+// OnDemandPrice implements Client (a read).
+func (a *audited) OnDemandPrice(ctx context.Context, req OnDemandPriceRequest) (*OnDemandQuote, error) {
+	return a.next.OnDemandPrice(ctx, req)
+}
+
 // Balances implements Client (a read).
 func (a *audited) Balances(ctx context.Context) (*Balances, error) {
 	return a.next.Balances(ctx)

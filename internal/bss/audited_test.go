@@ -94,6 +94,9 @@ func (s *stubClient) ListRefunds(context.Context, string) ([]Refund, error) { re
 func (s *stubClient) RenewalPrice(context.Context, RenewalPriceRequest) (*RenewalQuote, error) {
 	return nil, s.err
 }
+func (s *stubClient) OnDemandPrice(context.Context, OnDemandPriceRequest) (*OnDemandQuote, error) {
+	return nil, s.err
+}
 func (s *stubClient) Balances(context.Context) (*Balances, error) { return nil, s.err }
 func (s *stubClient) SummaryBills(context.Context, SummaryBillsRequest) (*SummaryBills, error) {
 	return nil, s.err
@@ -108,7 +111,7 @@ var (
 	writeOps = map[string]bool{"Renew": true, "Unsubscribe": true, "EnableAutoRenew": true, "DisableAutoRenew": true,
 		"SetToOnDemand": true, "PayOrder": true, "CancelOrder": true}
 	readOps = map[string]bool{"QueryResources": true, "ListResources": true, "ListOrders": true, "GetOrder": true,
-		"ListOrderDiscounts": true, "ListRefunds": true, "RenewalPrice": true, "Balances": true, "SummaryBills": true, "CostData": true}
+		"ListOrderDiscounts": true, "ListRefunds": true, "RenewalPrice": true, "OnDemandPrice": true, "Balances": true, "SummaryBills": true, "CostData": true}
 )
 
 func renewalSubject() audit.Subject {
