@@ -90,7 +90,13 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	rr.Status.RenewCalls++
 	rr.Status.RenewCallStartedAt = &mark
 	rr.Status.Message = fmt.Sprintf("renew call %d of at most %d under way", rr.Status.RenewCalls, maxRenewCalls)
-	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
+	// Shutdown cuts neither this record nor the call that follows it
+	// (writeContext): a SIGTERM while the record is on the wire would
+	// otherwise leave a call recorded but never made, which the next
+	// leader waits out and counts as a blind call.
+	pctx, pcancel := r.writeContext(ctx, statusWriteTimeout)
+	defer pcancel()
+	if err := r.patchStatus(pctx, st.orig, rr, false); err != nil {
 		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
 	}
 	st.orig = rr.DeepCopy()
@@ -98,7 +104,6 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	// The order is placed unpaid (is_auto_pay 0, digest §7.2 rules 18-19),
 	// whatever the payment method: it is paid only after its amount was
 	// compared with what was approved (issue 16, path 6; see pay).
-	// Shutdown does not cut the call (writeContext).
 	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
 	defer wcancel()
 	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})

@@ -397,7 +397,7 @@ func waitLeader(t *testing.T, pods []*manager, timeout time.Duration) *manager {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		for _, p := range pods {
-			if data, err := os.ReadFile(p.log.Name()); err == nil && bytes.Contains(data, []byte("successfully acquired lease")) {
+			if data, err := os.ReadFile(p.log.Name()); err == nil && bytes.Contains(bytes.ToLower(data), []byte("successfully acquired lease")) {
 				return p
 			}
 		}
