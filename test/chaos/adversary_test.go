@@ -75,8 +75,15 @@ func TestRollingUpdateDuringRenewCalls(t *testing.T) {
 		pods = append(without(pods, leader), next)
 	}
 
-	m.waitRenewed(t, baseline, 2*time.Minute)
+	m.waitRenewed(t, baseline, 2*time.Minute, ns)
 	waitEnded(t, ns, n, time.Minute)
+	// A handover costs no blind call: every call recorded was made and
+	// answered, so no attempt had to wait one out and call again.
+	for _, rr := range renewalRequests(t, []string{ns}) {
+		if rr.Status.RenewCalls != 1 {
+			t.Errorf("RenewalRequest %s made %d renew calls, want 1: %s", rr.Name, rr.Status.RenewCalls, rr.Status.Message)
+		}
+	}
 	v := m.check(t, baseline, ns)
 	t.Logf("rolling: updates=%d subscriptions=%d %s", updates, n, v)
 	v.require(t, n)
@@ -154,7 +161,7 @@ func TestConsoleActionsDuringApprovalWait(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	m.waitRenewed(t, baseline, time.Minute)
+	m.waitRenewed(t, baseline, time.Minute, ns)
 	v := m.check(t, baseline, ns)
 	// n is a multiple of 4: a quarter renewed in the console, a quarter
 	// left to the cloud's auto-renew, half renewed by the operator.
@@ -182,7 +189,7 @@ func TestDuplicateSubscriptionsAcrossNamespaces(t *testing.T) {
 	seed(t, m, cluster{ns: first, n: n})
 	seed(t, m, cluster{ns: second, n: n, accessKey: secondAK, secretKey: secondSK})
 
-	m.waitRenewed(t, baseline, 2*time.Minute)
+	m.waitRenewed(t, baseline, 2*time.Minute, first, second)
 	waitEnded(t, first, 0, time.Minute)
 	waitEnded(t, second, 0, time.Minute)
 	for i := 0; i < n; i++ {
@@ -262,7 +269,7 @@ func TestPendingOrderPlacedByAPerson(t *testing.T) {
 		}
 		approve(t, ns, rr.Name)
 	}
-	m.waitRenewed(t, baseline, time.Minute)
+	m.waitRenewed(t, baseline, time.Minute, ns)
 	waitEnded(t, ns, 0, time.Minute)
 	for _, id := range []string{c, d} {
 		paid := m.paymentsOf(t, personal[id])

@@ -33,7 +33,7 @@ func TestCrashDuringRenewalBurst(t *testing.T) {
 		mgr.kill()
 	}
 	final := startManager(t, "crash-final", m.endpointFlag())
-	m.waitRenewed(t, baseline, 3*time.Minute)
+	m.waitRenewed(t, baseline, 3*time.Minute, "crash")
 	time.Sleep(3 * time.Second) // anything still in flight would show now
 	final.kill()
 

@@ -50,7 +50,7 @@ func TestLeaderKilledMidRenewal(t *testing.T) {
 	// SIGKILL releases nothing: the follower takes the Lease once it expires.
 	second := waitLeaseHolder(t, leaseNS, leaseName, first, 60*time.Second)
 	t.Logf("the Lease passed from %s to %s", first, second)
-	m.waitRenewed(t, baseline, 2*time.Minute)
+	m.waitRenewed(t, baseline, 2*time.Minute, "leader")
 	time.Sleep(2 * time.Second)
 	v := m.check(t, baseline, "leader")
 	t.Logf("failover: subscriptions=%d %s", n, v)

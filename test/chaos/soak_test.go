@@ -43,7 +43,7 @@ func TestFaultSoak(t *testing.T) {
 	time.Sleep(20 * time.Second)
 	m.admin(t, http.MethodPut, "faults/GetRenewalPrice", map[string]any{}, nil) // the storm passes
 
-	m.waitRenewed(t, baseline, 4*time.Minute)
+	m.waitRenewed(t, baseline, 4*time.Minute, "soak")
 	time.Sleep(3 * time.Second)
 	mgr.kill()
 	v := m.check(t, baseline, "soak")
