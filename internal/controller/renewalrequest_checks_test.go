@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -198,6 +201,37 @@ func TestOrderWithinApproval(t *testing.T) {
 			why := orderWithinApproval(rr, "CS1", tc.amount)
 			if (why == "") != tc.wantPay {
 				t.Fatalf("pay %v (%q), want %v", why == "", why, tc.wantPay)
+			}
+		})
+	}
+}
+
+// TestShutdownIsNotABSSFailure (found by the chaos scenario
+// TestRollingUpdateDuringRenewCalls): a BSS read cut by the manager's
+// shutdown (the reconcile context canceled at SIGTERM) is not a BSS
+// failure. It records no failure and no backoff, which the status write
+// made during shutdown would hand to the next leader: it used to wait a
+// minute before the attempt went on. A timeout is still a failure.
+func TestShutdownIsNotABSSFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		err         error
+		wantBackoff bool
+	}{
+		{"canceled by shutdown", fmt.Errorf("quote: %w", context.Canceled), false},
+		{"timed out", fmt.Errorf("quote: %w", context.DeadlineExceeded), true},
+		{"BSS error", errors.New("HTTP 500 CBC.0999"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &rrState{rr: &billingv1alpha1.RenewalRequest{Spec: billingv1alpha1.RenewalRequestSpec{
+				BaselineExpireTime: metav1.Time{Time: checkT0.Add(5 * 24 * time.Hour)}}}, now: checkT0}
+			(&RenewalRequestReconciler{}).bssWait(st, "quote", tc.err)
+			got := st.rr.Status.NextAttemptTime != nil || st.rr.Status.FailureCount != 0
+			if got != tc.wantBackoff {
+				t.Fatalf("failures %d, next attempt %v; want backoff %v", st.rr.Status.FailureCount, st.rr.Status.NextAttemptTime, tc.wantBackoff)
+			}
+			if st.wake.IsZero() {
+				t.Fatal("no wake-up set")
 			}
 		})
 	}

@@ -53,13 +53,15 @@ func TestRollingUpdateDuringRenewCalls(t *testing.T) {
 	pods = append(pods, startManager(t, "rolling-1", flags...))
 
 	var seen int64
+	started := len(pods)
 	for u := 0; u < updates; u++ {
 		leader := waitLeader(t, pods, 60*time.Second)
 		calls := m.waitInFlight(t, simulator.OpRenew, seen, 60*time.Second)
 		seen = calls[len(calls)-1].Seq
 		code := make(chan int, 1)
 		go func() { code <- leader.terminate(t, time.Minute) }()
-		next := startManager(t, fmt.Sprintf("rolling-%d", len(pods)), flags...)
+		next := startManager(t, fmt.Sprintf("rolling-%d", started), flags...)
+		started++
 		t.Logf("update %d: SIGTERM to leader %s with %d renew calls on the wire; started %s", u+1, leader.name, len(calls), next.name)
 		if c := <-code; c != 0 {
 			t.Fatalf("the leader %s exited with code %d after SIGTERM, want a clean shutdown", leader.name, c)
