@@ -71,7 +71,7 @@ promtool: ## Build (once, cached) Prometheus's promtool from the Go module proxy
 	@hack/promtool/build.sh
 
 .PHONY: chaos
-chaos: ## Long crash and fault runs: 200 SIGKILLs during renewal bursts (BSS_CHAOS_TRIALS), soak, failover.
+chaos: ## Long crash, fault and adversary runs: 200 SIGKILLs during renewal bursts (BSS_CHAOS_TRIALS), soak, failover, rolling updates, people in the console, duplicate Subscriptions.
 	@assets="$${KUBEBUILDER_ASSETS:-$$(hack/envtest/build.sh)}"; \
 	KUBEBUILDER_ASSETS="$$assets" BSS_CHAOS_TRIALS=$${BSS_CHAOS_TRIALS:-200} go test -count=1 -v -timeout 2h ./test/chaos/
 

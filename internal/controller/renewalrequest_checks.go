@@ -124,6 +124,22 @@ func foreignOrder(o *bss.Order, firstCall *metav1.Time) bool {
 	return o.CreateTime.Before(firstCall.Add(-foreignOrderSlack))
 }
 
+// pendingOrderOwn reports whether the pending renewal order that made BSS
+// refuse a renew call (CBC.99003100, digest §7.2 rule 12) can be this
+// attempt's own. The refused call ordered nothing, so only an earlier call
+// of the attempt can have placed it: there must be one (earlier counts the
+// attempt's calls before the refused one), the order must not be older
+// than the attempt's first call (foreignOrder), and it must be older than
+// the refused call's start, less the clock slack. An earlier call is only
+// followed by another after the write timeout and the settling delay
+// (renewQuiet), which is longer than the slack, so its order is older than
+// that; an order created around the refused call's start is someone
+// else's, placed while the call was on the wire (a person in the console).
+// Taken for the attempt's own, it would be paid without approval.
+func pendingOrderOwn(o *bss.Order, earlier int32, first *metav1.Time, refusedStart time.Time) bool {
+	return earlier > 0 && !foreignOrder(o, first) && o.CreateTime.Before(refusedStart.Add(-foreignOrderSlack))
+}
+
 // moneyLimit is one bound on what an order may cost; a nil limit is none.
 type moneyLimit struct {
 	what  string

@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -107,6 +110,36 @@ func TestForeignOrder(t *testing.T) {
 	}
 }
 
+// TestPendingOrderOwn: the pending order behind a refused renew call
+// (CBC.99003100) is the attempt's own only if an earlier call can have
+// placed it: one exists, the order is not older than the first call, and
+// it is older than the refused call's start less the clock slack.
+func TestPendingOrderOwn(t *testing.T) {
+	first := &metav1.Time{Time: checkT0}
+	refused := checkT0.Add(time.Minute) // after the quiet time of the first call
+	for _, tc := range []struct {
+		name    string
+		created time.Time
+		earlier int32
+		want    bool
+	}{
+		{"the only call was refused: created as it started", refused, 0, false},
+		{"the only call was refused: created just before it", refused.Add(-2 * time.Second), 0, false},
+		{"the only call was refused: created long before", refused.Add(-time.Hour), 0, false},
+		{"placed by the earlier call", checkT0.Add(2 * time.Second), 1, true},
+		{"just older than the refused call less the slack", refused.Add(-foreignOrderSlack - time.Second), 1, true},
+		{"within the slack of the refused call", refused.Add(-foreignOrderSlack), 1, false},
+		{"placed while the refused call was on the wire", refused.Add(time.Second), 1, false},
+		{"older than the first call", checkT0.Add(-foreignOrderSlack - time.Second), 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pendingOrderOwn(&bss.Order{ID: "o", CreateTime: tc.created}, tc.earlier, first, refused); got != tc.want {
+				t.Fatalf("own %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestFirstRenewCall: the first call's mark, else (an attempt recorded
 // before the mark existed that counted calls) its intent, else none.
 func TestFirstRenewCall(t *testing.T) {
@@ -168,6 +201,37 @@ func TestOrderWithinApproval(t *testing.T) {
 			why := orderWithinApproval(rr, "CS1", tc.amount)
 			if (why == "") != tc.wantPay {
 				t.Fatalf("pay %v (%q), want %v", why == "", why, tc.wantPay)
+			}
+		})
+	}
+}
+
+// TestShutdownIsNotABSSFailure (found by the chaos scenario
+// TestRollingUpdateDuringRenewCalls): a BSS read cut by the manager's
+// shutdown (the reconcile context canceled at SIGTERM) is not a BSS
+// failure. It records no failure and no backoff, which the status write
+// made during shutdown would hand to the next leader: it used to wait a
+// minute before the attempt went on. A timeout is still a failure.
+func TestShutdownIsNotABSSFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		err         error
+		wantBackoff bool
+	}{
+		{"canceled by shutdown", fmt.Errorf("quote: %w", context.Canceled), false},
+		{"timed out", fmt.Errorf("quote: %w", context.DeadlineExceeded), true},
+		{"BSS error", errors.New("HTTP 500 CBC.0999"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &rrState{rr: &billingv1alpha1.RenewalRequest{Spec: billingv1alpha1.RenewalRequestSpec{
+				BaselineExpireTime: metav1.Time{Time: checkT0.Add(5 * 24 * time.Hour)}}}, now: checkT0}
+			(&RenewalRequestReconciler{}).bssWait(st, "quote", tc.err)
+			got := st.rr.Status.NextAttemptTime != nil || st.rr.Status.FailureCount != 0
+			if got != tc.wantBackoff {
+				t.Fatalf("failures %d, next attempt %v; want backoff %v", st.rr.Status.FailureCount, st.rr.Status.NextAttemptTime, tc.wantBackoff)
+			}
+			if st.wake.IsZero() {
+				t.Fatal("no wake-up set")
 			}
 		})
 	}

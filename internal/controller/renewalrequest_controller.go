@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -325,6 +326,15 @@ func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) 
 		// the Secret (which re-queues the request) takes effect at once.
 		st.rr.Status.Message = o.Message
 		st.wakeAt(st.now.Add(o.RetryAfter))
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		// The manager is shutting down (writes run on a context shutdown
+		// does not cancel, so this is a read): not a BSS failure. No
+		// backoff is recorded for the next leader to honour; it goes on
+		// at once.
+		st.rr.Status.Message = fmt.Sprintf("%s: interrupted by the operator's shutdown; the next pass goes on", what)
+		st.wakeAt(st.now)
 		return
 	}
 	st.rr.Status.FailureCount++

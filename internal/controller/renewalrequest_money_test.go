@@ -272,6 +272,105 @@ func TestForeignOrderIsReportedNotPaid(t *testing.T) {
 	}
 }
 
+// TestShutdownDoesNotCutARecordedRenewCall (found by the chaos scenario
+// TestRollingUpdateDuringRenewCalls): SIGTERM cancels the reconcile while
+// the status write that records the renew call, before it is made, is on
+// the wire; the apiserver applies it. That write, like the call and the
+// write that records its answer, must not be cut by shutdown: otherwise the
+// call is recorded but never made, and the next leader waits out the quiet
+// time, finds no order, and calls again, one step closer to the bound on
+// blind calls and the unknown-outcome stall.
+func TestShutdownDoesNotCutARecordedRenewCall(t *testing.T) {
+	a, id := fakeClusterAccount(t, "sigterm")
+	rctx, sigterm := context.WithCancel(context.Background())
+	defer sigterm()
+	k8s, key := moneyCluster(t, a, id, billingv1alpha1.PaymentMethodPay, nil, interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			if err := c.Status().Patch(ctx, obj, patch, opts...); err != nil {
+				return err
+			}
+			if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && rr.Status.RenewCalls == 1 && len(rr.Status.OrderIDs) == 0 {
+				// Applied; the answer is lost to the SIGTERM if the
+				// write's context is the reconcile's.
+				sigterm()
+				return ctx.Err()
+			}
+			return nil
+		},
+	})
+	r := crashReconciler(k8s)
+	rr, _ := passUntil(t, r, k8s, key, 5, inPhase(billingv1alpha1.RenewalPhaseOrdering))
+	if rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering {
+		t.Fatalf("phase %s (%s), want Ordering", rr.Status.Phase, rr.Status.Message)
+	}
+	_, _ = r.Reconcile(rctx, ctrl.Request{NamespacedName: key})
+	if rctx.Err() == nil {
+		t.Fatal("the pass never recorded a renew call")
+	}
+	if err := k8s.Get(context.Background(), key, rr); err != nil {
+		t.Fatal(err)
+	}
+	if n := operatorCounters(a).Writes[simulator.OpRenew]; n != 1 || len(rr.Status.OrderIDs) != 1 {
+		t.Fatalf("%d renew calls made, orders %v recorded (renew calls %d: %s); want the recorded call made and its order recorded",
+			n, rr.Status.OrderIDs, rr.Status.RenewCalls, rr.Status.Message)
+	}
+}
+
+// TestOrderPlacedDuringRenewCallIsNotPaid (found by the chaos scenario
+// TestPendingOrderPlacedByAPerson): the operator records its first renew
+// call and sends it; before BSS applies it, a person renews the resource in
+// the console and leaves the order unpaid, so BSS refuses the operator's
+// call with CBC.99003100. The refused call ordered nothing and no earlier
+// call exists, so the pending order is not this attempt's, however close
+// its creation time is to the call's start: it is reported, never paid.
+// Before the fix it was taken for the attempt's own (created within
+// foreignOrderSlack of the first call) and paid without approval.
+func TestOrderPlacedDuringRenewCallIsNotPaid(t *testing.T) {
+	for _, method := range []billingv1alpha1.PaymentMethod{billingv1alpha1.PaymentMethodAutoPay, billingv1alpha1.PaymentMethodPay} {
+		t.Run(string(method), func(t *testing.T) {
+			a, id := fakeClusterAccount(t, "oncall")
+			var personal string
+			k8s, key := moneyCluster(t, a, id, method, nil, interceptor.Funcs{
+				SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+					if err := c.Status().Patch(ctx, obj, patch, opts...); err != nil {
+						return err
+					}
+					// The call is recorded and about to be sent: the person
+					// is quicker than BSS.
+					if rr, ok := obj.(*billingv1alpha1.RenewalRequest); ok && personal == "" && rr.Status.RenewCalls == 1 && len(rr.Status.OrderIDs) == 0 {
+						res, cerr := h.sim.Console(a.DomainID, "alice").Renew(simulator.ConsoleRenew{ResourceIDs: []string{id}})
+						if cerr == nil {
+							cerr = res.Err()
+						}
+						if cerr != nil || len(res.OrderIDs) != 1 {
+							t.Errorf("console renewal: %v %v", cerr, res.OrderIDs)
+						} else {
+							personal = res.OrderIDs[0]
+							h.advance(2 * time.Second)
+						}
+					}
+					return nil
+				},
+			})
+			r := crashReconciler(k8s)
+			rr, _ := passUntil(t, r, k8s, key, 10, finished)
+			if personal == "" {
+				t.Fatalf("the person never acted; phase %s (%s)", rr.Status.Phase, rr.Status.Message)
+			}
+			wantEnded(t, rr, billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.ReasonForeignOrder)
+			if !strings.Contains(rr.Status.Message, personal) {
+				t.Fatalf("the message does not name order %s: %s", personal, rr.Status.Message)
+			}
+			if n := operatorCounters(a).Writes[simulator.OpPayOrder]; n != 0 {
+				t.Fatalf("%d payments by the operator", n)
+			}
+			if o, _ := h.sim.Order(personal); o.PaidBy != nil || o.Status != 6 {
+				t.Fatalf("the person's order is status %d, paid by %v; want pending, unpaid", o.Status, o.PaidBy)
+			}
+		})
+	}
+}
+
 // TestOrderAboveQuoteIsCancelledNotPaid: the price rises between the quote
 // and the order. Whatever the payment method (AutoPay used to pay at once,
 // is_auto_pay=1), the order is read before it is paid: it costs more than

@@ -91,7 +91,13 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	rr.Status.RenewCalls++
 	rr.Status.RenewCallStartedAt = &mark
 	rr.Status.Message = fmt.Sprintf("renew call %d of at most %d under way", rr.Status.RenewCalls, maxRenewCalls)
-	if err := r.patchStatus(ctx, st.orig, rr, false); err != nil {
+	// Shutdown cuts neither this record nor the call that follows it
+	// (writeContext): a SIGTERM while the record is on the wire would
+	// otherwise leave a call recorded but never made, which the next
+	// leader waits out and counts as a blind call.
+	pctx, pcancel := r.writeContext(ctx, statusWriteTimeout)
+	defer pcancel()
+	if err := r.patchStatus(pctx, st.orig, rr, false); err != nil {
 		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
 	}
 	st.orig = rr.DeepCopy()
@@ -99,7 +105,6 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	// The order is placed unpaid (is_auto_pay 0, digest §7.2 rules 18-19),
 	// whatever the payment method: it is paid only after its amount was
 	// compared with what was approved (issue 16, path 6; see pay).
-	// Shutdown does not cut the call (writeContext).
 	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
 	defer wcancel()
 	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})
@@ -110,8 +115,9 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		r.placed(st, out.OrderIDs)
 	case bss.HasCode(err, bss.CodePendingOrder):
 		// Another order for this resource awaits payment (digest §7.2 rule
-		// 12): this call ordered nothing. The pending order is adopted if
-		// this attempt can have placed it, and reported if not.
+		// 12): this call ordered nothing. The pending order is adopted only
+		// if an earlier call of this attempt can have placed it, and
+		// reported if not.
 		r.notApplied(st, intent)
 		if order, ferr := r.findOrder(bctx, st, time.Time{}, bss.OrderPendingPayment); ferr != nil {
 			r.bssWait(st, "find the pending order", ferr)
@@ -119,7 +125,9 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 			r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
 				"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.99003100)", rr.Spec.ResourceID))
 		} else {
-			r.adoptOwn(st, order)
+			r.adoptOwn(st, order, pendingOrderOwn(order, rr.Status.RenewCalls, firstRenewCall(rr), mark.Time),
+				fmt.Sprintf("BSS refused this attempt's renew call of %s because of it (CBC.99003100), and no earlier call of the attempt can have placed it",
+					formatTime(mark.Time)))
 		}
 	case bss.IsAmbiguous(err):
 		// The request may have been applied. Never call again blindly: the
@@ -181,7 +189,7 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 		order = nil
 	}
 	if order != nil {
-		r.adoptOwn(st, order)
+		r.adoptOwn(st, order, !foreignOrder(order, firstRenewCall(rr)), firstCallNote(rr))
 		return true, nil
 	}
 	// With auto-pay the order may be complete and the expiry moved even
@@ -206,24 +214,30 @@ func (r *RenewalRequestReconciler) adoptExisting(ctx context.Context, st *rrStat
 }
 
 // adoptOwn adopts a renewal order for the resource if this attempt can have
-// placed it. An order created before the attempt's first renew call (or
-// with none made) was placed by someone else — a person in the console,
-// another cluster's operator — and is never taken over: the attempt stops
-// and names it (issue 16, path 4).
-func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order) {
+// placed it (own). An order it cannot have placed — created before its
+// first renew call, with none made, or the cause of a refused call — was
+// placed by someone else: a person in the console, another cluster's
+// operator. It is never taken over: the attempt stops and names it, with
+// why it is not the attempt's (issue 16, paths 4 and 5).
+func (r *RenewalRequestReconciler) adoptOwn(st *rrState, order *bss.Order, own bool, why string) {
 	rr := st.rr
-	if !foreignOrder(order, firstRenewCall(rr)) {
+	if own {
 		r.adopt(st, order)
 		return
 	}
-	first := "this attempt made no renew call"
-	if f := firstRenewCall(rr); f != nil {
-		first = "this attempt's first renew call started at " + formatTime(f.Time)
-	}
 	msg := fmt.Sprintf("renewal order %s (%s, created %s) for %s was not placed by this operator (%s); it was not paid — pay or cancel it in the console, or find who placed it (another cluster?)",
-		order.ID, order.Status, formatTime(order.CreateTime), rr.Spec.ResourceID, first)
+		order.ID, order.Status, formatTime(order.CreateTime), rr.Spec.ResourceID, why)
 	r.event(rr, "Warning", billingv1alpha1.ReasonForeignOrder, "Renew", "%s", msg)
 	r.endBecause(st, billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.ReasonForeignOrder, msg)
+}
+
+// firstCallNote says when the attempt's first renew call started, for the
+// report of an order created before it.
+func firstCallNote(rr *billingv1alpha1.RenewalRequest) string {
+	if f := firstRenewCall(rr); f != nil {
+		return "this attempt's first renew call started at " + formatTime(f.Time)
+	}
+	return "this attempt made no renew call"
 }
 
 // adopt takes an existing renewal order over.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -19,7 +20,8 @@ import (
 // one with a renewal under way, else the one created first, ties broken by
 // namespace/name. The others report which object owns it and never act.
 // Observe and paused Subscriptions make no write call, so they neither
-// claim the resource nor stand aside.
+// claim the resource nor stand aside; nor do Subscriptions whose
+// BillingAccount is gone, which can make no call at all.
 
 // claim is one Subscription's claim on a resource, as the ownership rule
 // sees it.
@@ -33,6 +35,11 @@ type claim struct {
 	// blind is true when its account cannot see the resource (BSS reported
 	// none): it can never act on it, so it does not compete.
 	blind bool
+	// accountless is true when its BillingAccount does not exist: it can
+	// make no BSS call, so it does not compete either (it would hold the
+	// resource while nobody renews it). Its account coming back makes it
+	// compete again, and a renewal under way elsewhere keeps the resource.
+	accountless bool
 	// acting is true under Manage and not paused: only such claims compete.
 	acting bool
 	// busy is true while a renewal attempt of it is under way: it keeps the
@@ -71,7 +78,7 @@ func resourceOwner(self claim, others []claim) *claim {
 	var owner *claim
 	for i := range others {
 		o := &others[i]
-		if o.key == self.key || o.blind || !o.acting || !sameAccount(self, *o) || !o.before(self) {
+		if o.key == self.key || o.blind || o.accountless || !o.acting || !sameAccount(self, *o) || !o.before(self) {
 			continue
 		}
 		if owner == nil || o.before(*owner) {
@@ -104,7 +111,9 @@ func (r *SubscriptionReconciler) duplicateOf(ctx context.Context, st *subState) 
 		switch {
 		case err == nil:
 			c.domain = acct.Spec.DomainID
-		case client.IgnoreNotFound(err) != nil:
+		case apierrors.IsNotFound(err):
+			c.accountless = true
+		default:
 			return nil, fmt.Errorf("get BillingAccount of Subscription %s: %w", c.key, err)
 		}
 		if ready := condition(o.Status.Conditions, billingv1alpha1.ConditionReady); ready != nil &&

@@ -101,3 +101,29 @@ func getSubQuote(t *testing.T, ns string) *billingv1alpha1.PriceQuote {
 	get(t, ns, "vm", &s)
 	return s.Status.LastQuote
 }
+
+// TestLeftoverWithoutAccountHoldsNothing: a Subscription left behind after
+// its BillingAccount was deleted names a resource; a newer Subscription of
+// another namespace, whose account is on the same cloud account, renews it.
+// Found by the chaos scenarios run in sequence: the leftover, older and of
+// unknown domain, owned the resource although it can make no BSS call, and
+// the newer one stood aside as a duplicate until the resource lapsed.
+func TestLeftoverWithoutAccountHoldsNothing(t *testing.T) {
+	ns1, ns2 := h.env.Namespace(t), h.env.Namespace(t)
+	a := h.newAccount(t, ns2, "1000.00")
+	id := h.newResource(t, a, resourceOpts{expiresIn: 5 * day})
+	mustCreate(t, renewPolicy(ns1, "monthly"))
+	leftover := subscription(ns1, "vm", id, "monthly", billingv1alpha1.ManagementManage)
+	mustCreate(t, leftover) // ns1 has no BillingAccount "acct"
+	// The leftover is the older one: creation times have whole seconds.
+	for !time.Now().Truncate(time.Second).After(leftover.CreationTimestamp.Time) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustCreate(t, renewPolicy(ns2, "monthly"))
+	mustCreate(t, subscription(ns2, "vm", id, "monthly", billingv1alpha1.ManagementManage))
+
+	waitRequest(t, ns2, "vm-r1", 30*time.Second, billingv1alpha1.RenewalPhaseSucceeded)
+	if n := len(renewalOrders(a)); n != 1 {
+		t.Fatalf("%d renewal orders, want exactly 1", n)
+	}
+}

@@ -16,6 +16,8 @@ func TestResourceOwner(t *testing.T) {
 	self := c("team-b", "vm", t0.Add(time.Minute), "d1")
 	blind := c("team-x", "vm", t0, "")
 	blind.blind = true
+	accountless := c("team-x", "vm", t0, "")
+	accountless.accountless = true
 	tests := []struct {
 		name   string
 		self   claim
@@ -29,6 +31,8 @@ func TestResourceOwner(t *testing.T) {
 		{"older, domain unknown: held", self, []claim{c("team-a", "vm", t0, "")}, "team-a/vm"},
 		{"self's domain unknown: held", c("team-b", "vm", t0.Add(time.Minute), ""), []claim{c("team-a", "vm", t0, "d2")}, "team-a/vm"},
 		{"older but blind to the resource", self, []claim{blind}, ""},
+		{"older but its BillingAccount is gone", self, []claim{accountless}, ""},
+		{"older, its BillingAccount gone, and a third with one", self, []claim{accountless, c("team-a", "vm", t0.Add(time.Second), "d1")}, "team-a/vm"},
 		{"tie broken by namespace", self, []claim{c("team-a", "vm", self.created, "d1")}, "team-a/vm"},
 		{"tie broken by name", self, []claim{c("team-b", "aaa", self.created, "d1")}, "team-b/aaa"},
 		{"tie, self first", self, []claim{c("team-c", "vm", self.created, "d1")}, ""},
