@@ -3,15 +3,11 @@ package budget_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/utils/clock"
-	testingclock "k8s.io/utils/clock/testing"
 
-	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
 	"github.com/bss-operator/bss-operator/internal/budget"
 )
@@ -20,14 +16,7 @@ import (
 // simulator: in batches, within the per-pass call bound, around a resource
 // BSS refuses to quote, and from the cache once priced.
 func TestPriceAutoRenewals(t *testing.T) {
-	clk := testingclock.NewFakeClock(commitNow)
-	sim := simulator.New(simulator.WithClock(clk), simulator.WithThrottling(false))
-	if err := sim.AddAccount(simulator.AccountSeed{
-		DomainID: "domain-q", Name: "q", Cash: decimal.RequireFromString("1000"), Currency: "USD",
-		Credentials: []simulator.Credential{{AccessKey: "AK-Q", SecretKey: "SK-Q"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sim, clk, cl := simAccount(t, commitNow, "domain-q", "1000", "USD")
 	var dues []budget.Due
 	for i := range 12 {
 		id := fmt.Sprintf("ecs-%02d", i)
@@ -43,13 +32,6 @@ func TestPriceAutoRenewals(t *testing.T) {
 	dues = append(dues, budget.Due{Kind: budget.DueAutoRenew, ResourceID: "gone", Source: "gone", Months: 1, At: commitNow})
 	// Explicit renewals are priced by their Subscription's quote, never here.
 	dues = append(dues, budget.Due{Kind: budget.DueRenewal, ResourceID: "ecs-00", Source: "sub", Months: 1, At: commitNow})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	cl, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clock.RealClock{},
-		Credentials: bss.Credentials{AccessKey: "AK-Q", SecretKey: "SK-Q"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cache := budget.NewQuoteCache(10 * time.Second)
 	rateCalls := func() int { return sim.AccountCounters("domain-q").Total(simulator.OpRenewRate) }
 

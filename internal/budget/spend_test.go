@@ -3,13 +3,10 @@ package budget_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/utils/clock"
-	testingclock "k8s.io/utils/clock/testing"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
@@ -21,16 +18,7 @@ import (
 // month) and June 2024 (the open one) and returns a client for it.
 func spendAccount(t *testing.T, currency string) bss.Client {
 	t.Helper()
-	clk := testingclock.NewFakeClock(time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC))
-	// Business time is the fake clock; signatures and the client's rate
-	// limiter run on real time, so the limiter's waits end.
-	sim := simulator.New(simulator.WithClock(clk), simulator.WithThrottling(false))
-	if err := sim.AddAccount(simulator.AccountSeed{
-		DomainID: "domain-sp", Name: "sp", Cash: decimal.RequireFromString("10"), Currency: currency,
-		Credentials: []simulator.Credential{{AccessKey: "AK-SP", SecretKey: "SK-SP"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sim, _, c := simAccount(t, time.Date(2024, 6, 20, 0, 0, 0, 0, time.UTC), "domain-sp", "10", currency)
 	may := time.Date(2024, 5, 10, 0, 0, 0, 0, time.UTC)
 	june := time.Date(2024, 6, 10, 0, 0, 0, 0, time.UTC)
 	rec := func(at *time.Time, service, region string, mode int, amount string) simulator.CostRecordSeed {
@@ -46,13 +34,6 @@ func spendAccount(t *testing.T, currency string) bss.Client {
 		rec(&june, "hws.service.type.rds", "ap-southeast-1", 3, "1.00"),
 	}}
 	if err := sim.LoadInventory(inv); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	c, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clock.RealClock{},
-		Credentials: bss.Credentials{AccessKey: "AK-SP", SecretKey: "SK-SP"}})
-	if err != nil {
 		t.Fatal(err)
 	}
 	return c

@@ -2,13 +2,10 @@ package budget_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/utils/clock"
-	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
@@ -21,14 +18,7 @@ import (
 // expire_time (the resource's whole life) is not it (issue 15). The
 // simulator keeps effective_time at the purchase through renewals.
 func TestAutoRenewTerms(t *testing.T) {
-	clk := testingclock.NewFakeClock(commitNow)
-	sim := simulator.New(simulator.WithClock(clk), simulator.WithThrottling(false))
-	if err := sim.AddAccount(simulator.AccountSeed{
-		DomainID: "domain-t", Name: "t", Cash: decimal.RequireFromString("10000"), Currency: "USD",
-		Credentials: []simulator.Credential{{AccessKey: "AK-T", SecretKey: "SK-T"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sim, _, cl := simAccount(t, commitNow, "domain-t", "10000", "USD")
 	expire := commitNow.Add(20 * 24 * time.Hour)
 	threeYearsAgo := commitNow.AddDate(-3, 0, 0)
 	seeds := []simulator.ResourceSeed{
@@ -43,13 +33,6 @@ func TestAutoRenewTerms(t *testing.T) {
 		if err := sim.AddResource(s); err != nil {
 			t.Fatal(err)
 		}
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	cl, err := bss.New(bss.Config{Endpoint: ts.URL, HTTPClient: ts.Client(), Clock: clock.RealClock{},
-		Credentials: bss.Credentials{AccessKey: "AK-T", SecretKey: "SK-T"}})
-	if err != nil {
-		t.Fatal(err)
 	}
 	ctx := context.Background()
 	// A renewal by another period must not change the term: the cloud
