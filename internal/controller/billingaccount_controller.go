@@ -21,6 +21,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // BillingAccountReconciler reconciles BillingAccounts: it proves the
@@ -83,7 +84,7 @@ func refreshInterval(acct *billingv1alpha1.BillingAccount) time.Duration {
 // sync does the live calls and returns how long to wait before the next.
 func (r *BillingAccountReconciler) sync(ctx context.Context, acct *billingv1alpha1.BillingAccount, now time.Time, sum *readiness) time.Duration {
 	interval := refreshInterval(acct)
-	next := interval + time.Duration(jitterFraction(acct.UID, "refresh")*float64(interval)/10)
+	next := interval + time.Duration(renewal.JitterFraction(acct.UID, "refresh")*float64(interval)/10)
 	resolved, err := r.Accounts.ResolveObject(ctx, acct)
 	if err != nil {
 		var ae *accounts.Error

@@ -15,6 +15,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
 	"github.com/bss-operator/bss-operator/internal/budget"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // costDataLag is how far cost data trails real time (8.1: original costs
@@ -98,7 +99,7 @@ func (r *BudgetAlertReconciler) measureSpend(ctx context.Context, st *budgetStat
 	b := st.b
 	key := b.Namespace + "/" + b.Name
 	interval := r.refreshInterval(b)
-	jitter := time.Duration(jitterFraction(b.UID, "budget") * float64(interval) / 10)
+	jitter := time.Duration(renewal.JitterFraction(b.UID, "budget") * float64(interval) / 10)
 	c := r.cache()
 	c.mu.Lock()
 	last, ok := c.spend[key]
@@ -229,7 +230,7 @@ func (r *BudgetAlertReconciler) cashBalance(ctx context.Context, st *budgetState
 	b := st.b
 	key := b.Namespace + "/" + b.Name
 	interval := r.refreshInterval(b)
-	jitter := time.Duration(jitterFraction(b.UID, "budget") * float64(interval) / 10)
+	jitter := time.Duration(renewal.JitterFraction(b.UID, "budget") * float64(interval) / 10)
 	c := r.cache()
 	c.mu.Lock()
 	last, ok := c.balances[key]

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // RenewalPolicyReconciler reconciles RenewalPolicies: it checks what the
@@ -97,7 +98,7 @@ func leadTimeProblem(renew *billingv1alpha1.RenewSpec) string {
 	case renew.RenewBeforePercentage != nil && (*renew.RenewBeforePercentage < 1 || *renew.RenewBeforePercentage > 99):
 		return fmt.Sprintf("renewBeforePercentage %d: must be 1 to 99", *renew.RenewBeforePercentage)
 	case renew.RenewBefore != nil:
-		if err := checkLead(renew.RenewBefore.Duration, renew.Period); err != nil {
+		if err := renewal.CheckLead(renew.RenewBefore.Duration, renew.Period); err != nil {
 			return "renewBefore: " + err.Error()
 		}
 	}

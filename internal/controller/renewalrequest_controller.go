@@ -26,6 +26,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/audit"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // finalizerOrderRecord keeps a RenewalRequest, the durable record of an
@@ -338,7 +339,7 @@ func (r *RenewalRequestReconciler) bssWait(st *rrState, what string, err error) 
 		return
 	}
 	st.rr.Status.FailureCount++
-	d := backoff(st.rr.Status.FailureCount, st.now, st.rr.Spec.BaselineExpireTime.Time)
+	d := renewal.Backoff(st.rr.Status.FailureCount, st.now, st.rr.Spec.BaselineExpireTime.Time)
 	if o.Reason == billingv1alpha1.ReasonThrottled {
 		// The backoff shrinks as expiry nears; BSS's throttling does not.
 		d = max(d, o.RetryAfter)

@@ -15,6 +15,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // subState is what one reconcile of a Subscription has learned so far.
@@ -79,7 +80,7 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 	// jitter of up to 10% so that thousands of subscriptions do not wake
 	// together; inventory changes wake them earlier.
 	interval := st.refreshInterval()
-	st.wakeAt(st.now.Add(interval + time.Duration(jitterFraction(st.sub.UID, "resync")*float64(interval)/10)))
+	st.wakeAt(st.now.Add(interval + time.Duration(renewal.JitterFraction(st.sub.UID, "resync")*float64(interval)/10)))
 	if err := r.resolvePolicy(ctx, st); err != nil {
 		return r.result(st), err
 	}

@@ -16,6 +16,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // quoteMaxAge is how long a renewal quote is shown before it is refreshed.
@@ -35,19 +36,19 @@ func renewalTime(sub *billingv1alpha1.Subscription, expire time.Time, lead time.
 	if spread > 6*time.Hour {
 		spread = 6 * time.Hour
 	}
-	jitter := time.Duration(jitterFraction(sub.UID, "renew") * float64(spread))
+	jitter := time.Duration(renewal.JitterFraction(sub.UID, "renew") * float64(spread))
 	return expire.Add(-lead).Add(-jitter).Truncate(time.Second)
 }
 
 // reconcileRenewal plans and drives explicit renewal (mode Renew).
 func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subState) error {
 	sub, res, spec := st.sub, st.res, st.policy.Spec.Renew
-	lead, err := renewalLead(spec, res)
+	lead, err := renewal.RenewalLead(spec, res.ID, res.ExpireTime)
 	if err != nil {
 		st.summary.stalled(billingv1alpha1.ReasonPolicyInvalid, fmt.Sprintf("RenewalPolicy %s: %v", st.policy.Name, bss.Describe(err)))
 		return nil
 	}
-	if err := checkLead(lead, spec.Period); err != nil {
+	if err := renewal.CheckLead(lead, spec.Period); err != nil {
 		st.summary.stalled(billingv1alpha1.ReasonLeadTimeInvalid, fmt.Sprintf("RenewalPolicy %s: %v; no renewal is scheduled until the policy changes", st.policy.Name, err))
 		sub.Status.RenewalTime = nil
 		sub.Status.PlannedAction = "none: the policy's lead time is invalid (see the Stalled condition)"
@@ -284,7 +285,7 @@ func (r *SubscriptionReconciler) followActiveRequest(ctx context.Context, st *su
 		}
 	case billingv1alpha1.RenewalPhaseFailed, billingv1alpha1.RenewalPhaseCancelled:
 		sub.Status.FailureCount++
-		next := st.now.Add(backoff(sub.Status.FailureCount, st.now, st.res.ExpireTime))
+		next := st.now.Add(renewal.Backoff(sub.Status.FailureCount, st.now, st.res.ExpireTime))
 		sub.Status.NextAttemptTime = &metav1.Time{Time: next}
 		r.recordOrders(st, &rr)
 		if outcomeUnknown(&rr) {
@@ -407,7 +408,7 @@ func (r *SubscriptionReconciler) reportExpiringSoon(st *subState) {
 		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, billingv1alpha1.ReasonExpired, "already expired")
 		return
 	}
-	warnAt := res.ExpireTime.Add(-warnLead(st.policy))
+	warnAt := res.ExpireTime.Add(-renewal.WarnLead(st.policy))
 	if st.now.Before(warnAt) {
 		setCondition(&sub.Status.Conditions, st.now, billingv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, billingv1alpha1.ReasonNotExpired,
 			"expires at "+formatTime(res.ExpireTime))

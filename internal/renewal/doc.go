@@ -3,7 +3,10 @@
 // state and the time, it decides whether the attempt may order now, waits
 // for a person, is held, or ends, and why. It uses no Kubernetes client, no
 // controller-runtime and no HTTP; the RenewalRequest reconciler reads, calls
-// Evaluate and writes the Decision.
+// Evaluate and writes the Decision. It also holds the timing rules every
+// attempt follows: the renewal lead and the term it is a share of
+// (RenewalLead, CheckLead, WarnLead), the stable per-object jitter
+// (JitterFraction) and the backoff after failures (Backoff).
 //
 // The gates form a chain of small policies, applied in this order:
 //

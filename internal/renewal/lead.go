@@ -1,15 +1,17 @@
-package controller
+package renewal
 
 import (
 	"fmt"
+	"hash/fnv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/budget"
 )
 
-// renewalLead is how long before expiry a renewal is due: renewBefore, or
+// RenewalLead is how long before expiry a renewal is due: renewBefore, or
 // renewBeforePercentage of the term one renewal buys, or
 // DefaultRenewBefore when neither is set. The schema refuses both at once
 // and out-of-range values; the checks here guard objects built in Go.
@@ -20,7 +22,7 @@ import (
 // time of a resource"; docs/simulator.md), so that span is the resource's
 // whole life and would renew an old monthly resource months early, again
 // and again (issue 15).
-func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Duration, error) {
+func RenewalLead(spec *billingv1alpha1.RenewSpec, resourceID string, expire time.Time) (time.Duration, error) {
 	switch {
 	case spec.RenewBefore != nil && spec.RenewBeforePercentage != nil:
 		return 0, fmt.Errorf("renewBefore and renewBeforePercentage are mutually exclusive")
@@ -29,10 +31,10 @@ func renewalLead(spec *billingv1alpha1.RenewSpec, res *bss.Resource) (time.Durat
 		if pct < 1 || pct > 99 {
 			return 0, fmt.Errorf("renewBeforePercentage %d: must be 1 to 99", pct)
 		}
-		term := renewedTerm(spec.Period, res.ExpireTime)
-		if res.ExpireTime.IsZero() || term <= 0 {
+		term := renewedTerm(spec.Period, expire)
+		if expire.IsZero() || term <= 0 {
 			return 0, fmt.Errorf("renewBeforePercentage %d is a percentage of the renewal period, but the period (%d %s) or the expiry of %s is missing",
-				pct, spec.Period.Count, spec.Period.Unit, res.ID)
+				pct, spec.Period.Count, spec.Period.Unit, resourceID)
 		}
 		return time.Duration(float64(term) * float64(pct) / 100), nil
 	case spec.RenewBefore != nil:
@@ -65,14 +67,14 @@ func renewalTerm(period billingv1alpha1.RenewalPeriod) time.Duration {
 	return time.Duration(period.Count) * unit
 }
 
-// checkLead refuses a lead time that would renew back to back or leave no
+// CheckLead refuses a lead time that would renew back to back or leave no
 // room for a retry (issue 16, path 9): it must be at least MinRenewBefore
 // and shorter than the renewal term, or each renewal would make the next
 // one due at once. The CRD refuses a renewBefore outside these bounds;
 // this catches what admission cannot see: a renewBeforePercentage, whose
 // lead comes from the term BSS reports, and objects stored before the
 // rule or built in Go. The Subscription stalls on an error.
-func checkLead(lead time.Duration, period billingv1alpha1.RenewalPeriod) error {
+func CheckLead(lead time.Duration, period billingv1alpha1.RenewalPeriod) error {
 	if lead < billingv1alpha1.MinRenewBefore {
 		return fmt.Errorf("the renewal lead time %s is shorter than the floor of %s: a single failed attempt would let the subscription lapse",
 			lead, billingv1alpha1.MinRenewBefore)
@@ -84,11 +86,41 @@ func checkLead(lead time.Duration, period billingv1alpha1.RenewalPeriod) error {
 	return nil
 }
 
-// warnLead is how long before expiry ExpiringSoon is raised: the policy's
+// WarnLead is how long before expiry ExpiringSoon is raised: the policy's
 // warnBefore, or DefaultWarnBefore without a policy or a usable value.
-func warnLead(policy *billingv1alpha1.RenewalPolicy) time.Duration {
+func WarnLead(policy *billingv1alpha1.RenewalPolicy) time.Duration {
 	if policy != nil && policy.Spec.WarnBefore != nil && policy.Spec.WarnBefore.Duration > 0 {
 		return policy.Spec.WarnBefore.Duration
 	}
 	return billingv1alpha1.DefaultWarnBefore
+}
+
+// JitterFraction maps an object's UID to a stable number in [0, 1), so
+// that objects due at the same moment are spread out, and the same object
+// always gets the same offset across restarts.
+func JitterFraction(uid types.UID, salt string) float64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(uid))
+	_, _ = h.Write([]byte(salt))
+	return float64(h.Sum64()%1_000_000) / 1_000_000
+}
+
+// Backoff returns the wait after failures consecutive failures: 1m
+// doubling up to 6h, and never more than a quarter of the time left before
+// deadline, so that several attempts fit before expiry. It is at least 10s.
+func Backoff(failures int32, now, deadline time.Time) time.Duration {
+	d := time.Minute
+	for i := int32(1); i < failures && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	if d > 6*time.Hour {
+		d = 6 * time.Hour
+	}
+	if left := deadline.Sub(now); left > 0 && d > left/4 {
+		d = left / 4
+	}
+	if d < 10*time.Second {
+		d = 10 * time.Second
+	}
+	return d
 }

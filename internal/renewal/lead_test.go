@@ -1,4 +1,4 @@
-package controller
+package renewal
 
 import (
 	"testing"
@@ -52,7 +52,7 @@ func TestRenewalLead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := renewalLead(&tt.spec, tt.res)
+			got, err := RenewalLead(&tt.spec, tt.res.ID, tt.res.ExpireTime)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -64,11 +64,11 @@ func TestRenewalLead(t *testing.T) {
 }
 
 func TestWarnLead(t *testing.T) {
-	if got := warnLead(nil); got != billingv1alpha1.DefaultWarnBefore {
+	if got := WarnLead(nil); got != billingv1alpha1.DefaultWarnBefore {
 		t.Errorf("no policy: %v, want %v", got, billingv1alpha1.DefaultWarnBefore)
 	}
 	p := &billingv1alpha1.RenewalPolicy{Spec: billingv1alpha1.RenewalPolicySpec{WarnBefore: &metav1.Duration{Duration: 48 * time.Hour}}}
-	if got := warnLead(p); got != 48*time.Hour {
+	if got := WarnLead(p); got != 48*time.Hour {
 		t.Errorf("warnBefore 48h: %v", got)
 	}
 }
@@ -100,8 +100,8 @@ func TestCheckLead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := checkLead(tt.lead, tt.period); (err != nil) != tt.wantErr {
-				t.Fatalf("checkLead(%s, %d %s) = %v, wantErr %v", tt.lead, tt.period.Count, tt.period.Unit, err, tt.wantErr)
+			if err := CheckLead(tt.lead, tt.period); (err != nil) != tt.wantErr {
+				t.Fatalf("CheckLead(%s, %d %s) = %v, wantErr %v", tt.lead, tt.period.Count, tt.period.Unit, err, tt.wantErr)
 			}
 		})
 	}
