@@ -18,6 +18,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/progress.sh
 . "$here/../lib/progress.sh"
+# shellcheck source=../lib/cache.sh
+. "$here/../lib/cache.sh"
 
 k8s_version=$(awk '$1=="k8s.io/kubernetes"{print $2; exit}' "$here/go.mod")
 etcd_version=$(awk '$1=="go.etcd.io/etcd/server/v3"{print $2; exit}' "$here/go.mod")
@@ -73,10 +75,7 @@ trap 'rm -rf "$tmp"' EXIT
 # them (build.sh sha256 f32d3c7b...) from the same go.mod and go.sum at this
 # path are the same binaries: link them instead of building for an hour.
 legacy_script=f32d3c7b5313e716589f854fabbf6c955a5a2ed4c976fd30accc3bdebd8acab8
-legacy_sum=$(printf '%s  %s\n' \
-  "$(sha256sum <"$here/go.sum" | cut -d' ' -f1)" "$here/go.sum" \
-  "$(sha256sum <"$here/go.mod" | cut -d' ' -f1)" "$here/go.mod" \
-  "$legacy_script" "$here/build.sh" | sha256sum | cut -c1-12)
+legacy_sum=$(legacy_cache_sum "$here" "$legacy_script")
 legacy="$cache_root/k8s-${k8s_version}-etcd-${etcd_version}-${legacy_sum}"
 if built "$legacy"; then
   progress_say "reusing the binaries in $legacy (cached by an earlier version of this script)"

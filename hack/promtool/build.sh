@@ -19,6 +19,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/progress.sh
 . "$here/../lib/progress.sh"
+# shellcheck source=../lib/cache.sh
+. "$here/../lib/cache.sh"
 
 version=$(awk -v m=github.com/prometheus/prometheus '$1=="require" && $2==m {print $3; exit} $1==m {print $2; exit}' "$here/go.mod")
 goflags=(-trimpath -tags remove_all_sd -ldflags "-s -w")
@@ -55,10 +57,7 @@ trap 'rm -rf "$tmp"' EXIT
 # them (build.sh sha256 fe8aa2dd...) from the same go.mod and go.sum at this
 # path is the same binary: link it instead of building again.
 legacy_script=fe8aa2dd304bef643a6114bd82ed9338c0ec27887287faf6705667674a196b76
-legacy_sum=$(printf '%s  %s\n' \
-  "$(sha256sum <"$here/go.sum" | cut -d' ' -f1)" "$here/go.sum" \
-  "$(sha256sum <"$here/go.mod" | cut -d' ' -f1)" "$here/go.mod" \
-  "$legacy_script" "$here/build.sh" | sha256sum | cut -c1-12)
+legacy_sum=$(legacy_cache_sum "$here" "$legacy_script")
 legacy="$cache_root/promtool-${version}-${legacy_sum}"
 if [[ -x "$legacy/promtool" ]]; then
   progress_say "reusing $legacy/promtool (cached by an earlier version of this script)"

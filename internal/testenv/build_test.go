@@ -232,7 +232,9 @@ func TestEnvtestBuildKeyIgnoresPathAndMessages(t *testing.T) {
 	}
 
 	clone := t.TempDir()
-	copyFile(t, filepath.Join(RepoRoot(), "hack", "lib", "progress.sh"), filepath.Join(clone, "hack", "lib", "progress.sh"))
+	for _, lib := range []string{"progress.sh", "cache.sh"} {
+		copyFile(t, filepath.Join(RepoRoot(), "hack", "lib", lib), filepath.Join(clone, "hack", "lib", lib))
+	}
 	for _, f := range []string{"go.mod", "go.sum", "etcd/main.go", "build.sh"} {
 		copyFile(t, filepath.Join(RepoRoot(), "hack", "envtest", f), filepath.Join(clone, "hack", "envtest", f))
 	}
