@@ -2,11 +2,7 @@ package controller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,13 +12,14 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/fleet"
 )
 
 // labelDiscovered marks Subscriptions that discovery created.
-const labelDiscovered = "billing.bss-operator.io/discovered"
+const labelDiscovered = billingv1alpha1.LabelDiscovered
 
 // labelAccount names the BillingAccount that discovered a Subscription.
-const labelAccount = "billing.bss-operator.io/account"
+const labelAccount = billingv1alpha1.LabelAccount
 
 // discover creates an Observe-mode Subscription, owned by the account, for
 // every primary resource that matches the filters and has none yet. It
@@ -47,8 +44,8 @@ func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1
 		sub := &billingv1alpha1.Subscription{
 			ObjectMeta: metav1.ObjectMeta{
 				Namespace: acct.Namespace,
-				Name:      discoveredName(res),
-				Labels:    map[string]string{labelDiscovered: "true", labelAccount: acct.Name},
+				Name:      fleet.SubscriptionName(res),
+				Labels:    discoveredLabels(acct.Name, res),
 			},
 			Spec: billingv1alpha1.SubscriptionSpec{
 				AccountRef:       billingv1alpha1.LocalObjectReference{Name: acct.Name},
@@ -72,18 +69,10 @@ func matches(d *billingv1alpha1.DiscoverySpec, res bss.Resource) bool {
 	return d.Matches(res.ServiceTypeCode, res.Region, res.EnterpriseProject.ID)
 }
 
-var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// discoveredName is a stable DNS-1123 name: the resource name and a short
-// hash of its ID (names are not unique in BSS; IDs are).
-func discoveredName(res bss.Resource) string {
-	base := strings.Trim(notDNS.ReplaceAllString(strings.ToLower(res.Name), "-"), "-")
-	if len(base) > 40 {
-		base = strings.Trim(base[:40], "-")
-	}
-	if base == "" {
-		base = "resource"
-	}
-	sum := sha256.Sum256([]byte(res.ID))
-	return base + "-" + hex.EncodeToString(sum[:4])
+// discoveredLabels are the labels of a discovered Subscription: the same
+// descriptive labels `kubectl bss export` writes, and the discovered mark.
+func discoveredLabels(account string, res bss.Resource) map[string]string {
+	l := fleet.Labels(account, res)
+	l[labelDiscovered] = "true"
+	return l
 }
