@@ -357,6 +357,74 @@ type PayPerUseQuote struct {
 	FailedAt *metav1.Time `json:"failedAt,omitempty"`
 }
 
+// QuoteFailure is why the latest renewal quote (4.2.3) could not be had.
+// It never stops the Subscription: the quote is asked for again an hour
+// after failedAt, and the last good quote, if any, stays in lastQuote.
+type QuoteFailure struct {
+	// period the failed quote was for.
+	// +optional
+	Period *RenewalPeriod `json:"period,omitempty"`
+
+	// message says why BSS gave no price.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// failedAt is when the quote failed.
+	// +optional
+	FailedAt *metav1.Time `json:"failedAt,omitempty"`
+}
+
+// LongerTermQuote compares the renewal by months with one year (4.2.3
+// quotes 1 to 3 years): kept for a Manage Subscription whose next renewal
+// (or cloud auto-renew deduction) is within the operator's quote horizon
+// (--quote-horizon) and whose period is a whole fraction of a year (1, 2,
+// 3, 4 or 6 months).
+type LongerTermQuote struct {
+	// period is the longer term quoted: one year.
+	// +required
+	Period RenewalPeriod `json:"period"`
+
+	// price is what renewing for period costs, after discounts; unset until
+	// a quote succeeded.
+	// +optional
+	Price *Money `json:"price,omitempty"`
+
+	// quotedAt is when BSS gave price. It is refreshed at most daily.
+	// +optional
+	QuotedAt *metav1.Time `json:"quotedAt,omitempty"`
+
+	// comparedPeriod is the shorter period it is compared with: the
+	// period of status.lastQuote (the policy's period, or the unit the
+	// cloud auto-renews by).
+	// +optional
+	ComparedPeriod *RenewalPeriod `json:"comparedPeriod,omitempty"`
+
+	// comparedPrice is the price of one comparedPeriod (status.lastQuote)
+	// used for savingPerYear.
+	// +optional
+	ComparedPrice *Money `json:"comparedPrice,omitempty"`
+
+	// savingPerYear is (12 / comparedPeriod months) x comparedPrice minus
+	// price: what a year costs less when renewed at once than in shorter
+	// renewals. It carries its sign: negative when the year costs more.
+	// Unset while either price is missing or the two are in different
+	// currencies (never converted).
+	// +optional
+	SavingPerYear *Money `json:"savingPerYear,omitempty"`
+
+	// error says why the latest attempt to get price failed; empty when
+	// price is the latest. A failure never stops the Subscription; the
+	// quote is asked for again an hour later.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Error string `json:"error,omitempty"`
+
+	// failedAt is when the latest attempt failed, if it did.
+	// +optional
+	FailedAt *metav1.Time `json:"failedAt,omitempty"`
+}
+
 // SubscriptionStatus is the observed state of the resource and of its renewal.
 type SubscriptionStatus struct {
 	// observedGeneration is the spec generation the status reflects.
@@ -391,9 +459,26 @@ type SubscriptionStatus struct {
 	// +optional
 	PlannedAction string `json:"plannedAction,omitempty"`
 
-	// lastQuote is the latest renewal price quote (4.2.3).
+	// lastQuote is the latest renewal price quote (4.2.3). A Manage
+	// Subscription keeps it at most a day old (MaxQuoteAge) while its next
+	// renewal or cloud auto-renew deduction is within the operator's quote
+	// horizon (--quote-horizon, 35 days by default); for auto-renew it is
+	// the price of the period the applied auto-renew settings deduct.
 	// +optional
 	LastQuote *PriceQuote `json:"lastQuote,omitempty"`
+
+	// lastQuoteFailure is set while the latest attempt to refresh
+	// lastQuote failed; cleared by the next quote.
+	// +optional
+	LastQuoteFailure *QuoteFailure `json:"lastQuoteFailure,omitempty"`
+
+	// longerTermQuote is, for a Manage Subscription renewed (or
+	// auto-renewed) by 1, 2, 3, 4 or 6 months with its next renewal within
+	// the operator's quote horizon, the price of renewing one year instead
+	// and the saving per year (kubectl bss report shows it). Unset
+	// otherwise.
+	// +optional
+	LongerTermQuote *LongerTermQuote `json:"longerTermQuote,omitempty"`
 
 	// payPerUseQuote is, for a Subscription whose RenewalPolicy mode is
 	// PayPerUse, what the resource will cost per hour (and about per month)
