@@ -27,6 +27,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/controller"
 	"github.com/bss-operator/bss-operator/internal/metrics"
 	"github.com/bss-operator/bss-operator/internal/notify"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 	"github.com/bss-operator/bss-operator/internal/scaledclock"
 	bssscheme "github.com/bss-operator/bss-operator/internal/scheme"
 )
@@ -70,6 +71,7 @@ type options struct {
 	pprofAddr            string
 	bssEndpoints         string
 	webhookPolicy        notify.Policy
+	quoteHorizon         time.Duration
 }
 
 func main() {
@@ -127,6 +129,10 @@ func bindFlags(fs *flag.FlagSet, opts *options) {
 		"Address of the Go profiler (net/http/pprof), for example 127.0.0.1:6060; empty disables it. Never expose it outside the pod.")
 	fs.BoolVar(&opts.webhookPolicy.AllowHTTP, "webhook-allow-http", false,
 		"Tests and labs only: allow BudgetAlert webhooks to plain http:// URLs (the URL's token and the spend figures travel unencrypted).")
+	fs.DurationVar(&opts.quoteHorizon, "quote-horizon", renewal.DefaultQuoteHorizon,
+		"How long before its next renewal or cloud auto-renew deduction a Manage Subscription keeps a renewal quote (4.2.3) "+
+			"at most a day old, and a one-year comparison for renewals by 1-6 months, for kubectl bss report. "+
+			"Observe Subscriptions never quote further ahead than the default (840h, 35 days). At most 9600h.")
 	fs.BoolVar(&opts.webhookPolicy.AllowPrivate, "webhook-allow-private", false,
 		"Allow BudgetAlert webhooks to loopback, private, link-local and other non-public addresses (a namespace user could otherwise make the operator probe internal services).")
 }
@@ -200,6 +206,9 @@ func run(opts options) error {
 	log := ctrl.Log.WithName("setup")
 	if err := checkTimeouts(opts); err != nil {
 		return err
+	}
+	if opts.quoteHorizon <= 0 || opts.quoteHorizon > renewal.MaxQuoteHorizon {
+		return fmt.Errorf("--quote-horizon must be more than 0 and at most %s, got %s", renewal.MaxQuoteHorizon, opts.quoteHorizon)
 	}
 	scheme, err := bssscheme.New()
 	if err != nil {
@@ -292,6 +301,7 @@ func run(opts options) error {
 		MaxConcurrentRenewals: opts.maxConcurrentRenewal,
 		MaxConcurrentSubs:     opts.maxConcurrentSubs,
 		WebhookPolicy:         opts.webhookPolicy,
+		QuoteHorizon:          opts.quoteHorizon,
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}

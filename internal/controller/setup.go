@@ -40,6 +40,10 @@ type Options struct {
 	MetricsRegistry prometheus.Registerer
 	// WebhookPolicy says where BudgetAlert webhooks may be delivered.
 	WebhookPolicy notify.Policy
+	// QuoteHorizon is how long before its next renewal or cloud
+	// auto-renew deduction a Manage Subscription keeps renewal quotes
+	// (--quote-horizon); 0 is renewal.DefaultQuoteHorizon.
+	QuoteHorizon time.Duration
 }
 
 // Deps are the dependencies every reconciler shares.
@@ -103,7 +107,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		setup func(ctrl.Manager) error
 	}{
 		{"BillingAccount", (&BillingAccountReconciler{Deps: deps}).SetupWithManager},
-		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs}).SetupWithManager},
+		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs, QuoteHorizon: opts.QuoteHorizon}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, WebhookPolicy: opts.WebhookPolicy, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},

@@ -51,6 +51,10 @@ type SubscriptionReconciler struct {
 	Changes chan event.TypedGenericEvent[*billingv1alpha1.Subscription]
 	// MaxConcurrent is how many Subscriptions reconcile in parallel.
 	MaxConcurrent int
+	// QuoteHorizon is how long before its next renewal or cloud
+	// auto-renew deduction a Manage Subscription keeps renewal quotes
+	// (--quote-horizon); 0 is renewal.DefaultQuoteHorizon.
+	QuoteHorizon time.Duration
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch

@@ -134,8 +134,7 @@ func (r *SubscriptionReconciler) reportDuplicate(st *subState, owner *claim) {
 	st.summary.stalled(billingv1alpha1.ReasonDuplicateResource, msg)
 	sub.Status.PlannedAction = "none: resource " + sub.Spec.ResourceID + " is managed by Subscription " + owner.key.String()
 	sub.Status.RenewalTime = nil
-	sub.Status.LastQuote = nil
-	sub.Status.PayPerUseQuote = nil
+	clearQuotes(&sub.Status)
 }
 
 // rivalsOf maps a Subscription to the other Subscriptions of the same

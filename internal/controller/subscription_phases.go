@@ -113,12 +113,14 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 				return r.result(st), err
 			}
 			r.clearRenewalPlan(st)
+			r.keepQuotes(ctx, st, r.quoteInput(st))
 		}
 	} else {
 		if err := r.followLeftover(ctx, st); err != nil {
 			return r.result(st), err
 		}
 		r.clearRenewalPlan(st)
+		r.keepQuotes(ctx, st, r.quoteInput(st))
 		st.sub.Status.PlannedAction = "none: no RenewalPolicy; the operator only reports"
 	}
 	r.reconcilePayPerUsePrices(ctx, st)
@@ -208,8 +210,7 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 			return r.bssTrouble(st, "look the resource up", err)
 		}
 		sub.Status.RefreshHandled = v
-		sub.Status.LastQuote = nil
-		sub.Status.PayPerUseQuote = nil
+		clearQuotes(&sub.Status)
 	}
 	res, ok := r.Inventory.Get(key, sub.Spec.ResourceID)
 	if !ok {

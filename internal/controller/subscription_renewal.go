@@ -20,13 +20,7 @@ import (
 )
 
 // quoteMaxAge is how long a renewal quote is shown before it is refreshed.
-const quoteMaxAge = 24 * time.Hour
-
-// quoteHorizon is how long before its renewal time a subscription starts
-// quoting. Quotes further out would cost one rating call per subscription
-// per day for nothing (10,000 subscriptions would need over 16 minutes of
-// the account's 10/s quota); 35 days covers a monthly budget period.
-const quoteHorizon = 35 * 24 * time.Hour
+const quoteMaxAge = renewal.MaxQuoteAge
 
 // renewalTime is when the operator renews: expiry minus the lead, minus a
 // stable per-object jitter of up to a tenth of the lead (at most 6h), so
@@ -60,13 +54,15 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 	renewNowPending := renewNow != "" && renewNow != sub.Status.RenewNowHandled
 	// While a renewal is due or under way its RenewalRequest has the quote
 	// that counts; quoting here too would spend a rating call for nothing.
-	aboutToRenew := st.acting() && !res.AutoRenew() && (sub.Status.ActiveRequest != "" || !st.now.Before(due) || renewNowPending)
-	switch quoteFrom := due.Add(-quoteHorizon); {
-	case st.now.Before(quoteFrom):
-		st.wakeAt(quoteFrom)
-	case aboutToRenew:
-	default:
-		r.refreshQuote(ctx, st, spec.Period)
+	// Quotes further out than the horizon would cost one rating call per
+	// subscription per day for nothing (renewal.PlanQuotes says which).
+	in := r.quoteInput(st)
+	in.RenewPeriod, in.RenewalTime = &spec.Period, due
+	in.AboutToRenew = st.acting() && !res.AutoRenew() && (sub.Status.ActiveRequest != "" || !st.now.Before(due) || renewNowPending)
+	r.keepQuotes(ctx, st, in)
+	quoteFrom := due.Add(-r.quoteHorizon())
+	if !st.acting() {
+		quoteFrom = due.Add(-min(r.quoteHorizon(), renewal.DefaultQuoteHorizon))
 	}
 
 	if sub.Status.ActiveRequest != "" {
@@ -79,7 +75,7 @@ func (r *SubscriptionReconciler) reconcileRenewal(ctx context.Context, st *subSt
 		return nil
 	}
 
-	price := "a price quoted from " + formatTime(due.Add(-quoteHorizon))
+	price := "a price quoted from " + formatTime(quoteFrom)
 	if q := sub.Status.LastQuote; q != nil {
 		price = formatMoney(&q.Price)
 	}
