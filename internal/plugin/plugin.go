@@ -108,7 +108,7 @@ func (a *App) Command() *cobra.Command {
 	pf.StringVarP(&a.flags.Namespace, "namespace", "n", "", "the namespace (default: the context's)")
 	root.AddCommand(a.statusCommand(), a.quoteCommand(), a.refreshCommand(), a.renewCommand(),
 		a.decisionCommand(billingv1alpha1.DecisionApprove), a.decisionCommand(billingv1alpha1.DecisionDeny),
-		a.acknowledgeCommand())
+		a.acknowledgeCommand(), a.reportCommand())
 	return root
 }
 
