@@ -42,7 +42,7 @@ func (r *SubscriptionReconciler) quoteInput(st *subState) renewal.QuoteInput {
 // and records them. Quotes are reads: a failure is recorded in the quote's
 // field and retried an hour later; it never stops the Subscription and
 // decides nothing (a renewal quotes again in its RenewalRequest).
-func (r *SubscriptionReconciler) keepQuotes(ctx context.Context, st *subState, in renewal.QuoteInput) renewal.QuotePlan {
+func (r *SubscriptionReconciler) keepQuotes(ctx context.Context, st *subState, in renewal.QuoteInput) {
 	plan := renewal.PlanQuotes(in)
 	st.wakeAt(plan.WakeAt)
 	sub := st.sub
@@ -52,7 +52,7 @@ func (r *SubscriptionReconciler) keepQuotes(ctx context.Context, st *subState, i
 			sub.Status.LastQuoteFailure = nil
 		}
 		sub.Status.LongerTermQuote = nil
-		return plan
+		return
 	}
 	if plan.QuoteNow {
 		fresh, err := r.quote(ctx, st, *plan.Period)
@@ -67,7 +67,7 @@ func (r *SubscriptionReconciler) keepQuotes(ctx context.Context, st *subState, i
 	}
 	if plan.Longer == nil {
 		sub.Status.LongerTermQuote = nil
-		return plan
+		return
 	}
 	if plan.LongerNow {
 		fresh, err := r.quote(ctx, st, *plan.Longer)
@@ -86,7 +86,6 @@ func (r *SubscriptionReconciler) keepQuotes(ctx context.Context, st *subState, i
 		}
 	}
 	compareTerms(sub.Status.LongerTermQuote, sub.Status.LastQuote, *plan.Period)
-	return plan
 }
 
 // quote is one renewal quote within the step's BSS timeout.

@@ -235,10 +235,10 @@ func Build(in Input) Report {
 
 // acc adds rows up.
 type acc struct {
-	key, name                string
-	rows, blocked, unpriced  int
-	amounts, savings         map[string]decimal.Decimal
-	payments                 map[string]int
+	key, name               string
+	rows, blocked, unpriced int
+	amounts, savings        map[string]decimal.Decimal
+	payments                map[string]int
 }
 
 func newAcc(key, name string) *acc {

@@ -9,8 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/budget"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/budget"
 	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
