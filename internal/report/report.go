@@ -11,7 +11,9 @@
 package report
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -198,15 +200,15 @@ func Build(in Input) Report {
 			rep.Rows = append(rep.Rows, row)
 		}
 	}
-	sort.SliceStable(rep.Rows, func(i, j int) bool {
-		a, b := rep.Rows[i], rep.Rows[j]
-		if !a.Due.Equal(b.Due) {
-			return a.Due.Before(b.Due)
+	// Namespace and name are unique, so the order is total.
+	slices.SortFunc(rep.Rows, func(a, b Row) int {
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
 		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
+		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
 		}
-		return a.Name < b.Name
+		return strings.Compare(a.Name, b.Name)
 	})
 	all := newAcc("", "")
 	accounts, policies, projects := groups{}, groups{}, groups{}
