@@ -152,6 +152,15 @@ func (o options) leaderElection() (lease, renewDeadline, retryPeriod time.Durati
 	return o.leaseDuration, o.leaseDuration * 2 / 3, max(o.leaseDuration/15, time.Second)
 }
 
+// checkQuoteHorizon refuses a --quote-horizon that is not positive or
+// beyond renewal.MaxQuoteHorizon.
+func checkQuoteHorizon(h time.Duration) error {
+	if h <= 0 || h > renewal.MaxQuoteHorizon {
+		return fmt.Errorf("--quote-horizon must be more than 0 and at most %s, got %s", renewal.MaxQuoteHorizon, h)
+	}
+	return nil
+}
+
 // checkTimeouts refuses timings under which a new leader could act while a
 // BSS write of the old one may still be under way.
 func checkTimeouts(o options) error {
@@ -207,8 +216,8 @@ func run(opts options) error {
 	if err := checkTimeouts(opts); err != nil {
 		return err
 	}
-	if opts.quoteHorizon <= 0 || opts.quoteHorizon > renewal.MaxQuoteHorizon {
-		return fmt.Errorf("--quote-horizon must be more than 0 and at most %s, got %s", renewal.MaxQuoteHorizon, opts.quoteHorizon)
+	if err := checkQuoteHorizon(opts.quoteHorizon); err != nil {
+		return err
 	}
 	scheme, err := bssscheme.New()
 	if err != nil {

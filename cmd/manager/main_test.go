@@ -9,6 +9,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // TestEndpointAllowlistFlag: by default the manager sends credentials only
@@ -113,4 +115,26 @@ func managerDeployment(t *testing.T) *appsv1.Deployment {
 	}
 	t.Fatal("no Deployment in config/manager/manager.yaml")
 	return nil
+}
+
+// TestQuoteHorizonFlag: --quote-horizon defaults to renewal's default and
+// is refused when not positive or beyond the maximum.
+func TestQuoteHorizonFlag(t *testing.T) {
+	var opts options
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	bindFlags(fs, &opts)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if opts.quoteHorizon != renewal.DefaultQuoteHorizon || checkQuoteHorizon(opts.quoteHorizon) != nil {
+		t.Errorf("default --quote-horizon %s, want %s and accepted", opts.quoteHorizon, renewal.DefaultQuoteHorizon)
+	}
+	if err := fs.Parse([]string{"--quote-horizon=1440h"}); err != nil || opts.quoteHorizon != 60*24*time.Hour || checkQuoteHorizon(opts.quoteHorizon) != nil {
+		t.Errorf("--quote-horizon=1440h: %s, %v", opts.quoteHorizon, err)
+	}
+	for _, bad := range []time.Duration{0, -time.Hour, renewal.MaxQuoteHorizon + time.Hour} {
+		if checkQuoteHorizon(bad) == nil {
+			t.Errorf("--quote-horizon=%s accepted", bad)
+		}
+	}
 }
