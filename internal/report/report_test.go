@@ -226,6 +226,10 @@ func TestActions(t *testing.T) {
 			s.Status.PayPerUseQuote = &billingv1alpha1.PayPerUseQuote{MonthlyEstimate: ptr(usd("50.00")), QuotedAt: mt(-time.Hour)}
 		}),
 		mk("nopolicy", "missing", nil),
+		mk("unscheduled", "monthly", func(s *billingv1alpha1.Subscription) {
+			s.Status.Conditions = []metav1.Condition{{Type: billingv1alpha1.ConditionStalled, Status: metav1.ConditionTrue,
+				Reason: billingv1alpha1.ReasonLeadTimeInvalid, Message: "no renewal is scheduled"}}
+		}),
 	)
 	rep := Build(in)
 	want := map[string]struct {
@@ -239,6 +243,7 @@ func TestActions(t *testing.T) {
 		"lapse":          {ActionLapse, PriceNone, now.Add(expireIn)},
 		"ppu":            {ActionConvert, PricePayPerUse, now.Add(expireIn)},
 		"nopolicy":       {ActionNoPlan, PriceNone, now.Add(expireIn)},
+		"unscheduled":    {ActionNoPlan, PriceNone, now.Add(expireIn)},
 	}
 	if len(rep.Rows) != len(want) {
 		t.Fatalf("rows %+v", rep.Rows)
@@ -247,6 +252,11 @@ func TestActions(t *testing.T) {
 		w := want[r.Name]
 		if r.Action != w.action || r.PriceSource != w.src || !r.Due.Equal(w.due) {
 			t.Errorf("%s: %s %s at %s, want %s %s at %s", r.Name, r.Action, r.PriceSource, r.Due, w.action, w.src, w.due)
+		}
+	}
+	for _, r := range rep.Rows {
+		if r.Name == "unscheduled" && r.Blocked != BlockedStalled {
+			t.Errorf("a Renew Subscription without a renewal time: blocked %q, want Stalled", r.Blocked)
 		}
 	}
 	// Only payments are added up: the auto-renew's 8.00, not the

@@ -79,7 +79,11 @@ func (idx *index) row(sub *billingv1alpha1.Subscription, now, until time.Time) (
 	switch {
 	case acting && mode == billingv1alpha1.RenewalModeRenew && policy.Spec.Renew != nil:
 		if st.RenewalTime == nil && active == nil {
-			return Row{}, false // no renewal scheduled (the Subscription says why)
+			// No renewal is scheduled (an invalid lead time, a resource
+			// the operator stands aside from): the Subscription's
+			// conditions say why, and the expiry is what will happen.
+			r.Action = ActionNoPlan
+			break
 		}
 		r.Action, period = ActionRenew, &policy.Spec.Renew.Period
 		first := now
