@@ -82,6 +82,8 @@ func TestExportApplies(t *testing.T) {
 	discovered.Labels[billingv1alpha1.LabelDiscovered] = "true"
 	create(t, discovered)
 
+	create(t, &billingv1alpha1.RenewalPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "monthly"},
+		Spec: billingv1alpha1.RenewalPolicySpec{Mode: billingv1alpha1.RenewalModeLapse}})
 	writes := len(sim.Writes()) // the releases of the seeding
 	out, err := kubectlBSS(t, append(args, "--bss-endpoints", ts.URL, "-o", "json")...)
 	if err != nil {
