@@ -1,7 +1,8 @@
 // Package plugin is `kubectl bss`: it shows the operator's objects and
 // writes the few things people do by hand (approve or deny a renewal, ask
 // for a renewal now or a refresh). It only ever patches annotations and
-// spec.approval, never a whole object, and it never talks to BSS.
+// spec.approval, never a whole object. Only `export` talks to BSS, through
+// a read-only client, and it writes files, not objects.
 package plugin
 
 import (
@@ -96,7 +97,8 @@ func (a *App) Command() *cobra.Command {
 		Short: "Show and steer bss-operator's Huawei Cloud subscriptions",
 		Long: "kubectl bss shows BillingAccounts, Subscriptions and RenewalRequests, and does what a person does by hand:\n" +
 			"approve or deny a renewal, ask for a renewal now, refresh a subscription. Every renewal still passes the\n" +
-			"operator's gates (price cap, approval, budget, window).",
+			"operator's gates (price cap, approval, budget, window).\n\n" +
+			"export writes a BillingAccount's resources as Observe-mode Subscription files for Git (docs/fleet.md).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -108,7 +110,7 @@ func (a *App) Command() *cobra.Command {
 	pf.StringVarP(&a.flags.Namespace, "namespace", "n", "", "the namespace (default: the context's)")
 	root.AddCommand(a.statusCommand(), a.quoteCommand(), a.refreshCommand(), a.renewCommand(),
 		a.decisionCommand(billingv1alpha1.DecisionApprove), a.decisionCommand(billingv1alpha1.DecisionDeny),
-		a.acknowledgeCommand(), a.reportCommand())
+		a.acknowledgeCommand(), a.reportCommand(), a.exportCommand())
 	return root
 }
 
