@@ -25,8 +25,9 @@ type dur time.Duration
 func TestCRDDefaultsMatchConstants(t *testing.T) {
 	want := map[string]map[string]any{
 		"billingaccounts": {
-			"spec.site":            string(billingv1alpha1.DefaultSite),
-			"spec.refreshInterval": dur(billingv1alpha1.DefaultAccountRefreshInterval),
+			"spec.site":                          string(billingv1alpha1.DefaultSite),
+			"spec.refreshInterval":               dur(billingv1alpha1.DefaultAccountRefreshInterval),
+			"spec.discovery.releasedGracePeriod": dur(billingv1alpha1.DefaultReleasedGracePeriod),
 		},
 		"subscriptions": {
 			"spec.managementPolicy": string(billingv1alpha1.DefaultManagementPolicy),

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -102,6 +104,43 @@ type DiscoverySpec struct {
 	// in Observe mode.
 	// +optional
 	RenewalPolicyRef *LocalObjectReference `json:"renewalPolicyRef,omitempty"`
+
+	// deleteWithAccount, when true, makes the account the controller owner
+	// of the Subscriptions it discovered, so that deleting the account
+	// deletes them (Kubernetes garbage collection). When false (the
+	// default) they carry no owner reference and outlive the account: each
+	// then reports the missing account (Ready False, reason
+	// AccountNotFound) until the account is created again or the
+	// Subscriptions are deleted. Changing it adds or removes the owner
+	// reference of the Subscriptions already discovered. Deleting a
+	// Subscription never unsubscribes anything: discovered ones are
+	// created in Observe mode with deletionPolicy Orphan.
+	// +optional
+	DeleteWithAccount bool `json:"deleteWithAccount,omitempty"`
+
+	// releasedGracePeriod is how long a discovered Subscription whose
+	// resource BSS released (unsubscribed, deleted at the end of its
+	// retention period, or converted to pay-per-use; see the Subscription's
+	// ResourceReleased condition and status.releasedTime) is kept before
+	// the operator deletes it. Subscriptions written by people (without the
+	// billing.bss-operator.io/discovered label) are never deleted, only
+	// marked. At least 1h; defaults to 168h, 7 days
+	// (DefaultReleasedGracePeriod).
+	// +optional
+	// +kubebuilder:default="168h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h')",message="releasedGracePeriod must be at least 1h"
+	ReleasedGracePeriod *metav1.Duration `json:"releasedGracePeriod,omitempty"`
+}
+
+// GracePeriod is how long a discovered Subscription of a released resource
+// is kept: spec.discovery.releasedGracePeriod, or
+// DefaultReleasedGracePeriod when unset. A nil DiscoverySpec has the
+// default.
+func (d *DiscoverySpec) GracePeriod() time.Duration {
+	if d == nil || d.ReleasedGracePeriod == nil || d.ReleasedGracePeriod.Duration < MinReleasedGracePeriod {
+		return DefaultReleasedGracePeriod
+	}
+	return d.ReleasedGracePeriod.Duration
 }
 
 // AccountBalance is the balance of one account type (5.1).

@@ -48,6 +48,11 @@ const (
 	// what the admin must do. The request keeps reading the order, less
 	// often, and never pays or orders again meanwhile. Absent otherwise.
 	ConditionOrderStuck = "OrderStuck"
+	// ConditionResourceReleased is True on a Subscription whose resource BSS
+	// released (6.3.1 lists it as Closed, or no longer lists it after it had
+	// been read); its message says since when (status.releasedTime). The
+	// operator makes no BSS write for it any more. Absent otherwise.
+	ConditionResourceReleased = "ResourceReleased"
 	// ConditionThresholdExceeded is True when a budget threshold is crossed.
 	ConditionThresholdExceeded = "ThresholdExceeded"
 	// ConditionBalanceLow is True when the projected balance is below the floor.
@@ -129,6 +134,13 @@ const (
 	// ReasonDuplicateResource: another Subscription, created earlier, names
 	// the same resource of the same BSS account; this one never acts.
 	ReasonDuplicateResource = "DuplicateResource"
+	// ReasonResourceReleased: BSS released the subscription's resource
+	// (condition ResourceReleased).
+	ReasonResourceReleased = "ResourceReleased"
+	// ReasonReleasedSubscriptionDeleted: the operator deleted a discovered
+	// Subscription whose resource had been released for longer than the
+	// account's spec.discovery.releasedGracePeriod (an Event reason).
+	ReasonReleasedSubscriptionDeleted = "ReleasedSubscriptionDeleted"
 	// ReasonLapsed: the subscription expired as its Lapse policy declares;
 	// the operator did what it was told (Ready=True, kstatus Current).
 	ReasonLapsed = "Lapsed"

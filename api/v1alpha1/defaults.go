@@ -14,6 +14,15 @@ const (
 	// DefaultSite is BillingAccount spec.site.
 	DefaultSite = SiteInternational
 
+	// DefaultReleasedGracePeriod is BillingAccount
+	// spec.discovery.releasedGracePeriod (7 days): long enough for a person
+	// to notice the ResourceReleased condition on a discovered Subscription
+	// before the operator deletes it.
+	DefaultReleasedGracePeriod = 7 * 24 * time.Hour
+	// MinReleasedGracePeriod is the shortest
+	// spec.discovery.releasedGracePeriod; the CRD rule repeats it as '1h'.
+	MinReleasedGracePeriod = time.Hour
+
 	// DefaultManagementPolicy is Subscription spec.managementPolicy.
 	DefaultManagementPolicy = ManagementObserve
 	// DefaultDeletionPolicy is Subscription spec.deletionPolicy.

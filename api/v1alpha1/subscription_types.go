@@ -449,6 +449,17 @@ type SubscriptionStatus struct {
 	// +optional
 	ExpireTime *metav1.Time `json:"expireTime,omitempty"`
 
+	// releasedTime is when the operator first saw that BSS released the
+	// resource: BSS lists it as Closed (6.3.1 status 3), or no longer
+	// lists it at all after it had been read (unsubscribed, deleted at the
+	// end of its retention period, converted to pay-per-use). From then on
+	// the operator makes no BSS write for this Subscription, and condition
+	// ResourceReleased is True. A discovered Subscription is deleted once
+	// this is older than its account's spec.discovery.releasedGracePeriod;
+	// others are kept. Cleared if BSS lists the resource again.
+	// +optional
+	ReleasedTime *metav1.Time `json:"releasedTime,omitempty"`
+
 	// renewalTime is when the operator will renew (or would, in Observe);
 	// unset when the policy does not renew explicitly.
 	// +optional

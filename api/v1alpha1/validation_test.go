@@ -450,6 +450,20 @@ func TestCreateRejectsInvalid(t *testing.T) {
 			wantMsg: "endpoint must use https, or http only on a loopback address",
 		},
 		{
+			name: "releasedGracePeriod under an hour",
+			obj: func() client.Object {
+				return &billingv1alpha1.BillingAccount{
+					ObjectMeta: meta(ns, "short-grace"),
+					Spec: billingv1alpha1.BillingAccountSpec{
+						CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"},
+						Discovery: &billingv1alpha1.DiscoverySpec{Enabled: true,
+							ReleasedGracePeriod: &metav1.Duration{Duration: 59 * time.Minute}},
+					},
+				}
+			},
+			wantMsg: "releasedGracePeriod must be at least 1h",
+		},
+		{
 			name: "Unsubscribe without unsubscribeType",
 			obj: func() client.Object {
 				s := validSubscription(ns)
@@ -656,5 +670,40 @@ func TestRenewalRequestApprovalReplacedOnlyWhenAskedAgain(t *testing.T) {
 	req.Spec.Approval = nil
 	if err := env.Client.Update(ctx, req); err == nil || !strings.Contains(err.Error(), "an approval decision cannot be changed") {
 		t.Fatalf("withdrawing the approval: got %v, want it refused", err)
+	}
+}
+
+// TestDiscoveryDefaults: discovery keeps released Subscriptions for
+// DefaultReleasedGracePeriod unless told otherwise, accepts the 1h floor,
+// and does not make the account own what it discovers unless asked.
+func TestDiscoveryDefaults(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	for name, grace := range map[string]*metav1.Duration{"default-grace": nil, "hour-grace": {Duration: time.Hour}} {
+		acct := &billingv1alpha1.BillingAccount{
+			ObjectMeta: meta(ns, name),
+			Spec: billingv1alpha1.BillingAccountSpec{
+				CredentialsSecretRef: billingv1alpha1.LocalObjectReference{Name: "creds"},
+				Discovery:            &billingv1alpha1.DiscoverySpec{Enabled: true, ReleasedGracePeriod: grace},
+			},
+		}
+		if err := env.Client.Create(ctx, acct); err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		want := billingv1alpha1.DefaultReleasedGracePeriod
+		if grace != nil {
+			want = grace.Duration
+		}
+		d := acct.Spec.Discovery
+		if d.ReleasedGracePeriod == nil || d.ReleasedGracePeriod.Duration != want || d.GracePeriod() != want {
+			t.Errorf("%s: releasedGracePeriod %v (GracePeriod %s), want %s", name, d.ReleasedGracePeriod, d.GracePeriod(), want)
+		}
+		if d.DeleteWithAccount {
+			t.Errorf("%s: deleteWithAccount defaulted to true", name)
+		}
+	}
+	var unset *billingv1alpha1.DiscoverySpec
+	if got := unset.GracePeriod(); got != billingv1alpha1.DefaultReleasedGracePeriod {
+		t.Errorf("GracePeriod of no discovery spec = %s, want the default", got)
 	}
 }

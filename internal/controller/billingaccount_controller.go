@@ -35,7 +35,7 @@ type BillingAccountReconciler struct {
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=billingaccounts/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 // Reconcile reads the account from BSS.

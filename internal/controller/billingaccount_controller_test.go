@@ -78,7 +78,8 @@ func TestBillingAccountCredentials(t *testing.T) {
 }
 
 // TestDiscoveryCreatesObserveSubscriptions: discovery adds Observe-mode
-// Subscriptions for matching primaries only and leaves existing ones alone.
+// Subscriptions, not owned by the account (deleteWithAccount is false by
+// default), for matching primaries only and leaves existing ones alone.
 // The account also holds primaries of another service type and of another
 // region, which the filter must leave out.
 func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
@@ -129,7 +130,8 @@ func TestDiscoveryCreatesObserveSubscriptions(t *testing.T) {
 			t.Fatalf("%d Subscriptions, want 2: the filter let through %v", len(list.Items), slices.Collect(maps.Keys(found)))
 		}
 		d, ok := found[first]
-		if !ok || d.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve || metav1.GetControllerOf(&d) == nil {
+		// Not owned by the account: deleteWithAccount is false by default.
+		if !ok || d.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve || metav1.GetControllerOf(&d) != nil {
 			return fmt.Errorf("discovered Subscription %+v", d)
 		}
 		if m := found[second]; m.Name != "mine" || m.Spec.ManagementPolicy != billingv1alpha1.ManagementManage {

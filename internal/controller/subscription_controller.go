@@ -57,7 +57,7 @@ type SubscriptionReconciler struct {
 	QuoteHorizon time.Duration
 }
 
-// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions/finalizers,verbs=update
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=renewalrequests,verbs=get;list;watch;create;delete
@@ -94,6 +94,12 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if perr := r.patchStatus(ctx, orig, &sub, err == nil, syncedAt); perr != nil {
 		return settleWrite(perr)
+	}
+	if err == nil && st.deleteReleased {
+		if derr := r.deleteReleased(ctx, &sub); derr != nil {
+			return settleWrite(derr)
+		}
+		return ctrl.Result{}, nil
 	}
 	return result, err
 }

@@ -15,6 +15,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/fleet"
 )
 
 // reconcileDelete handles a Subscription being deleted. Only deletionPolicy
@@ -29,6 +30,15 @@ func (r *SubscriptionReconciler) reconcileDelete(ctx context.Context, sub *billi
 	now := r.Timing.Now()
 	orig := sub.DeepCopy()
 	if sub.Spec.DeletionPolicy != billingv1alpha1.DeletionUnsubscribe {
+		return ctrl.Result{}, r.releaseFinalizer(ctx, sub)
+	}
+	if !fleet.MayUnsubscribe(sub) {
+		// BSS released the resource already (status.releasedTime): there
+		// is nothing to unsubscribe, and 6.3.3 is never called for it,
+		// whoever deletes the Subscription (the operator deletes
+		// discovered ones after the grace period).
+		r.event(sub, "Normal", billingv1alpha1.ReasonResourceReleased, "Unsubscribe",
+			"not unsubscribing %s: BSS released it at %s", sub.Spec.ResourceID, formatMetaTime(sub.Status.ReleasedTime))
 		return ctrl.Result{}, r.releaseFinalizer(ctx, sub)
 	}
 	block := func(reason, msg string) (ctrl.Result, error) {

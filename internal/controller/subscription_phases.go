@@ -15,6 +15,7 @@ import (
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bssoutcome"
+	"github.com/bss-operator/bss-operator/internal/fleet"
 	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
@@ -39,6 +40,12 @@ type subState struct {
 	// autoRenewOverdue is true when the cloud's auto-renew deduction should
 	// have moved the expiry and did not.
 	autoRenewOverdue bool
+	// released says how BSS released the resource; empty while it is not.
+	released fleet.ReleaseCause
+	// deleteReleased is true when this discovered Subscription's resource
+	// was released for longer than the grace period: it is deleted once
+	// its status is written.
+	deleteReleased bool
 }
 
 // acting reports whether the operator may make write calls for this
@@ -85,6 +92,11 @@ func (r *SubscriptionReconciler) reconcileNormal(ctx context.Context, st *subSta
 		return r.result(st), err
 	}
 	if err := r.observeResource(ctx, st); err != nil || st.res == nil {
+		if err == nil && st.released != "" {
+			// No mechanism, no renewal, no quote: nothing is written to
+			// BSS for a released resource.
+			r.reportReleased(st, st.released)
+		}
 		return r.result(st), err
 	}
 	owner, err := r.duplicateOf(ctx, st)
@@ -219,12 +231,24 @@ func (r *SubscriptionReconciler) observeResource(ctx context.Context, st *subSta
 			return r.bssTrouble(st, "look the resource up", err)
 		}
 		if res, ok = found[sub.Spec.ResourceID]; !ok {
+			if st.released = fleet.ReleasedBy(false, 0, fleet.SeenBefore(sub)); st.released != "" {
+				return nil
+			}
+			// Never read under this spec: what status says of a resource
+			// is stale (another account's, say), and must not make a later
+			// pass take this for a release.
+			sub.Status.Resource = nil
+			sub.Status.ExpireTime = nil
 			st.summary.stalled(billingv1alpha1.ReasonResourceNotFound, fmt.Sprintf(
 				"BSS has no yearly/monthly resource %q for BillingAccount %q (6.3.1 lists only resources that were provisioned); check spec.resourceID",
 				sub.Spec.ResourceID, sub.Spec.AccountRef.Name))
 			return nil
 		}
 	}
+	if st.released = fleet.ReleasedBy(true, res.Status, fleet.SeenBefore(sub)); st.released != "" {
+		return nil
+	}
+	clearReleased(sub)
 	st.res = &res
 	sub.Status.Resource = observed(res, r.Inventory.Attached(key, res.ID))
 	sub.Status.ExpireTime = metaTime(res.ExpireTime)

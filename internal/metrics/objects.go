@@ -66,6 +66,7 @@ var waitingPhases = map[billingv1alpha1.RenewalPhase]string{
 //	bss_operator_subscription_info{namespace,name,account,resource_id,management,policy}
 //	bss_operator_subscription_last_quote{namespace,name,currency}
 //	bss_operator_subscription_condition{namespace,name,condition,status}
+//	bss_operator_subscription_resource_released{namespace,name,account}
 //	bss_operator_renewal_requests{namespace,phase}
 //	bss_operator_renewal_request_waiting_since_timestamp_seconds{namespace,name,subscription,phase}
 //	bss_operator_renewal_request_order_stuck_since_timestamp_seconds{namespace,name,subscription,reason}
@@ -78,6 +79,7 @@ type ObjectCollector struct {
 	reader client.Reader
 
 	subExpiry, subRenewal, subFailures, subInfo, subQuote, subCondition *prometheus.Desc
+	subReleased                                                         *prometheus.Desc
 	requests, requestWaiting, requestStuck                              *prometheus.Desc
 	acctBalance, acctDebt, acctCondition                                *prometheus.Desc
 	listFailed, unparsable                                              *prometheus.Desc
@@ -109,6 +111,9 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 		subCondition: d("bss_operator_subscription_condition",
 			"1 for the current status (True, False, Unknown) of each Subscription condition (Ready, ExpiringSoon, PaymentPending, ApprovalRequired, ...).",
 			[]string{"namespace", "name", "condition", "status"}, nil),
+		subReleased: d("bss_operator_subscription_resource_released",
+			"1 while BSS has released the Subscription's resource (status.releasedTime is set, condition ResourceReleased): unsubscribed, deleted or converted to pay-per-use; absent otherwise.",
+			[]string{"namespace", "name", "account"}, nil),
 		requests: d("bss_operator_renewal_requests",
 			"RenewalRequests by phase (finished ones included until they are pruned from history).",
 			[]string{"namespace", "phase"}, nil),
@@ -138,7 +143,7 @@ func NewObjectCollector(reader client.Reader) *ObjectCollector {
 
 // Describe implements prometheus.Collector.
 func (c *ObjectCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.subExpiry, c.subRenewal, c.subFailures, c.subInfo, c.subQuote, c.subCondition,
+	for _, d := range []*prometheus.Desc{c.subExpiry, c.subRenewal, c.subFailures, c.subInfo, c.subQuote, c.subCondition, c.subReleased,
 		c.requests, c.requestWaiting, c.requestStuck, c.acctBalance, c.acctDebt, c.acctCondition, c.listFailed, c.unparsable} {
 		ch <- d
 	}
@@ -212,6 +217,9 @@ func (c *ObjectCollector) collectSubscription(ch chan<- prometheus.Metric, s *bi
 		ch <- newGauge(c.subRenewal, float64(t.Unix()), name, ns)
 	}
 	ch <- newGauge(c.subFailures, float64(s.Status.FailureCount), name, ns)
+	if s.Status.ReleasedTime != nil {
+		ch <- newGauge(c.subReleased, 1, acct, name, ns)
+	}
 	if q := s.Status.LastQuote; q != nil {
 		if v, ok := amount(&q.Price, skipped, fieldSubscriptionLastQuote); ok {
 			ch <- newGauge(c.subQuote, v, shared.get(&labelCurrency, q.Price.Currency), name, ns)

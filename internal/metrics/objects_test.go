@@ -79,7 +79,7 @@ var healthMetrics = []string{"bss_operator_object_list_failed", "bss_operator_ob
 
 var subscriptionMetrics = []string{"bss_operator_subscription_expiry_timestamp_seconds", "bss_operator_subscription_renewal_timestamp_seconds",
 	"bss_operator_subscription_renewal_failures", "bss_operator_subscription_info", "bss_operator_subscription_last_quote",
-	"bss_operator_subscription_condition"}
+	"bss_operator_subscription_condition", "bss_operator_subscription_resource_released"}
 
 // TestObjectCollector: each object state exports exactly the series its
 // status supports, and nothing for fields that are empty or unparsable.
@@ -177,6 +177,25 @@ bss_operator_subscription_renewal_failures{name="lb",namespace="prod"} 0
 bss_operator_object_status_unparsable{field="balances.amount.amount",kind="BillingAccount"} 0
 bss_operator_object_status_unparsable{field="debt.amount",kind="BillingAccount"} 0
 bss_operator_object_status_unparsable{field="lastQuote.price.amount",kind="Subscription"} 0
+`,
+		},
+		{
+			name: "released resources: 1 while status.releasedTime is set, absent otherwise",
+			objects: []client.Object{
+				subscription("gone", func(s *billingv1alpha1.Subscription) {
+					s.Spec.ManagementPolicy = billingv1alpha1.ManagementObserve
+					s.Status = billingv1alpha1.SubscriptionStatus{ReleasedTime: ts("2026-12-02T00:00:00Z"),
+						Conditions: []metav1.Condition{cond(billingv1alpha1.ConditionResourceReleased, metav1.ConditionTrue)}}
+				}),
+				subscription("live", func(s *billingv1alpha1.Subscription) {
+					s.Status = billingv1alpha1.SubscriptionStatus{ExpireTime: ts("2027-01-01T00:00:00Z")}
+				}),
+			},
+			metrics: []string{"bss_operator_subscription_resource_released"},
+			want: `
+# HELP bss_operator_subscription_resource_released 1 while BSS has released the Subscription's resource (status.releasedTime is set, condition ResourceReleased): unsubscribed, deleted or converted to pay-per-use; absent otherwise.
+# TYPE bss_operator_subscription_resource_released gauge
+bss_operator_subscription_resource_released{account="huawei",name="gone",namespace="prod"} 1
 `,
 		},
 		{

@@ -7,7 +7,8 @@
 --                that resolves on its own (a referenced object or Secret not
 --                there yet, BSS throttling or unavailable).
 --   Degraded:    Stalled=True (credentials rejected, resource not found,
---                attached resource, invalid policy); a stale status: the
+--                attached resource, invalid policy, a resource released in
+--                BSS under Manage with a policy that keeps it); a stale status: the
 --                expiry (status.expireTime) passed more than staleAfter (1
 --                hour) ago, yet the status says nothing of it (Expired is not
 --                True) and BSS was last read (status.lastSyncTime) before
@@ -16,7 +17,9 @@
 --                managementPolicy Manage with no renewal under way and a
 --                policy that did not mean it to lapse.
 --   Healthy:     Ready=True (an expiry under a Lapse policy is Ready, reason
---                Lapsed; a managed expiry with a renewal under way is
+--                Lapsed; a released resource in Observe, paused or under a
+--                Lapse policy is Ready, reason ResourceReleased; a managed
+--                expiry with a renewal under way is
 --                Reconciling, so Progressing); an Observe-mode expiry, or a
 --                Lapse-mode one written by an operator before Lapsed.
 local hs = {}
