@@ -29,7 +29,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	defer cancel()
 
 	intent := rr.Status.OrderIntentTime.Time
-	fresh, known := r.ledger().lookup(rr.UID, intent)
+	fresh, known := r.ledger().Lookup(rr.UID, intent)
 	switch {
 	case len(known) > 0:
 		// This process placed the order; the cache has not caught up.
@@ -43,7 +43,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		// or this process's own whose answer was lost), or its order may
 		// not show yet: a lookup now could miss it and order again. Only
 		// this process, having got the answer, may skip the wait.
-		started, settled := r.ledger().lastCall(rr.UID, intent)
+		started, settled := r.ledger().LastCall(rr.UID, intent)
 		if until, quiet := renewQuietUntil(rr, started, r.renewQuiet(), st.now); quiet && !settled {
 			rr.Status.Message = fmt.Sprintf("renew call %d may still be under way; the order is looked up at %s, and nothing is ordered before",
 				rr.Status.RenewCalls, formatTime(until))
@@ -101,7 +101,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		return fmt.Errorf("record renew call %d before making it: %w", rr.Status.RenewCalls, err)
 	}
 	st.orig = rr.DeepCopy()
-	r.ledger().calling(rr.UID, intent, mark.Time)
+	r.ledger().Calling(rr.UID, intent, mark.Time)
 	// The order is placed unpaid (is_auto_pay 0, digest §7.2 rules 18-19),
 	// whatever the payment method: it is paid only after its amount was
 	// compared with what was approved (issue 16, path 6; see pay).
@@ -110,7 +110,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})
 	switch {
 	case err == nil:
-		r.ledger().answered(rr.UID, intent, out.OrderIDs)
+		r.ledger().Answered(rr.UID, intent, out.OrderIDs)
 		r.event(rr, "Normal", "OrderPlaced", "Renew", "renewal orders %v placed for %s", out.OrderIDs, rr.Spec.ResourceID)
 		r.placed(st, out.OrderIDs)
 	case bss.HasCode(err, bss.CodePendingOrder):
@@ -154,7 +154,7 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 func (r *RenewalRequestReconciler) notApplied(st *rrState, intent time.Time) {
 	st.rr.Status.RenewCalls--
 	st.rr.Status.RenewCallStartedAt = nil
-	r.ledger().notApplied(st.rr.UID, intent)
+	r.ledger().NotApplied(st.rr.UID, intent)
 }
 
 // placed moves the attempt on with the orders a renew call returned. The

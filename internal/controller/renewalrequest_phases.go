@@ -26,7 +26,7 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	if rr.Status.Phase == "" {
 		rr.Status.Phase = billingv1alpha1.RenewalPhasePending
 	}
-	if (rr.Status.OrderIntentTime == nil && r.ledger().knows(rr.UID)) || r.ledger().ended(rr.UID) {
+	if (rr.Status.OrderIntentTime == nil && r.ledger().Knows(rr.UID)) || r.ledger().Ended(rr.UID) {
 		// The cache has not caught up with the intent this process
 		// recorded (acting on it would quote again and lose the write to
 		// an optimistic-lock conflict), or with the final phase this
