@@ -118,7 +118,7 @@ func (r *RenewalRequestReconciler) renew(ctx context.Context, st *rrState, inten
 	wctx, wcancel := r.writeContext(ctx, r.writeTimeout())
 	defer wcancel()
 	out, err := st.acct.BSS.Renew(wctx, bss.RenewRequest{ResourceIDs: []string{rr.Spec.ResourceID}, PeriodType: pt, PeriodNum: pn})
-	res = &renewal.RenewResult{Started: mark.Time, Detail: bss.Describe(err)}
+	res = &renewal.RenewResult{Started: mark.Time, Detail: describe(err)}
 	switch {
 	case err == nil:
 		res.Outcome, res.Orders = renewal.RenewPlaced, out.OrderIDs
@@ -136,6 +136,14 @@ func (r *RenewalRequestReconciler) renew(ctx context.Context, st *rrState, inten
 		res.Outcome = renewal.RenewRefused
 	}
 	return res, err, nil
+}
+
+// describe is bss.Describe of a call's error, "" for none.
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return bss.Describe(err)
 }
 
 // notApplied records that BSS answered the latest renew call with a
@@ -265,7 +273,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			return nil
 		case renewal.ActionCancel:
 			err := st.acct.BSS.CancelOrder(wctx, id)
-			in.Cancel, callErr = &renewal.Answer[renewal.CancelOutcome]{Outcome: cancelOutcome(err), Detail: bss.Describe(err)}, err
+			in.Cancel, callErr = &renewal.Answer[renewal.CancelOutcome]{Outcome: cancelOutcome(err), Detail: describe(err)}, err
 		case renewal.ActionReadPayer:
 			payer, err := r.payerOf(bctx, st, &detail.Order)
 			if err != nil {
@@ -281,7 +289,7 @@ func (r *RenewalRequestReconciler) pay(ctx context.Context, st *rrState) error {
 			if stop {
 				return nil
 			}
-			in.Paid, callErr = &renewal.Answer[renewal.PayOutcome]{Outcome: outcome, Detail: bss.Describe(err)}, err
+			in.Paid, callErr = &renewal.Answer[renewal.PayOutcome]{Outcome: outcome, Detail: describe(err)}, err
 		case renewal.ActionBackoff:
 			r.bssWait(st, t.Backoff, callErr)
 			if next := rr.Status.NextAttemptTime; next != nil && !t.RetryBy.IsZero() && next.After(t.RetryBy) {

@@ -22,6 +22,8 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	in := renewal.AdmitInput{Now: st.now, Request: rr, LedgerKnows: r.ledger().Knows(rr.UID), LedgerEnded: r.ledger().Ended(rr.UID)}
 	t := renewal.Admit(in)
 	if t.Action == renewal.ActionRead {
+		// A new request is Pending even when the reads fail.
+		r.apply(st, renewal.Transition{Phase: t.Phase})
 		deps, err := r.dependencies(ctx, st)
 		if err != nil {
 			return err
