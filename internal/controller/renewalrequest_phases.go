@@ -398,7 +398,12 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 	if err := r.recordIntent(ctx, st); err != nil {
 		return err
 	}
-	st.wakeAt(wake)
+	if rr.Status.Phase == billingv1alpha1.RenewalPhaseOrdering {
+		// Recorded: the order follows at once. An attempt that did not
+		// record it (a rival orders the resource, BSS failed) keeps the
+		// wake-up recordIntent set.
+		st.wakeAt(wake)
+	}
 	return nil
 }
 

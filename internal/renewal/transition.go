@@ -360,5 +360,7 @@ func Gated(in GatedInput) Transition {
 		return Transition{Phase: billingv1alpha1.RenewalPhasePaymentPending, StampIntent: true, WakeAt: in.Now,
 			Message: fmt.Sprintf("paying pending renewal order %s (%s): %s", ids[0], FormatMoney(price), d.Message)}
 	}
+	// The wake-up is for the order, once the intent is recorded; an
+	// attempt that could not record it keeps the wait recording set.
 	return Transition{Phase: billingv1alpha1.RenewalPhaseApproved, Action: ActionRecordIntent, WakeAt: in.Now}
 }
