@@ -36,7 +36,11 @@ func (r *RenewalRequestReconciler) order(ctx context.Context, st *rrState) error
 		t := renewal.Ordering(in)
 		switch t.Action {
 		case renewal.ActionLookup:
-			order, err := r.findOrder(bctx, st, rr.Status.OrderIntentTime.Add(-lookupSlack), 0)
+			var unknown *billingv1alpha1.UnknownRenewalOutcome
+			if st.sub != nil {
+				unknown = st.sub.Status.UnknownRenewalOutcome
+			}
+			order, err := r.findOrder(bctx, st, renewal.LookupSince(rr, unknown, lookupSlack), 0)
 			if err != nil {
 				r.bssWait(st, "look for an order placed earlier", err)
 				return nil

@@ -411,3 +411,22 @@ func firstCallNote(first *metav1.Time) string {
 	}
 	return "this attempt made no renew call"
 }
+
+// LookupSince is where the search before a renew call starts, less slack
+// for the clocks of BSS and the operator: the attempt's intent; or, for an
+// attempt that searches first after an unknown outcome (spec.lookupFirst)
+// and renews from the same expiry as the attempt whose outcome is unknown
+// (the Subscription's status.unknownRenewalOutcome), that attempt's intent
+// if earlier. An order its calls placed that showed only later is then
+// found (and, not being this attempt's, reported rather than ordered
+// again). An attempt from a later expiry does not look back: the expiry it
+// starts from already counts what the earlier attempt renewed, and an old
+// completed order found again would end every later attempt ForeignOrder.
+func LookupSince(rr *billingv1alpha1.RenewalRequest, unknown *billingv1alpha1.UnknownRenewalOutcome, slack time.Duration) time.Time {
+	since := rr.Status.OrderIntentTime.Time
+	if u := unknown; rr.Spec.LookupFirst && u != nil && u.OrderIntentTime != nil && u.BaselineExpireTime != nil &&
+		u.BaselineExpireTime.Equal(&rr.Spec.BaselineExpireTime) && u.OrderIntentTime.Before(rr.Status.OrderIntentTime) {
+		since = u.OrderIntentTime.Time
+	}
+	return since.Add(-slack)
+}
