@@ -287,6 +287,13 @@ type UnknownRenewalOutcome struct {
 	// +optional
 	OrderIntentTime *metav1.Time `json:"orderIntentTime,omitempty"`
 
+	// baselineExpireTime is the expiry the attempt renewed from. A later
+	// attempt from the same expiry searches BSS for orders from this
+	// attempt's orderIntentTime on; one from a later expiry already counts
+	// whatever the attempt renewed.
+	// +optional
+	BaselineExpireTime *metav1.Time `json:"baselineExpireTime,omitempty"`
+
 	// endTime is when the attempt ended.
 	// +optional
 	EndTime *metav1.Time `json:"endTime,omitempty"`

@@ -1444,6 +1444,10 @@ func (in *UnknownRenewalOutcome) DeepCopyInto(out *UnknownRenewalOutcome) {
 		in, out := &in.OrderIntentTime, &out.OrderIntentTime
 		*out = (*in).DeepCopy()
 	}
+	if in.BaselineExpireTime != nil {
+		in, out := &in.BaselineExpireTime, &out.BaselineExpireTime
+		*out = (*in).DeepCopy()
+	}
 	if in.EndTime != nil {
 		in, out := &in.EndTime, &out.EndTime
 		*out = (*in).DeepCopy()

@@ -12,6 +12,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 var checkT0 = time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -48,7 +49,7 @@ func TestRenewQuietUntil(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rr := &billingv1alpha1.RenewalRequest{Status: billingv1alpha1.RenewalRequestStatus{RenewCallStartedAt: tc.mark}}
-			until, q := renewQuietUntil(rr, tc.remembered, quiet, tc.now)
+			until, q := renewal.QuietUntil(rr.Status.RenewCallStartedAt, tc.remembered, quiet, tc.now)
 			if q != tc.wantQuiet || !until.Equal(tc.wantUntil) {
 				t.Fatalf("quiet %v until %s, want %v until %s", q, until, tc.wantQuiet, tc.wantUntil)
 			}
@@ -63,7 +64,7 @@ func TestResourceChange(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		res  *bss.Resource
-		want string
+		want renewal.Reason
 	}{
 		{"unchanged", &bss.Resource{ExpireTime: base, ExpirePolicy: bss.ExpirePolicyGracePeriod}, ""},
 		{"gone", nil, billingv1alpha1.ReasonResourceNotFound},
@@ -74,7 +75,7 @@ func TestResourceChange(t *testing.T) {
 		{"auto-renew already deducted", &bss.Resource{ExpireTime: base.AddDate(0, 1, 0), ExpirePolicy: bss.ExpirePolicyAutoRenew}, billingv1alpha1.ReasonRenewedElsewhere},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			reason, msg := resourceChange(tc.res, base)
+			reason, msg := renewal.ResourceChange(resourceView(tc.res), base)
 			if reason != tc.want {
 				t.Fatalf("reason %q (%s), want %q", reason, msg, tc.want)
 			}
@@ -98,12 +99,12 @@ func TestForeignOrder(t *testing.T) {
 		{"no renew call made", checkT0.Add(time.Minute), nil, true},
 		{"created by the call", checkT0, first, false},
 		{"created after the call", checkT0.Add(2 * time.Second), first, false},
-		{"BSS clock a little behind", checkT0.Add(-foreignOrderSlack), first, false},
-		{"created before the call", checkT0.Add(-foreignOrderSlack - time.Second), first, true},
+		{"BSS clock a little behind", checkT0.Add(-renewal.ForeignOrderSlack), first, false},
+		{"created before the call", checkT0.Add(-renewal.ForeignOrderSlack - time.Second), first, true},
 		{"created an hour before", checkT0.Add(-time.Hour), first, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := foreignOrder(&bss.Order{ID: "o", CreateTime: tc.created}, tc.first); got != tc.want {
+			if got := renewal.ForeignOrder(tc.created, tc.first); got != tc.want {
 				t.Fatalf("foreign %v, want %v", got, tc.want)
 			}
 		})
@@ -127,13 +128,13 @@ func TestPendingOrderOwn(t *testing.T) {
 		{"the only call was refused: created just before it", refused.Add(-2 * time.Second), 0, false},
 		{"the only call was refused: created long before", refused.Add(-time.Hour), 0, false},
 		{"placed by the earlier call", checkT0.Add(2 * time.Second), 1, true},
-		{"just older than the refused call less the slack", refused.Add(-foreignOrderSlack - time.Second), 1, true},
-		{"within the slack of the refused call", refused.Add(-foreignOrderSlack), 1, false},
+		{"just older than the refused call less the slack", refused.Add(-renewal.ForeignOrderSlack - time.Second), 1, true},
+		{"within the slack of the refused call", refused.Add(-renewal.ForeignOrderSlack), 1, false},
 		{"placed while the refused call was on the wire", refused.Add(time.Second), 1, false},
-		{"older than the first call", checkT0.Add(-foreignOrderSlack - time.Second), 1, false},
+		{"older than the first call", checkT0.Add(-renewal.ForeignOrderSlack - time.Second), 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := pendingOrderOwn(&bss.Order{ID: "o", CreateTime: tc.created}, tc.earlier, first, refused); got != tc.want {
+			if got := renewal.PendingOrderOwn(tc.created, tc.earlier, first, refused); got != tc.want {
 				t.Fatalf("own %v, want %v", got, tc.want)
 			}
 		})
@@ -154,7 +155,7 @@ func TestFirstRenewCall(t *testing.T) {
 		{"counted before the mark existed", billingv1alpha1.RenewalRequestStatus{OrderIntentTime: intent, RenewCalls: 1}, intent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := firstRenewCall(&billingv1alpha1.RenewalRequest{Status: tc.status})
+			got := renewal.FirstRenewCall(&tc.status)
 			if (got == nil) != (tc.want == nil) || (got != nil && !got.Equal(tc.want)) {
 				t.Fatalf("firstRenewCall %v, want %v", got, tc.want)
 			}
@@ -198,7 +199,7 @@ func TestOrderWithinApproval(t *testing.T) {
 			if tc.quote != nil {
 				rr.Status.Quote = &billingv1alpha1.PriceQuote{Price: *tc.quote}
 			}
-			why := orderWithinApproval(rr, "CS1", tc.amount)
+			why := renewal.OrderWithinApproval(rr, "CS1", orderView(&bss.Order{ID: "CS1", AmountAfterDiscount: tc.amount}))
 			if (why == "") != tc.wantPay {
 				t.Fatalf("pay %v (%q), want %v", why == "", why, tc.wantPay)
 			}

@@ -43,17 +43,17 @@ type RenewalRequestReconciler struct {
 	// MaxConcurrent is how many RenewalRequests reconcile in parallel.
 	MaxConcurrent int
 
-	// ledger remembers this process's renew calls (see orderLedger).
+	// ledger remembers this process's renew calls (see renewal.Ledger).
 	ledgerOnce sync.Once
-	ledgerMap  *orderLedger
+	ledgerMap  *renewal.Ledger
 	// claimsMap holds which attempt orders each resource (see resourceClaims).
 	claimsOnce sync.Once
 	claimsMap  *resourceClaims
 }
 
 // ledger returns the reconciler's order ledger.
-func (r *RenewalRequestReconciler) ledger() *orderLedger {
-	r.ledgerOnce.Do(func() { r.ledgerMap = newOrderLedger() })
+func (r *RenewalRequestReconciler) ledger() *renewal.Ledger {
+	r.ledgerOnce.Do(func() { r.ledgerMap = renewal.NewLedger() })
 	return r.ledgerMap
 }
 
@@ -99,7 +99,7 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("renewalRequest", klog.KObj(&rr)))
 	if rr.Status.Phase.Finished() {
-		r.ledger().forget(rr.UID)
+		r.ledger().Forget(rr.UID)
 		r.releaseClaim(&rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
 	}
@@ -130,8 +130,8 @@ func (r *RenewalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 	if rr.Status.Phase.Finished() {
 		// Not forgotten yet: until the cache shows this write, a pass may
-		// read the attempt under way (see orderLedger).
-		r.ledger().end(rr.UID, st.now, time.Duration(float64(endedRetention)*max(r.Timing.Speed, 1)))
+		// read the attempt under way (see renewal.Ledger).
+		r.ledger().End(rr.UID, st.now, time.Duration(float64(renewal.EndedRetention)*max(r.Timing.Speed, 1)))
 		r.releaseClaim(&rr)
 		r.finished(ctx, &rr)
 		return ctrl.Result{}, r.releaseFinalizer(ctx, &rr)
@@ -232,7 +232,7 @@ func (r *RenewalRequestReconciler) recordIntent(ctx context.Context, st *rrState
 	}
 	st.orig = rr.DeepCopy()
 	recorded = true
-	r.ledger().recorded(rr.UID, rr.Status.OrderIntentTime.Time)
+	r.ledger().Recorded(rr.UID, rr.Status.OrderIntentTime.Time)
 	return nil
 }
 

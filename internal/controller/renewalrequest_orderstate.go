@@ -10,6 +10,7 @@ import (
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // An order leaves the operator's hands in three states other than pending
@@ -117,15 +118,14 @@ func orderStateWait(id string, s bss.OrderStatus, since, now time.Time) orderSta
 
 // observeOrder records the order's status, and since when it is in it;
 // an order out of the waiting states clears OrderStuck.
-func observeOrder(st *rrState, order *bss.Order) {
+func observeOrder(st *rrState, order *renewal.Order) {
 	rr := st.rr
-	word := order.Status.String()
-	if rr.Status.OrderStatus != word || rr.Status.OrderStatusSince == nil {
-		rr.Status.OrderStatus = word
+	if rr.Status.OrderStatus != order.Status || rr.Status.OrderStatusSince == nil {
+		rr.Status.OrderStatus = order.Status
 		rr.Status.OrderStatusSince = &metav1.Time{Time: st.now.Truncate(time.Second)}
 	}
-	switch order.Status {
-	case bss.OrderPendingPayment, bss.OrderCompleted, bss.OrderCanceled:
+	switch order.State {
+	case renewal.OrderPendingPayment, renewal.OrderCompleted, renewal.OrderCancelled:
 		meta.RemoveStatusCondition(&rr.Status.Conditions, billingv1alpha1.ConditionOrderStuck)
 	}
 }
@@ -153,17 +153,13 @@ func (r *RenewalRequestReconciler) waitOrderState(st *rrState, order *bss.Order)
 	st.reason, st.stuck = d.stuck, true
 }
 
-// leaveToPartner reads who pays a pending order (6.2.1 agent_pay_info;
-// 6.2.2 does not say) and, when a partner does, leaves it to the partner:
-// the request waits with PaymentPending reason PartnerPays, naming the
-// partner, and the order is cancelled at the deadline if still unpaid. It
-// reports whether the order is left waiting. An order the list does not
-// show yet is not paid either: who pays it is not known.
-func (r *RenewalRequestReconciler) leaveToPartner(ctx context.Context, st *rrState, order *bss.Order, deadline time.Time) (bool, error) {
-	rr := st.rr
+// payerOf reads who pays a pending order (6.2.1 agent_pay_info; 6.2.2
+// does not say). A partner's order is left to the partner, and an order the
+// list does not show yet is not paid either (renewal.Payment).
+func (r *RenewalRequestReconciler) payerOf(ctx context.Context, st *rrState, order *bss.Order) (renewal.Payer, error) {
 	page, err := st.acct.BSS.ListOrders(ctx, bss.ListOrdersRequest{OrderID: order.ID, Limit: 10})
 	if err != nil {
-		return false, fmt.Errorf("list order %s: %w", order.ID, err)
+		return renewal.Payer{}, fmt.Errorf("list order %s: %w", order.ID, err)
 	}
 	var listed *bss.Order
 	for i := range page.Orders {
@@ -172,29 +168,8 @@ func (r *RenewalRequestReconciler) leaveToPartner(ctx context.Context, st *rrSta
 		}
 	}
 	if listed == nil {
-		rr.Status.Message = fmt.Sprintf("order %s is not in the order list (6.2.1) yet, so who pays it is not known; it is not paid until it shows", order.ID)
-		st.wakeAt(st.now.Add(time.Minute))
-		return true, nil
+		return renewal.Payer{}, nil
 	}
 	agent, partner := listed.PartnerPays()
-	if !partner {
-		if c := condition(rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending); c != nil && c.Reason == billingv1alpha1.ReasonPartnerPays {
-			meta.RemoveStatusCondition(&rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending)
-		}
-		return false, nil
-	}
-	if agent == "" {
-		agent = "(not named)"
-	}
-	msg := fmt.Sprintf("order %s (%s %s) is paid by partner %s (agent_pay_info.is_agent_pay): the operator does not pay it; it is cancelled at %s if still unpaid",
-		order.ID, order.AmountAfterDiscount.Amount.StringFixed(2), order.AmountAfterDiscount.Currency, agent, formatTime(deadline))
-	rr.Status.Message = msg
-	old := condition(rr.Status.Conditions, billingv1alpha1.ConditionPaymentPending)
-	setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionPaymentPending, metav1.ConditionTrue, billingv1alpha1.ReasonPartnerPays, msg)
-	if old == nil || old.Reason != billingv1alpha1.ReasonPartnerPays {
-		r.event(rr, "Normal", billingv1alpha1.ReasonPartnerPays, "Pay", "%s", msg)
-	}
-	st.reason = billingv1alpha1.ReasonPartnerPays
-	st.wakeAt(earliest(deadline, st.now.Add(10*time.Minute)))
-	return true, nil
+	return renewal.Payer{Listed: true, Partner: partner, Agent: agent}, nil
 }

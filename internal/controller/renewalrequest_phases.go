@@ -15,39 +15,49 @@ import (
 	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
-// maxRenewCalls bounds the renew calls of one attempt. A second call is
-// made only after a lookup found no order from the first (a lost request);
-// past this bound the attempt fails and a person looks.
-const maxRenewCalls = 3
-
-// advance moves the attempt forward by one step.
+// advance moves the attempt forward by one step: renewal.Admit decides
+// whether this pass acts at all, and which phase's step follows.
 func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) error {
 	rr := st.rr
-	if rr.Status.Phase == "" {
-		rr.Status.Phase = billingv1alpha1.RenewalPhasePending
+	in := renewal.AdmitInput{Now: st.now, Request: rr, LedgerKnows: r.ledger().Knows(rr.UID), LedgerEnded: r.ledger().Ended(rr.UID)}
+	t := renewal.Admit(in)
+	if t.Action == renewal.ActionRead {
+		// A new request is Pending even when the reads fail.
+		r.apply(st, renewal.Transition{Phase: t.Phase})
+		deps, err := r.dependencies(ctx, st)
+		if err != nil {
+			return err
+		}
+		in.Read = deps
+		t = renewal.Admit(in)
 	}
-	if (rr.Status.OrderIntentTime == nil && r.ledger().knows(rr.UID)) || r.ledger().ended(rr.UID) {
-		// The cache has not caught up with the intent this process
-		// recorded (acting on it would quote again and lose the write to
-		// an optimistic-lock conflict), or with the final phase this
-		// process wrote (acting on it could renew an attempt that already
-		// failed, while the next one orders). The watch event of the write
-		// brings the request back.
-		st.stale = true
-		return nil
+	step := t.Action
+	t.Action = renewal.ActionNone
+	r.apply(st, t)
+	switch step {
+	case renewal.ActionGate:
+		return r.gate(ctx, st)
+	case renewal.ActionOrder:
+		return r.order(ctx, st)
+	case renewal.ActionPay:
+		return r.pay(ctx, st)
+	case renewal.ActionConfirm:
+		return r.confirm(ctx, st)
 	}
-	if next := rr.Status.NextAttemptTime; next != nil && st.now.Before(next.Time) {
-		st.wakeAt(next.Time)
-		return nil
-	}
+	return nil
+}
+
+// dependencies reads what an attempt depends on: its BillingAccount (a
+// problem with it stops the reads), its Subscription and, before the intent
+// to order, the Subscription's RenewalPolicy.
+func (r *RenewalRequestReconciler) dependencies(ctx context.Context, st *rrState) (*renewal.Dependencies, error) {
+	rr := st.rr
 	acct, err := r.Accounts.Resolve(ctx, rr.Namespace, rr.Spec.AccountRef.Name)
 	if err != nil {
 		if accounts.ErrorReason(err) != "" {
-			rr.Status.Message = "waiting for a usable BillingAccount: " + err.Error()
-			st.wakeAt(st.now.Add(5 * time.Minute))
-			return nil
+			return &renewal.Dependencies{AccountProblem: err.Error()}, nil
 		}
-		return err
+		return nil, err
 	}
 	st.acct = acct
 
@@ -57,72 +67,89 @@ func (r *RenewalRequestReconciler) advance(ctx context.Context, st *rrState) err
 	case err == nil:
 		st.sub = &sub
 	case !apierrors.IsNotFound(err):
-		return fmt.Errorf("get Subscription %s: %w", rr.Spec.SubscriptionName, err)
+		return nil, fmt.Errorf("get Subscription %s: %w", rr.Spec.SubscriptionName, err)
 	}
-	beforeOrder := rr.Status.OrderIntentTime == nil
-	if beforeOrder && (st.sub == nil || !sub.DeletionTimestamp.IsZero() || sub.Spec.ManagementPolicy != billingv1alpha1.ManagementManage || sub.Spec.Paused) {
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, "the Subscription was deleted, switched to Observe or paused before anything was ordered; nothing was spent")
-		return nil
+	deps := &renewal.Dependencies{Subscription: st.sub}
+	if rr.Status.OrderIntentTime == nil && st.sub != nil {
+		deps.Policy = r.policyOf(ctx, st.sub)
 	}
-
-	if beforeOrder && !createdFor(rr, st.sub) {
-		// Only attempts the Subscription controller created, for its
-		// current or next revision, may spend: a RenewalRequest applied by
-		// hand (or copied from Git) is refused before anything is ordered.
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
-			"not created by the operator for Subscription %s (revision %d); nothing was ordered — renewals start from the Subscription (annotation %s)",
-			rr.Spec.SubscriptionName, rr.Spec.Revision, billingv1alpha1.AnnotationRenewNow))
-		return nil
-	}
-	if beforeOrder {
-		if reason := r.policyStillRenews(ctx, st.sub); reason != "" {
-			r.end(st, billingv1alpha1.RenewalPhaseFailed, reason+"; nothing was ordered")
-			return nil
-		}
-	}
-
-	switch rr.Status.Phase {
-	case billingv1alpha1.RenewalPhasePending, billingv1alpha1.RenewalPhaseAwaitingApproval,
-		billingv1alpha1.RenewalPhaseBlocked, billingv1alpha1.RenewalPhaseApproved:
-		return r.gate(ctx, st)
-	case billingv1alpha1.RenewalPhaseOrdering:
-		return r.order(ctx, st)
-	case billingv1alpha1.RenewalPhasePaymentPending:
-		return r.pay(ctx, st)
-	case billingv1alpha1.RenewalPhaseConfirming:
-		return r.confirm(ctx, st)
-	}
-	return nil
+	return deps, nil
 }
 
-// createdFor reports whether the Subscription controller created the
-// request for sub: sub is its controller (by UID), and its revision is the
-// one sub's status records or the next (created, not yet recorded).
-func createdFor(rr *billingv1alpha1.RenewalRequest, sub *billingv1alpha1.Subscription) bool {
-	if !metav1.IsControlledBy(rr, sub) {
-		return false
-	}
-	rev := sub.Status.RenewalRevision
-	return rr.Spec.Revision == rev || rr.Spec.Revision == rev+1
-}
-
-// policyStillRenews returns why the Subscription's policy no longer asks
-// for explicit renewal, or "" if it does. An attempt started under a Renew
-// policy must not order after the policy changed (for example to AutoRenew,
-// which would renew twice).
-func (r *RenewalRequestReconciler) policyStillRenews(ctx context.Context, sub *billingv1alpha1.Subscription) string {
+// policyOf reads the Subscription's RenewalPolicy for renewal.Admit.
+func (r *RenewalRequestReconciler) policyOf(ctx context.Context, sub *billingv1alpha1.Subscription) renewal.Policy {
 	ref := sub.Spec.RenewalPolicyRef
 	if ref == nil {
-		return "the Subscription no longer has a RenewalPolicy"
+		return renewal.Policy{}
 	}
 	var pol billingv1alpha1.RenewalPolicy
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: sub.Namespace, Name: ref.Name}, &pol); err != nil {
-		return fmt.Sprintf("RenewalPolicy %s cannot be read (%v)", ref.Name, bss.Describe(err))
+		return renewal.Policy{Name: ref.Name, ReadError: bss.Describe(err)}
 	}
-	if pol.Spec.Mode != billingv1alpha1.RenewalModeRenew {
-		return fmt.Sprintf("RenewalPolicy %s changed to mode %s", ref.Name, pol.Spec.Mode)
+	return renewal.Policy{Name: ref.Name, Mode: pol.Spec.Mode}
+}
+
+// apply writes a transition into the request's status and this pass's
+// state: phase, message, reason, wake-up, what it records, and its events.
+// The transition's Action is the caller's to do.
+func (r *RenewalRequestReconciler) apply(st *rrState, t renewal.Transition) {
+	rr := st.rr
+	if t.Stale {
+		st.stale = true
+		return
 	}
-	return ""
+	if t.Orders != nil {
+		rr.Status.OrderIDs = t.Orders
+	}
+	if o := t.Adopt; o != nil {
+		rr.Status.OrderIDs = []string{o.ID}
+		observeOrder(st, o)
+		r.event(rr, "Normal", "OrderAdopted", "Renew", "adopted renewal order %s (%s) instead of ordering again", o.ID, o.Status)
+	}
+	if t.ClearFailures {
+		rr.Status.FailureCount = 0
+	}
+	if t.ClearRetry {
+		rr.Status.NextAttemptTime = nil
+	}
+	if t.StampIntent && rr.Status.OrderIntentTime == nil {
+		rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
+	}
+	if !t.PaymentDeadline.IsZero() {
+		rr.Status.PaymentDeadline = &metav1.Time{Time: t.PaymentDeadline}
+	}
+	if !t.NewExpireTime.IsZero() {
+		rr.Status.NewExpireTime = &metav1.Time{Time: t.NewExpireTime}
+	}
+	if t.AmountPaid != nil {
+		rr.Status.AmountPaid = t.AmountPaid
+	}
+	if t.Phase != "" {
+		rr.Status.Phase = t.Phase
+	}
+	if t.Message != "" {
+		rr.Status.Message = t.Message
+	}
+	if t.Ends() {
+		rr.Status.CompletionTime = &metav1.Time{Time: st.now}
+		rr.Status.NextAttemptTime = nil
+	}
+	if t.Reason != "" {
+		st.reason = string(t.Reason)
+	}
+	if t.Warn != "" {
+		action, note := "Renew", t.WarnMessage
+		if t.Phase == billingv1alpha1.RenewalPhaseCancelled {
+			action = "Cancel"
+		}
+		if note == "" {
+			note = t.Message
+		}
+		r.event(rr, "Warning", string(t.Warn), action, "%s", note)
+	}
+	if !t.WakeAt.IsZero() {
+		st.wakeAt(t.WakeAt)
+	}
 }
 
 // gate quotes the renewal, applies the gates (internal/renewal) and writes
@@ -200,7 +227,7 @@ func (r *RenewalRequestReconciler) requote(ctx context.Context, st *rrState) (bo
 		msg := fmt.Sprintf("pending renewal order %s was paid or cancelled outside the operator while this attempt waited; nothing was ordered or paid, and the Subscription starts again from what BSS shows",
 			rr.Status.OrderIDs[0])
 		r.event(rr, "Warning", billingv1alpha1.ReasonPendingOrderGone, "Renew", "%s", msg)
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, msg)
+		r.fail(st, msg)
 		return false, nil
 	case err == nil:
 		rr.Status.Quote = q
@@ -212,7 +239,7 @@ func (r *RenewalRequestReconciler) requote(ctx context.Context, st *rrState) (bo
 		// rule 12): it is gated on its own amount and period.
 		return r.quotePendingOrder(bctx, st)
 	case bss.IsTerminal(err):
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf("BSS will not quote the renewal: %v", bss.Describe(err)))
+		r.fail(st, fmt.Sprintf("BSS will not quote the renewal: %v", bss.Describe(err)))
 		return false, nil
 	default:
 		r.bssWait(st, "quote the renewal", err)
@@ -233,7 +260,7 @@ func (r *RenewalRequestReconciler) quotePendingOrder(ctx context.Context, st *rr
 		return false, nil
 	}
 	if found == nil {
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
+		r.fail(st, fmt.Sprintf(
 			"resource %s has an order pending payment that is not a renewal; pay or cancel it in the console (CBC.30050010)", rr.Spec.ResourceID))
 		return false, nil
 	}
@@ -247,7 +274,7 @@ func (r *RenewalRequestReconciler) quotePendingOrder(ctx context.Context, st *rr
 	if price == nil {
 		// Without a currency the price cannot be held against maxPrice or
 		// a budget; nothing is paid.
-		r.end(st, billingv1alpha1.RenewalPhaseFailed, fmt.Sprintf(
+		r.fail(st, fmt.Sprintf(
 			"pending renewal order %s has no currency, so its price cannot be checked; pay or cancel it in the console", order.ID))
 		return false, nil
 	}
@@ -261,7 +288,7 @@ func (r *RenewalRequestReconciler) quotePendingOrder(ctx context.Context, st *rr
 		Period: orderPeriod(detail.LineItems), QuotedAt: &metav1.Time{Time: st.now},
 	}
 	rr.Status.OrderIDs = []string{order.ID}
-	observeOrder(st, &order)
+	observeOrder(st, orderView(&order))
 	rr.Status.FailureCount = 0
 	rr.Status.NextAttemptTime = nil
 	return true, nil
@@ -344,7 +371,7 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 		}
 		msg := d.ApprovalMessage
 		if status == metav1.ConditionTrue {
-			msg = fmt.Sprintf("%s; approve with `kubectl bss approve %s -n %s` or by setting spec.approval", msg, rr.Name, rr.Namespace)
+			msg = renewal.ApprovalPrompt(msg, rr.Name, rr.Namespace)
 		}
 		old := condition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired)
 		changed := old == nil || old.Status != status || old.Reason != string(d.ApprovalReason)
@@ -356,46 +383,27 @@ func (r *RenewalRequestReconciler) applyGates(ctx context.Context, st *rrState, 
 	if d.Phase != billingv1alpha1.RenewalPhaseBlocked || d.Hold.Gate != renewal.GateBudget {
 		setCondition(&rr.Status.Conditions, st.now, billingv1alpha1.ConditionBudgetBlocked, metav1.ConditionFalse, billingv1alpha1.ReasonWithinLimits, "no budget holds this renewal")
 	}
-	switch d.Phase {
-	case billingv1alpha1.RenewalPhaseDenied, billingv1alpha1.RenewalPhaseFailed:
+	t := renewal.Gated(renewal.GatedInput{Now: st.now, Request: rr, Decision: d})
+	if t.Phase == billingv1alpha1.RenewalPhaseBlocked && d.Hold.Gate == renewal.GateBudget {
+		r.block(st, billingv1alpha1.ConditionBudgetBlocked, string(d.Reason), d.Message)
+	}
+	if t.Action != renewal.ActionRecordIntent {
 		// The end's event comes from finished(), with the message.
-		r.end(st, d.Phase, d.Message)
-		return nil
-	case billingv1alpha1.RenewalPhaseBlocked:
-		if d.Hold.Gate == renewal.GateBudget {
-			r.block(st, billingv1alpha1.ConditionBudgetBlocked, string(d.Reason), d.Message)
-		}
-		rr.Status.Phase = billingv1alpha1.RenewalPhaseBlocked
-		rr.Status.Message = d.Message
-		st.wakeAt(d.WakeAt)
-		return nil
-	case billingv1alpha1.RenewalPhaseAwaitingApproval:
-		rr.Status.Phase = billingv1alpha1.RenewalPhaseAwaitingApproval
-		rr.Status.Message = condition(rr.Status.Conditions, billingv1alpha1.ConditionApprovalRequired).Message
-		if !d.WakeAt.IsZero() {
-			st.wakeAt(d.WakeAt)
-		}
-		// And the usual minute's look, which notices a paused or deleted
-		// Subscription (its changes do not re-queue the request); it calls
-		// BSS only once the quote is stale.
-		st.wakeAt(st.now.Add(time.Minute))
+		r.apply(st, t)
 		return nil
 	}
-	rr.Status.Phase = billingv1alpha1.RenewalPhaseApproved
-	if len(rr.Status.OrderIDs) > 0 {
-		// A pending order was gated: it is paid, not placed again.
-		rr.Status.Phase = billingv1alpha1.RenewalPhasePaymentPending
-		rr.Status.Message = fmt.Sprintf("paying pending renewal order %s (%s): %s", rr.Status.OrderIDs[0], formatMoney(&rr.Status.Quote.Price), d.Message)
-		if rr.Status.OrderIntentTime == nil {
-			rr.Status.OrderIntentTime = &metav1.Time{Time: st.now}
-		}
-		st.wakeAt(st.now)
-		return nil
-	}
+	wake := t.WakeAt
+	t.Action, t.WakeAt = renewal.ActionNone, time.Time{}
+	r.apply(st, t)
 	if err := r.recordIntent(ctx, st); err != nil {
 		return err
 	}
-	st.wakeAt(st.now)
+	if rr.Status.Phase == billingv1alpha1.RenewalPhaseOrdering {
+		// Recorded: the order follows at once. An attempt that did not
+		// record it (a rival orders the resource, BSS failed) keeps the
+		// wake-up recordIntent set.
+		st.wakeAt(wake)
+	}
 	return nil
 }
 
@@ -409,10 +417,8 @@ func (r *RenewalRequestReconciler) block(st *rrState, condType, reason, msg stri
 	}
 }
 
-// end finishes the attempt.
-func (r *RenewalRequestReconciler) end(st *rrState, phase billingv1alpha1.RenewalPhase, msg string) {
-	st.rr.Status.Phase = phase
-	st.rr.Status.Message = msg
-	st.rr.Status.CompletionTime = &metav1.Time{Time: st.now}
-	st.rr.Status.NextAttemptTime = nil
+// fail ends the attempt in phase Failed: the quote step's ends, which
+// the gates do not see.
+func (r *RenewalRequestReconciler) fail(st *rrState, msg string) {
+	r.apply(st, renewal.Transition{Phase: billingv1alpha1.RenewalPhaseFailed, Message: msg})
 }

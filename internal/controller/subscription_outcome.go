@@ -37,11 +37,12 @@ func unknownOutcomeEvidence(rr *billingv1alpha1.RenewalRequest, now time.Time) *
 		end = &metav1.Time{Time: now}
 	}
 	return &billingv1alpha1.UnknownRenewalOutcome{
-		RequestName:     rr.Name,
-		RenewCalls:      rr.Status.RenewCalls,
-		OrderIntentTime: rr.Status.OrderIntentTime.DeepCopy(),
-		EndTime:         end.DeepCopy(),
-		AttemptMessage:  truncate(rr.Status.Message, 1024),
+		RequestName:        rr.Name,
+		RenewCalls:         rr.Status.RenewCalls,
+		OrderIntentTime:    rr.Status.OrderIntentTime.DeepCopy(),
+		BaselineExpireTime: rr.Spec.BaselineExpireTime.DeepCopy(),
+		EndTime:            end.DeepCopy(),
+		AttemptMessage:     truncate(rr.Status.Message, 1024),
 	}
 }
 

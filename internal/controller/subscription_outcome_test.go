@@ -60,6 +60,7 @@ func TestUnknownRenewOutcomeStallsUntilAcknowledged(t *testing.T) {
 	})
 	u := sub.Status.UnknownRenewalOutcome
 	if u.RequestName != "vm-r1" || u.RenewCalls != rr.Status.RenewCalls || u.OrderIntentTime == nil || u.EndTime == nil ||
+		u.BaselineExpireTime == nil || !u.BaselineExpireTime.Equal(&rr.Spec.BaselineExpireTime) ||
 		len(u.FoundOrderIDs) != 0 || u.LookupResult == "" || u.AcknowledgedTime != nil {
 		t.Fatalf("evidence %+v", u)
 	}

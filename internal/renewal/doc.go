@@ -6,7 +6,11 @@
 // Evaluate and writes the Decision. It also holds the timing rules every
 // attempt follows: the renewal lead and the term it is a share of
 // (RenewalLead, CheckLead, WarnLead), the stable per-object jitter
-// (JitterFraction) and the backoff after failures (Backoff).
+// (JitterFraction) and the backoff after failures (Backoff); the phase
+// transitions of an attempt (Admit, Gated, Ordering, Payment, Confirming:
+// each takes what the reconciler read and returns a Transition, or the I/O
+// it needs first); and the order ledger, this process's memory of its own
+// renew calls (Ledger).
 //
 // The gates form a chain of small policies, applied in this order:
 //

@@ -54,3 +54,16 @@ type Finding struct {
 	// Message says it to a person.
 	Message string
 }
+
+// Reasons the phase transitions give.
+const (
+	ReasonRenewCallSettling   Reason = billingv1alpha1.ReasonRenewCallSettling
+	ReasonForeignOrder        Reason = billingv1alpha1.ReasonForeignOrder
+	ReasonResourceNotFound    Reason = billingv1alpha1.ReasonResourceNotFound
+	ReasonRenewedElsewhere    Reason = billingv1alpha1.ReasonRenewedElsewhere
+	ReasonExpiryChanged       Reason = billingv1alpha1.ReasonExpiryChanged
+	ReasonAutoRenewSwitchedOn Reason = billingv1alpha1.ReasonAutoRenewSwitchedOn
+	ReasonPriceAboveApproved  Reason = billingv1alpha1.ReasonPriceAboveApproved
+	ReasonPartnerPays         Reason = billingv1alpha1.ReasonPartnerPays
+	ReasonOrderCancelled      Reason = billingv1alpha1.ReasonOrderCancelled
+)

@@ -1,4 +1,4 @@
-package controller
+package renewal
 
 import (
 	"sync"
@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// orderLedger remembers, in this process only, what this process did about
+// Ledger remembers, in this process only, what this process did about
 // each recorded intent to order: nothing yet, a renew call with a known
 // result, or a call whose outcome is unknown.
 //
@@ -18,7 +18,7 @@ import (
 // is still the RenewalRequest: a new process (restart, new leader) starts
 // with an empty ledger and searches BSS before ordering, as does any pass
 // after a call whose outcome is unknown.
-type orderLedger struct {
+type Ledger struct {
 	mu      sync.Mutex
 	entries map[types.UID]ledgerEntry
 }
@@ -43,32 +43,33 @@ type ledgerEntry struct {
 	ended time.Time
 }
 
-// endedRetention is how long (in real time) an ended attempt is remembered
+// EndedRetention is how long (in real time) an ended attempt is remembered
 // when no cached copy showing its final phase is read (the request was
 // deleted at once): far longer than any cache lag.
-const endedRetention = time.Hour
+const EndedRetention = time.Hour
 
-func newOrderLedger() *orderLedger {
-	return &orderLedger{entries: map[types.UID]ledgerEntry{}}
+// NewLedger returns an empty ledger.
+func NewLedger() *Ledger {
+	return &Ledger{entries: map[types.UID]ledgerEntry{}}
 }
 
-// recorded notes a freshly recorded intent.
-func (l *orderLedger) recorded(uid types.UID, intent time.Time) {
+// Recorded notes a freshly recorded intent.
+func (l *Ledger) Recorded(uid types.UID, intent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries[uid] = ledgerEntry{intent: intent.Unix()}
 }
 
-// calling notes that a renew call marked as started at started is about
+// Calling notes that a renew call marked as started at started is about
 // to be sent.
-func (l *orderLedger) calling(uid types.UID, intent, started time.Time) {
+func (l *Ledger) Calling(uid types.UID, intent, started time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, callStarted: started}
 }
 
-// answered notes the orders a renew call returned.
-func (l *orderLedger) answered(uid types.UID, intent time.Time, orderIDs []string) {
+// Answered notes the orders a renew call returned.
+func (l *Ledger) Answered(uid types.UID, intent time.Time, orderIDs []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[uid]
@@ -76,19 +77,19 @@ func (l *orderLedger) answered(uid types.UID, intent time.Time, orderIDs []strin
 		callStarted: e.callStarted, settled: true}
 }
 
-// notApplied notes that BSS answered the latest renew call with a refusal
+// NotApplied notes that BSS answered the latest renew call with a refusal
 // that ordered nothing (throttled, unavailable before processing, rejected
 // credentials).
-func (l *orderLedger) notApplied(uid types.UID, intent time.Time) {
+func (l *Ledger) NotApplied(uid types.UID, intent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[uid]
 	l.entries[uid] = ledgerEntry{intent: intent.Unix(), called: true, callStarted: e.callStarted, settled: true}
 }
 
-// lastCall returns when this process marked the latest renew call for the
+// LastCall returns when this process marked the latest renew call for the
 // intent as started (zero if it sent none), and whether it got the answer.
-func (l *orderLedger) lastCall(uid types.UID, intent time.Time) (started time.Time, settled bool) {
+func (l *Ledger) LastCall(uid types.UID, intent time.Time) (started time.Time, settled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[uid]
@@ -98,19 +99,19 @@ func (l *orderLedger) lastCall(uid types.UID, intent time.Time) (started time.Ti
 	return e.callStarted, e.settled
 }
 
-// knows reports whether this process recorded an intent for the attempt
+// Knows reports whether this process recorded an intent for the attempt
 // (and has not forgotten it). A cached copy without an intent is then
 // older than this process's own write.
-func (l *orderLedger) knows(uid types.UID) bool {
+func (l *Ledger) Knows(uid types.UID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, ok := l.entries[uid]
 	return ok
 }
 
-// end notes that this process wrote the attempt's final phase at business
+// End notes that this process wrote the attempt's final phase at business
 // time now, and drops the attempts that ended more than keep before now.
-func (l *orderLedger) end(uid types.UID, now time.Time, keep time.Duration) {
+func (l *Ledger) End(uid types.UID, now time.Time, keep time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[uid]
@@ -123,24 +124,24 @@ func (l *orderLedger) end(uid types.UID, now time.Time, keep time.Duration) {
 	}
 }
 
-// ended reports whether this process ended the attempt. A copy that shows
+// Ended reports whether this process ended the attempt. A copy that shows
 // it under way is then older than this process's own final write.
-func (l *orderLedger) ended(uid types.UID) bool {
+func (l *Ledger) Ended(uid types.UID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return !l.entries[uid].ended.IsZero()
 }
 
-// forget drops an attempt whose final phase the cache shows.
-func (l *orderLedger) forget(uid types.UID) {
+// Forget drops an attempt whose final phase the cache shows.
+func (l *Ledger) Forget(uid types.UID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.entries, uid)
 }
 
-// lookup returns what this process knows about the intent: fresh (recorded
+// Lookup returns what this process knows about the intent: fresh (recorded
 // here, no call sent), or the orders of a call made here.
-func (l *orderLedger) lookup(uid types.UID, intent time.Time) (fresh bool, orderIDs []string) {
+func (l *Ledger) Lookup(uid types.UID, intent time.Time) (fresh bool, orderIDs []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[uid]
