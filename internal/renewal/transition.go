@@ -145,14 +145,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// earliest returns the earlier of two times.
-func earliest(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
 // AdmitInput is what Admit looks at: the request, what this process's
 // ledger knows of it, and, once read (ActionRead), the objects it depends
 // on.
