@@ -73,6 +73,11 @@ func KubeconfigConnector(flags KubeFlags) (Target, error) {
 			return Target{}, fmt.Errorf("namespace from kubeconfig: %w", err)
 		}
 	}
+	// kubectl's own client limits: client-go's default (5/s, burst 10)
+	// is spent by the REST mapper's discovery on a busy server, and a
+	// short --timeout then ends in a rate-limiter error instead of the
+	// wait's own message.
+	cfg.QPS, cfg.Burst = kubectlQPS, kubectlBurst
 	scheme, err := bssscheme.New()
 	if err != nil {
 		return Target{}, err
@@ -83,6 +88,12 @@ func KubeconfigConnector(flags KubeFlags) (Target, error) {
 	}
 	return Target{Client: c, Namespace: ns}, nil
 }
+
+// kubectlQPS and kubectlBurst are the client limits kubectl itself uses.
+const (
+	kubectlQPS   = 50
+	kubectlBurst = 300
+)
 
 // Command returns the `kubectl bss` command tree.
 func (a *App) Command() *cobra.Command {
