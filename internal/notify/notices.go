@@ -41,7 +41,7 @@ type Notice struct {
 	// ObjectKind, ObjectName and ObjectUID name the object whose condition
 	// triggered the notice: the Subscription or its RenewalRequest.
 	ObjectKind, ObjectName string
-	ObjectUID  types.UID
+	ObjectUID              types.UID
 	// Condition, Reason and Message are the triggering condition's type,
 	// reason and message; Since is its lastTransitionTime.
 	Condition, Reason, Message string

@@ -69,7 +69,7 @@ func TestDerive(t *testing.T) {
 		{name: "approval required", sub: withActive(testSub(), awaiting), active: awaiting,
 			want: []want{{billingv1alpha1.NotificationApprovalRequired, "RenewalRequest", "ApprovalRequired/rr-uid/ApprovalRequired/ApprovalPolicy/2027-03-01T12:00:00Z"}}},
 		{name: "approval no longer required",
-			sub: withActive(testSub(), testRequest(billingv1alpha1.RenewalPhaseApproved, cond(billingv1alpha1.ConditionApprovalRequired, False, "Approved", t0))),
+			sub:    withActive(testSub(), testRequest(billingv1alpha1.RenewalPhaseApproved, cond(billingv1alpha1.ConditionApprovalRequired, False, "Approved", t0))),
 			active: testRequest(billingv1alpha1.RenewalPhaseApproved, cond(billingv1alpha1.ConditionApprovalRequired, False, "Approved", t0))},
 		{name: "request that is not the active one says nothing", sub: testSub(), active: awaiting},
 		{name: "finished request says nothing",
