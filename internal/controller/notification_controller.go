@@ -101,6 +101,14 @@ func (r *NotificationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	now := r.Timing.Now()
 	notices, wake := notify.Derive(notify.Input{Subscription: &sub, Active: active, PaymentPendingAfter: after, Now: now})
 	records, due, retryAt := notify.Plan(sub.Status.Notifications, notices, sinks, now)
+	if len(due) > 0 {
+		// The cache may not show this notifier's latest write yet: plan
+		// the posts on the records as stored, so as not to post twice.
+		if err := r.APIReader.Get(ctx, req.NamespacedName, &sub); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		records, due, retryAt = notify.Plan(sub.Status.Notifications, notices, sinks, now)
+	}
 	wake = earliestSet(wake, retryAt)
 	records, next, rerun := r.deliver(ctx, &sub, due, records, now)
 	wake = earliestSet(wake, next)
