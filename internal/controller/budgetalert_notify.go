@@ -70,7 +70,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			st.wakeAt(att.next)
 			continue
 		}
-		err := notify.Sender{HTTP: r.HTTPClient, Policy: r.WebhookPolicy}.Post(ctx, target, r.payload(st, cr, key))
+		err := notify.Sender{HTTP: r.HTTPClient, Policy: r.WebhookPolicy}.Post(ctx, target, notify.BudgetPayload(b.Spec.Webhook.Format, r.payload(st, cr, key)))
 		c.mu.Lock()
 		if err == nil {
 			delete(c.webhooks, key)

@@ -215,3 +215,22 @@ func TestPayloads(t *testing.T) {
 		t.Errorf("Slack blocks %+v", slack.Blocks)
 	}
 }
+
+// TestBudgetPayload: a JSON webhook gets the payload itself; a Slack one a
+// message with the figures and the hint.
+func TestBudgetPayload(t *testing.T) {
+	p := BudgetThresholdCrossed{Version: PayloadVersion, Kind: KindBudgetThresholdCrossed, Namespace: "team", Name: "monthly",
+		Basis: "Actual", Percent: 80, Actual: "812.00", Limit: "1000.00", Currency: "USD", PercentUsed: "81.2", IdempotencyKey: "k"}
+	if got, ok := BudgetPayload("", p).(BudgetThresholdCrossed); !ok || got != p {
+		t.Errorf("JSON payload %+v", BudgetPayload("", p))
+	}
+	slack, ok := BudgetPayload(billingv1alpha1.NotificationFormatSlack, p).(SlackMessage)
+	if !ok {
+		t.Fatalf("Slack payload is %T", BudgetPayload(billingv1alpha1.NotificationFormatSlack, p))
+	}
+	for _, want := range []string{"BudgetThresholdCrossed", "team/monthly", "Actual 80%", "812.00", "1000.00 USD", "kubectl describe budgetalert monthly -n team"} {
+		if !strings.Contains(slack.Text, want) {
+			t.Errorf("Slack text %q lacks %q", slack.Text, want)
+		}
+	}
+}

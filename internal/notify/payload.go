@@ -129,3 +129,22 @@ func rfc3339(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// BudgetPayload is the body of a budget threshold crossing in a webhook's
+// format: the JSON payload itself, or a Slack message saying the same.
+func BudgetPayload(format billingv1alpha1.NotificationFormat, p BudgetThresholdCrossed) any {
+	if format != billingv1alpha1.NotificationFormatSlack {
+		return p
+	}
+	line := fmt.Sprintf("[%s] BudgetAlert %s/%s: %s %d%% crossed (%s%% used), actual %s, forecast %s, committed %s of %s %s",
+		p.Kind, p.Namespace, p.Name, p.Basis, p.Percent, p.PercentUsed, p.Actual, p.Forecast, p.Committed, p.Limit, p.Currency)
+	period := fmt.Sprintf("%s period %s to %s, crossed at %s", p.Period, p.PeriodStart, p.PeriodEnd, p.CrossedAt)
+	hint := fmt.Sprintf("kubectl describe budgetalert %s -n %s", p.Name, p.Namespace)
+	return SlackMessage{
+		Text: line + "\n" + period + "\n" + hint,
+		Blocks: []SlackBlock{
+			{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: "*" + line + "*\n" + period}},
+			{Type: "context", Elements: []SlackText{{Type: "mrkdwn", Text: "`" + hint + "`  ·  key " + p.IdempotencyKey}}},
+		},
+	}
+}
