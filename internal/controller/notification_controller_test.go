@@ -109,15 +109,22 @@ func setSinks(t *testing.T, a account, sinks ...billingv1alpha1.NotificationSink
 // notification of a kind at a sink, and returns the record.
 func waitRecord(t *testing.T, ns, sub, sinkName string, kind billingv1alpha1.NotificationKind, state billingv1alpha1.NotificationState) billingv1alpha1.NotificationRecord {
 	t.Helper()
+	return waitAttempts(t, ns, sub, sinkName, kind, state, 0)
+}
+
+// waitAttempts is waitRecord for a record of that many attempts (any
+// number for 0).
+func waitAttempts(t *testing.T, ns, sub, sinkName string, kind billingv1alpha1.NotificationKind, state billingv1alpha1.NotificationState, attempts int32) billingv1alpha1.NotificationRecord {
+	t.Helper()
 	var out billingv1alpha1.NotificationRecord
 	waitSub(t, ns, sub, 20*time.Second, func(s *billingv1alpha1.Subscription) error {
 		for _, r := range s.Status.Notifications {
-			if r.Sink == sinkName && r.Kind == kind && r.State == state {
+			if r.Sink == sinkName && r.Kind == kind && r.State == state && (attempts == 0 || r.Attempts == attempts) {
 				out = r
 				return nil
 			}
 		}
-		return fmt.Errorf("notifications %+v, want %s %s at %s", s.Status.Notifications, kind, state, sinkName)
+		return fmt.Errorf("notifications %+v, want %s %s at %s after %d attempts", s.Status.Notifications, kind, state, sinkName, attempts)
 	})
 	return out
 }
@@ -236,9 +243,9 @@ func TestNotifyRetries(t *testing.T) {
 
 	h.advance(notify.FirstRetry + time.Second) // 429; next in 2×FirstRetry
 	recv.waitPosts(t, 2)
-	rec = waitRecord(t, ns, "web", "ops", billingv1alpha1.NotificationExpiringWithoutPlan, billingv1alpha1.NotificationRetrying)
-	if rec.Attempts != 2 {
-		t.Fatalf("record %+v after the 429, want two attempts", rec)
+	rec = waitAttempts(t, ns, "web", "ops", billingv1alpha1.NotificationExpiringWithoutPlan, billingv1alpha1.NotificationRetrying, 2)
+	if want := h.clock.Now().Add(2 * notify.FirstRetry); !rec.NextAttempt.Time.Equal(want) {
+		t.Fatalf("record %+v after the 429, want the next attempt at %s", rec, want)
 	}
 	h.advance(2*notify.FirstRetry + time.Second) // delivered
 	recv.waitPosts(t, 3)
