@@ -28,7 +28,8 @@ const (
 	// passed and the expiry did not move (condition AutoRenewOverdue).
 	NotificationAutoRenewOverdue NotificationKind = "AutoRenewOverdue"
 	// NotificationExpiringWithoutPlan: expiry is near and nothing will
-	// renew the resource in time (condition ExpiringSoon).
+	// renew the resource in time (condition ExpiringSoon), with no renewal
+	// attempt under way (an attempt's waits have their own kinds).
 	NotificationExpiringWithoutPlan NotificationKind = "ExpiringWithoutPlan"
 )
 

@@ -148,9 +148,9 @@ func TestNotifyApprovalRequired(t *testing.T) {
 	ns := h.env.Namespace(t)
 	a := h.newAccount(t, ns, "5000.00")
 	jsonRecv, slackRecv := newReceiver(t), newReceiver(t)
-	// The renewal waiting for approval is also an expiry without a plan;
-	// both sinks take approvals only.
-	setSinks(t, a, sink(t, ns, "ops", jsonRecv, "", billingv1alpha1.NotificationApprovalRequired),
+	// ops takes every kind: ExpiringSoon is True too while the attempt
+	// waits, but the attempt's ApprovalRequired speaks for it.
+	setSinks(t, a, sink(t, ns, "ops", jsonRecv, ""),
 		sink(t, ns, "chat", slackRecv, billingv1alpha1.NotificationFormatSlack, billingv1alpha1.NotificationApprovalRequired))
 	id := h.newResource(t, a, resourceOpts{expiresIn: 10 * day, monthly: "100.00"})
 	mustCreate(t, renewPolicy(ns, "always", func(r *billingv1alpha1.RenewSpec) {

@@ -120,7 +120,12 @@ func Derive(in Input) ([]Notice, time.Time) {
 		add(billingv1alpha1.NotificationRenewalFailed, "Subscription", sub.Name, sub.UID, failed, quoteOf(sub), describeSub)
 	}
 	onSub(billingv1alpha1.NotificationAutoRenewOverdue, billingv1alpha1.ConditionAutoRenewOverdue)
-	onSub(billingv1alpha1.NotificationExpiringWithoutPlan, billingv1alpha1.ConditionExpiringSoon)
+	if sub.Status.ActiveRequest == "" {
+		// While an attempt is under way ExpiringSoon follows its waits
+		// (approval, payment), which have their own kinds; it flips as
+		// the attempt moves on, and would page on-call at each step.
+		onSub(billingv1alpha1.NotificationExpiringWithoutPlan, billingv1alpha1.ConditionExpiringSoon)
+	}
 	return out, wake
 }
 

@@ -100,6 +100,8 @@ func TestDerive(t *testing.T) {
 			want: []want{{billingv1alpha1.NotificationAutoRenewOverdue, "Subscription", "AutoRenewOverdue/sub-uid/AutoRenewOverdue/AutoRenewDeductionOverdue/2027-03-01T12:00:00Z"}}},
 		{name: "expiring without a plan", sub: testSub(cond(billingv1alpha1.ConditionExpiringSoon, True, "ExpiringSoon", t0)),
 			want: []want{{billingv1alpha1.NotificationExpiringWithoutPlan, "Subscription", "ExpiringWithoutPlan/sub-uid/ExpiringSoon/ExpiringSoon/2027-03-01T12:00:00Z"}}},
+		{name: "expiring while an attempt is under way says nothing (the attempt's own kinds do)",
+			sub: withActive(testSub(cond(billingv1alpha1.ConditionExpiringSoon, True, "ExpiringSoon", t0)), testRequest(billingv1alpha1.RenewalPhaseConfirming))},
 		{name: "expiring with a plan says nothing", sub: testSub(cond(billingv1alpha1.ConditionExpiringSoon, False, "RenewalScheduled", t0))},
 		{name: "several at once", sub: withActive(testSub(
 			cond(billingv1alpha1.ConditionExpiringSoon, True, "ExpiringSoon", t0),
@@ -107,6 +109,12 @@ func TestDerive(t *testing.T) {
 			want: []want{
 				{billingv1alpha1.NotificationApprovalRequired, "RenewalRequest", "ApprovalRequired/rr-uid/ApprovalRequired/ApprovalPolicy/2027-03-01T12:00:00Z"},
 				{billingv1alpha1.NotificationRenewalStalled, "Subscription", "RenewalStalled/sub-uid/Stalled/Expired/2027-03-01T12:00:00Z"},
+			}},
+		{name: "several at once without an attempt", sub: testSub(
+			cond(billingv1alpha1.ConditionExpiringSoon, True, "ExpiringSoon", t0),
+			cond(billingv1alpha1.ConditionAutoRenewOverdue, True, "AutoRenewDeductionOverdue", t0)),
+			want: []want{
+				{billingv1alpha1.NotificationAutoRenewOverdue, "Subscription", "AutoRenewOverdue/sub-uid/AutoRenewOverdue/AutoRenewDeductionOverdue/2027-03-01T12:00:00Z"},
 				{billingv1alpha1.NotificationExpiringWithoutPlan, "Subscription", "ExpiringWithoutPlan/sub-uid/ExpiringSoon/ExpiringSoon/2027-03-01T12:00:00Z"},
 			}},
 	} {
