@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/demo"
@@ -50,6 +52,9 @@ func main() {
 	flag.BoolVar(&opts.notify, "notifications", true, "Receive the operator's notifications on a local webhook and print them.")
 	flag.BoolVar(&opts.approve, "approve", true, "Approve renewals that wait for approval when their notification arrives (as kubectl bss approve).")
 	flag.Parse()
+	// The demo's own clients log nothing; without a logger controller-
+	// runtime prints a warning with a stack trace into the demo's output.
+	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
