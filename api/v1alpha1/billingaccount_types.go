@@ -86,6 +86,14 @@ type BillingAccountSpec struct {
 	// switches them to Manage.
 	// +optional
 	Discovery *DiscoverySpec `json:"discovery,omitempty"`
+
+	// notifications sends on-call what needs a person about this account's
+	// Subscriptions (approval needed, renewal failed or stalled, payment
+	// pending, auto-renew overdue, expiry ahead without a plan) to webhook
+	// sinks, once per change of the triggering condition. Budget thresholds
+	// are notified by each BudgetAlert's own spec.webhook.
+	// +optional
+	Notifications *NotificationsSpec `json:"notifications,omitempty"`
 }
 
 // DiscoverySpec selects the yearly/monthly resources for which Subscriptions

@@ -124,6 +124,12 @@ type WebhookSpec struct {
 	// holds the webhook URL (it often embeds a token).
 	// +required
 	URLSecretRef LocalObjectReference `json:"urlSecretRef"`
+
+	// format is the body posted: JSON (the versioned
+	// BudgetThresholdCrossed payload of docs/budgets.md) or Slack (an
+	// incoming-webhook message). Unset means JSON.
+	// +optional
+	Format NotificationFormat `json:"format,omitempty"`
 }
 
 // BudgetAlertSpec declares a spending limit and what happens near it.

@@ -565,6 +565,16 @@ type SubscriptionStatus struct {
 	// cleared when an attempt succeeds.
 	// +optional
 	UnknownRenewalOutcome *UnknownRenewalOutcome `json:"unknownRenewalOutcome,omitempty"`
+
+	// notifications records the notifications sent to the BillingAccount's
+	// sinks (spec.notifications) about this Subscription and its active
+	// RenewalRequest, so that each is sent once per condition change, also
+	// across restarts. Written only by the notifier; a record is pruned
+	// once its condition is gone.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Notifications []NotificationRecord `json:"notifications,omitempty"`
 }
 
 // Subscription is one yearly/monthly cloud resource whose expiry the

@@ -72,7 +72,7 @@ func TestRunServesSampleInventory(t *testing.T) {
 	}
 	err = json.NewDecoder(res.Body).Decode(&body)
 	res.Body.Close()
-	if err != nil || res.StatusCode != 200 || body.TotalCount != 8 {
+	if err != nil || res.StatusCode != 200 || body.TotalCount != 9 {
 		t.Fatalf("query: %d %+v %v", res.StatusCode, body, err)
 	}
 	cancel()

@@ -3,6 +3,9 @@
 // simulator on an accelerated clock with the demo inventory, and the
 // manager on the same clock, then applies config/samples and shows
 // kubectl get bss every few seconds while renewals happen, until Ctrl-C.
+// A local webhook receiver prints the notifications the operator sends;
+// the first renewal waiting for approval is approved as `kubectl bss
+// approve` does, and its completion is printed.
 package main
 
 import (
@@ -18,7 +21,13 @@ import (
 	"syscall"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/demo"
+	"github.com/bss-operator/bss-operator/internal/notify"
 )
 
 // options are the command-line settings.
@@ -28,6 +37,8 @@ type options struct {
 	duration  time.Duration
 	interval  time.Duration
 	dir       string
+	notify    bool
+	approve   bool
 }
 
 func main() {
@@ -38,7 +49,12 @@ func main() {
 	flag.DurationVar(&opts.duration, "duration", 0, "How long to run; 0 runs until interrupted (Ctrl-C).")
 	flag.DurationVar(&opts.interval, "interval", 5*time.Second, "How often to show kubectl get bss.")
 	flag.StringVar(&opts.dir, "dir", "", "Work directory for binaries, kubeconfig, overlay and logs (default: a new temporary directory).")
+	flag.BoolVar(&opts.notify, "notifications", true, "Receive the operator's notifications on a local webhook and print them.")
+	flag.BoolVar(&opts.approve, "approve", true, "Approve renewals that wait for approval when their notification arrives (as kubectl bss approve).")
 	flag.Parse()
+	// The demo's own clients log nothing; without a logger controller-
+	// runtime prints a warning with a stack trace into the demo's output.
+	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -62,6 +78,9 @@ func run(ctx context.Context, opts options, out io.Writer) (err error) {
 		Namespace: opts.namespace,
 		Speed:     opts.speed,
 		Progress:  progress,
+		// The receiver listens on loopback http: the demo's manager
+		// gets --webhook-allow-http and --webhook-allow-private.
+		Notifications: opts.notify,
 	})
 	if err != nil {
 		return err
@@ -108,13 +127,32 @@ Logs: %s
 		s.Config.Namespace, s.Simulator.URL, s.Simulator.AdminURL, s.LogsDir())
 }
 
-// watch shows kubectl get bss every interval until ctx ends. A manager or
-// simulator that exits on its own is an error.
+// watch shows kubectl get bss every interval until ctx ends, and prints
+// each notification as it arrives. A manager or simulator that exits on
+// its own is an error.
 func watch(ctx context.Context, s *demo.Stack, opts options, out io.Writer) error {
 	tick := time.NewTicker(opts.interval)
 	defer tick.Stop()
+	var received <-chan notify.SubscriptionNotice
+	if s.Receiver != nil {
+		received = s.Receiver.Notifications
+	}
+	approvals := &approvals{pending: map[string]bool{}}
 	for {
 		show(ctx, s, out)
+		approvals.report(ctx, s, out)
+		if err := waitTick(ctx, s, opts, out, tick.C, received, approvals); err != nil || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// waitTick waits for the next tick, printing notifications (and approving
+// what waits for approval) meanwhile. It returns when the tick comes or
+// ctx ends, and an error when a process exited on its own.
+func waitTick(ctx context.Context, s *demo.Stack, opts options, out io.Writer, tick <-chan time.Time,
+	received <-chan notify.SubscriptionNotice, approvals *approvals) error {
+	for {
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -125,8 +163,67 @@ func watch(ctx context.Context, s *demo.Stack, opts options, out io.Writer) erro
 			return fmt.Errorf("the manager exited (see %s)", s.Manager.LogPath)
 		case <-s.SimulatorProcess.Done():
 			return fmt.Errorf("the simulator exited (see %s)", s.SimulatorProcess.LogPath)
-		case <-tick.C:
+		case n := <-received:
+			printNotification(out, n)
+			if opts.approve && n.Kind == notify.Kind(billingv1alpha1.NotificationApprovalRequired) && n.Object.Kind == "RenewalRequest" {
+				approvals.approve(ctx, s, out, n.Object.Name)
+			}
+		case <-tick:
+			return nil
 		}
+	}
+}
+
+// printNotification shows one notification the receiver got.
+func printNotification(out io.Writer, n notify.SubscriptionNotice) {
+	fmt.Fprintf(out, "==== notification received: %s %s/%s (subscription %s, resource %s)\n",
+		n.Kind, n.Object.Kind, n.Object.Name, n.Subscription, n.ResourceID)
+	fmt.Fprintf(out, "     %s: %s\n", n.Condition.Reason, n.Condition.Message)
+	if n.Amount != nil {
+		fmt.Fprintf(out, "     amount %s %s, expires %s\n", n.Amount.Amount, n.Amount.Currency, n.ExpireTime)
+	}
+	fmt.Fprintf(out, "     hint: %s\n", n.Hint)
+}
+
+// approvals follows the renewals the demo approved until they end.
+type approvals struct {
+	pending map[string]bool
+}
+
+// approve approves a RenewalRequest through the kubectl bss code path.
+func (a *approvals) approve(ctx context.Context, s *demo.Stack, out io.Writer, name string) {
+	if _, seen := a.pending[name]; seen {
+		return
+	}
+	fmt.Fprintf(out, "==== approving as on-call would: kubectl bss approve %s -n %s\n", name, s.Config.Namespace)
+	said, err := s.Approve(ctx, name)
+	if err != nil {
+		fmt.Fprintf(out, "demo: %v\n", err)
+		return
+	}
+	fmt.Fprintf(out, "     %s", said)
+	a.pending[name] = true
+}
+
+// report prints the end of each approved renewal once.
+func (a *approvals) report(ctx context.Context, s *demo.Stack, out io.Writer) {
+	for name, open := range a.pending {
+		if !open {
+			continue
+		}
+		var rr billingv1alpha1.RenewalRequest
+		if err := s.Client.Get(ctx, client.ObjectKey{Namespace: s.Config.Namespace, Name: name}, &rr); err != nil || !rr.Status.Phase.Finished() {
+			continue
+		}
+		a.pending[name] = false
+		paid, expiry := "nothing", "unchanged"
+		if rr.Status.AmountPaid != nil {
+			paid = rr.Status.AmountPaid.Amount + " " + rr.Status.AmountPaid.Currency
+		}
+		if rr.Status.NewExpireTime != nil {
+			expiry = rr.Status.NewExpireTime.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(out, "==== renewal %s %s: paid %s, orders %v, new expiry %s\n", name, rr.Status.Phase, paid, rr.Status.OrderIDs, expiry)
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/notify"
@@ -72,7 +70,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 			st.wakeAt(att.next)
 			continue
 		}
-		err := notify.Sender{HTTP: r.HTTPClient, Policy: r.WebhookPolicy}.Post(ctx, target, r.payload(st, cr, key))
+		err := notify.Sender{HTTP: r.HTTPClient, Policy: r.WebhookPolicy}.Post(ctx, target, notify.BudgetPayload(b.Spec.Webhook.Format, r.payload(st, cr, key)))
 		c.mu.Lock()
 		if err == nil {
 			delete(c.webhooks, key)
@@ -108,34 +106,7 @@ func (r *BudgetAlertReconciler) notify(ctx context.Context, st *budgetState) {
 
 // webhookURL reads the webhook URL from its Secret.
 func (r *BudgetAlertReconciler) webhookURL(ctx context.Context, b *billingv1alpha1.BudgetAlert) (string, error) {
-	name := b.Spec.Webhook.URLSecretRef.Name
-	s, err := r.Accounts.Secret(ctx, client.ObjectKey{Namespace: b.Namespace, Name: name})
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return "", fmt.Errorf("webhook Secret %q not found", name)
-		}
-		return "", fmt.Errorf("get webhook Secret %q: %w", name, err)
-	}
-	raw := string(s.Data[notify.URLKey])
-	if _, err := notify.ParseURL(raw); err != nil {
-		// The URL often embeds a token: never echo it.
-		return "", fmt.Errorf("webhook Secret %q needs an http(s) URL in key %q", name, notify.URLKey)
-	}
-	if _, err := r.WebhookPolicy.CheckURL(raw); err != nil {
-		// CheckURL's errors do not carry the URL either.
-		return "", &webhookRefused{secret: name, err: err}
-	}
-	return raw, nil
-}
-
-// webhookRefused is a webhook URL the manager's webhook policy refuses.
-type webhookRefused struct {
-	secret string
-	err    error
-}
-
-func (e *webhookRefused) Error() string {
-	return fmt.Sprintf("the URL in webhook Secret %q is refused: %v", e.secret, e.err)
+	return readWebhookURL(ctx, r.Accounts, r.WebhookPolicy, b.Namespace, b.Spec.Webhook.URLSecretRef.Name)
 }
 
 // payload builds the body for one crossed threshold.

@@ -38,7 +38,8 @@ type Options struct {
 	// Subscriptions, RenewalRequests, BillingAccounts and BudgetAlerts
 	// (controller-runtime's metrics.Registry in the manager).
 	MetricsRegistry prometheus.Registerer
-	// WebhookPolicy says where BudgetAlert webhooks may be delivered.
+	// WebhookPolicy says where BudgetAlert webhooks and the notification
+	// sinks of BillingAccounts may be delivered.
 	WebhookPolicy notify.Policy
 	// QuoteHorizon is how long before its next renewal or cloud
 	// auto-renew deduction a Manage Subscription keeps renewal quotes
@@ -111,6 +112,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, WebhookPolicy: opts.WebhookPolicy, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},
+		{"Notification", (&NotificationReconciler{Client: deps.Client, APIReader: mgr.GetAPIReader(), Secrets: deps.Accounts,
+			Recorder: deps.Recorder, Timing: deps.Timing, Policy: opts.WebhookPolicy}).SetupWithManager},
 	}
 	if opts.MetricsRegistry != nil {
 		if err := opts.MetricsRegistry.Register(metrics.NewObjectCollector(mgr.GetCache())); err != nil {

@@ -65,6 +65,10 @@ type Config struct {
 	StartTime time.Time
 	// ManagerArgs are extra flags for the manager.
 	ManagerArgs []string
+	// Notifications starts a local webhook receiver (Stack.Receiver) and
+	// sends the sample BillingAccount's notifications to it; the manager
+	// then runs with --webhook-allow-http and --webhook-allow-private.
+	Notifications bool
 	// Progress, if set, is told about each step.
 	Progress func(format string, args ...any)
 }
@@ -128,6 +132,8 @@ type Stack struct {
 	Manager *Process
 	// SimulatorProcess is the running simulator binary.
 	SimulatorProcess *Process
+	// Receiver is the local notification receiver (Config.Notifications).
+	Receiver *Receiver
 
 	env     *envtest.Environment
 	logsDir string
@@ -195,12 +201,26 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.startSimulator(ctx); err != nil {
 		return err
 	}
+	if cfg.Notifications {
+		r, err := startReceiver(ctx)
+		if err != nil {
+			return err
+		}
+		s.Receiver = r
+		cfg.Progress("notification receiver listening on %s", r.URL)
+	}
 	cfg.Progress("starting the manager")
 	if err := s.startManager(ctx); err != nil {
 		return err
 	}
 	cfg.Progress("creating namespace %s and Secret %s from the simulator's account", cfg.Namespace, CredentialsSecret)
-	return s.createCredentials(ctx)
+	if err := s.createCredentials(ctx); err != nil {
+		return err
+	}
+	if s.Receiver == nil {
+		return nil
+	}
+	return s.createNotificationSecret(ctx)
 }
 
 // startControlPlane starts envtest with the CRDs and writes the kubeconfig.
@@ -266,6 +286,12 @@ func (s *Stack) Stop() error {
 		}
 	}
 	s.Manager, s.SimulatorProcess = nil, nil
+	if s.Receiver != nil {
+		if err := s.Receiver.close(); err != nil {
+			errs = append(errs, err)
+		}
+		s.Receiver = nil
+	}
 	if s.env != nil {
 		if err := s.env.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop the control plane: %w", err))

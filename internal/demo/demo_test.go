@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,5 +114,68 @@ func TestOverlay(t *testing.T) {
 	}
 	if strings.Count(rendered, "endpoint:") != 1 {
 		t.Errorf("want exactly one endpoint (the account's):\n%s", rendered)
+	}
+}
+
+// TestOverlayNotifications: with a receiver, the overlay sends the
+// account's notifications to it; without one, it adds nothing.
+func TestOverlayNotifications(t *testing.T) {
+	info, err := parseSimulatorInfo(startupLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, withReceiver := range []bool{false, true} {
+		s := &Stack{Config: Config{Dir: t.TempDir(), Samples: filepath.Join(testenv.RepoRoot(), "config", "samples"), Namespace: "team-a"}, Simulator: info}
+		if withReceiver {
+			s.Receiver = &Receiver{URL: "http://127.0.0.1:1/notify"}
+		}
+		dir, err := s.WriteOverlay()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(string(data), "/spec/notifications") && strings.Contains(string(data), NotificationSecret)
+		if got != withReceiver {
+			t.Errorf("with receiver %v: overlay sends notifications %v:\n%s", withReceiver, got, data)
+		}
+	}
+}
+
+// TestReceiver: the demo's receiver passes v1 notifications on and
+// refuses anything else.
+func TestReceiver(t *testing.T) {
+	r, err := startReceiver(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.close() }()
+	post := func(body string) int {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, r.URL, strings.NewReader(body))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(`{"version":"v1","kind":"ApprovalRequired","object":{"kind":"RenewalRequest","name":"web-r1"}}`); code != http.StatusNoContent {
+		t.Errorf("v1 notification answered %d", code)
+	}
+	if code := post(`{"version":"v9"}`); code != http.StatusBadRequest {
+		t.Errorf("unknown version answered %d", code)
+	}
+	select {
+	case n := <-r.Notifications:
+		if n.Kind != "ApprovalRequired" || n.Object.Name != "web-r1" {
+			t.Errorf("received %+v", n)
+		}
+	default:
+		t.Fatal("nothing received")
+	}
+	if len(r.Notifications) != 0 {
+		t.Errorf("%d more notifications received", len(r.Notifications))
 	}
 }

@@ -39,6 +39,9 @@ func (s *Stack) startManager(ctx context.Context) error {
 		// (the documented BSS hosts) refuses.
 		"--bss-endpoints=" + s.Simulator.URL,
 	}, cfg.ManagerArgs...)
+	if s.Receiver != nil {
+		args = append(args, webhookFlags...)
+	}
 	cmd := exec.CommandContext(ctx, cfg.Binaries.Manager, args...)
 	// Stop sends SIGTERM itself; the context only bounds the startup.
 	cmd.Cancel = func() error { return nil }

@@ -46,7 +46,8 @@ func (s *Stack) OverlayDir() string { return filepath.Join(s.Config.Dir, "overla
 
 // WriteOverlay writes a kustomization that takes the samples into the
 // stack's namespace and points the BillingAccount at the simulator (its
-// endpoint and domain ID). It returns the overlay's directory.
+// endpoint and domain ID) and, with Config.Notifications, its
+// notifications at the local receiver. It returns the overlay's directory.
 func (s *Stack) WriteOverlay() (string, error) {
 	dir := s.OverlayDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -60,10 +61,14 @@ func (s *Stack) WriteOverlay() (string, error) {
 	if rel, err := filepath.Rel(dir, samples); err == nil {
 		samples = rel
 	}
-	patch, err := json.Marshal([]map[string]string{
+	ops := []map[string]any{
 		{"op": "add", "path": "/spec/endpoint", "value": s.Simulator.URL},
 		{"op": "add", "path": "/spec/domainID", "value": s.Simulator.Accounts[0].DomainID},
-	})
+	}
+	if s.Receiver != nil {
+		ops = append(ops, notificationsPatch())
+	}
+	patch, err := json.Marshal(ops)
 	if err != nil {
 		return "", fmt.Errorf("encode the BillingAccount patch: %w", err)
 	}

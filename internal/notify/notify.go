@@ -1,8 +1,11 @@
 // Package notify delivers the operator's notifications to webhook
-// receivers: a versioned JSON payload (the wire contract, documented in
-// docs/budgets.md), one POST per notification, and a classification of the
-// answer into delivered, worth retrying, or refused for good. Retry state
-// and de-duplication belong to the caller, which knows what was notified.
+// receivers: versioned JSON payloads (the wire contracts, documented in
+// docs/budgets.md and docs/notifications.md) or Slack-compatible
+// messages, one POST per notification, and a classification of the
+// answer into delivered, worth retrying, or refused for good. For the
+// notifications about Subscriptions it also decides, in pure functions,
+// what to notify (Derive), what is due (Plan) and what an answer does to
+// the record (Settle); the caller stores the records.
 package notify
 
 import (

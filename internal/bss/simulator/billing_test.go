@@ -194,8 +194,8 @@ func TestSampleInventory(t *testing.T) {
 	for _, r := range srv.Resources() {
 		byID[r.ID] = r
 	}
-	if len(byID) != 8 {
-		t.Fatalf("resources = %d, want 8", len(byID))
+	if len(byID) != 9 {
+		t.Fatalf("resources = %d, want 9", len(byID))
 	}
 	checks := map[string]struct{ status, policy int }{
 		"7a1c3f2e-5b6d-4c8e-9f01-23456789abcd": {2, 0}, // ECS expiring in 5 days
