@@ -108,7 +108,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		setup func(ctrl.Manager) error
 	}{
 		{"BillingAccount", (&BillingAccountReconciler{Deps: deps}).SetupWithManager},
-		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs, QuoteHorizon: opts.QuoteHorizon}).SetupWithManager},
+		{"Subscription", (&SubscriptionReconciler{Deps: deps, Changes: changes, MaxConcurrent: opts.MaxConcurrentSubs, QuoteHorizon: opts.QuoteHorizon,
+			APIReader: mgr.GetAPIReader()}).SetupWithManager},
 		{"RenewalPolicy", (&RenewalPolicyReconciler{Deps: deps}).SetupWithManager},
 		{"RenewalRequest", (&RenewalRequestReconciler{Deps: deps, MaxConcurrent: opts.MaxConcurrentRenewals}).SetupWithManager},
 		{"BudgetAlert", (&BudgetAlertReconciler{Deps: deps, WebhookPolicy: opts.WebhookPolicy, MetricsRegistry: opts.MetricsRegistry}).SetupWithManager},

@@ -92,6 +92,9 @@ func (r *SubscriptionReconciler) enforceAutoRenewSettings(ctx context.Context, s
 		st.wakeAt(last.Add(correctionCooldown))
 		return false, nil
 	}
+	if err := r.ensureCurrent(ctx, st); err != nil {
+		return false, err
+	}
 	bctx, cancel := r.bssContext(ctx)
 	defer cancel()
 	sub.Status.LastCorrectionTime = &metav1.Time{Time: st.now}

@@ -2,10 +2,13 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -55,6 +58,9 @@ type SubscriptionReconciler struct {
 	// auto-renew deduction a Manage Subscription keeps renewal quotes
 	// (--quote-horizon); 0 is renewal.DefaultQuoteHorizon.
 	QuoteHorizon time.Duration
+	// APIReader reads a Subscription afresh when a status write
+	// conflicts; nil turns every conflict into a requeue.
+	APIReader client.Reader
 }
 
 // +kubebuilder:rbac:groups=billing.bss-operator.io,resources=subscriptions,verbs=get;list;watch;patch;delete
@@ -85,6 +91,10 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	orig := sub.DeepCopy()
 	st := &subState{sub: &sub, now: r.Timing.Now()}
 	result, err := r.reconcileNormal(ctx, st)
+	if errors.Is(err, errStaleRead) {
+		// Nothing was written to BSS; the next pass reads the newer copy.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
 	var syncedAt *metav1.Time
 	if st.synced {
 		syncedAt = &metav1.Time{Time: st.now}
@@ -132,7 +142,42 @@ func (r *SubscriptionReconciler) patchStatus(ctx context.Context, orig, sub *bil
 	if syncedAt != nil {
 		heartbeat = func() { sub.Status.LastSyncTime = syncedAt }
 	}
-	return writeStatus(ctx, r.Client, subscriptionStatus, orig, sub, succeeded, heartbeat)
+	err := writeStatus(ctx, r.Client, subscriptionStatus, orig, sub, succeeded, heartbeat)
+	if !apierrors.IsConflict(err) || r.APIReader == nil {
+		return err
+	}
+	// The notifier writes status.notifications on its own. A conflict
+	// with it alone would drop what this pass recorded (a 6.3.4 call and
+	// the settings it set, a correction time) and the next pass would
+	// make the same BSS write again. When nothing but that field moved
+	// since this pass read the Subscription, the pass's record is still
+	// the truth: write it over the fresh copy.
+	var fresh billingv1alpha1.Subscription
+	if gerr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(sub), &fresh); gerr != nil {
+		return err
+	}
+	if !onlyNotifierMoved(orig, &fresh) {
+		return err
+	}
+	rebased := fresh.DeepCopy()
+	rebased.Status = *sub.Status.DeepCopy()
+	rebased.Status.Notifications = fresh.Status.Notifications
+	// The pass saw the spec of its own read, not a newer one.
+	rebased.Generation = sub.Generation
+	if werr := writeStatus(ctx, r.Client, subscriptionStatus, &fresh, rebased, succeeded, nil); werr != nil {
+		return werr
+	}
+	sub.Status = rebased.Status
+	return nil
+}
+
+// onlyNotifierMoved reports whether a Subscription's status differs from
+// what a pass read in status.notifications at most, the one field the
+// notifier owns.
+func onlyNotifierMoved(read, fresh *billingv1alpha1.Subscription) bool {
+	a, b := read.Status.DeepCopy(), fresh.Status.DeepCopy()
+	a.Notifications, b.Notifications = nil, nil
+	return equality.Semantic.DeepEqual(a, b)
 }
 
 // SetupWithManager registers the reconciler and its watches.

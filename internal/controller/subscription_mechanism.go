@@ -101,6 +101,9 @@ func (r *SubscriptionReconciler) enforceMechanism(ctx context.Context, st *subSt
 		settings = append(settings, autoRenewRequest(a))
 	}
 	steps := correctionSteps(have, want, settings...)
+	if err := r.ensureCurrent(ctx, st); err != nil {
+		return err
+	}
 	sub.Status.LastCorrectionTime = &metav1.Time{Time: st.now}
 	for _, step := range steps {
 		if err := step.apply(bctx, st.cl, res.ID); err != nil {
