@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
@@ -111,20 +109,15 @@ func crossedSet(b *billingv1alpha1.BudgetAlert) []string {
 	return out
 }
 
-// budgetEvents counts the Events of a reason about a BudgetAlert.
+// budgetEvents counts the Events of a reason about a BudgetAlert, each
+// repeat of a series included.
 func budgetEvents(t *testing.T, ns, name, reason string) int {
 	t.Helper()
-	var list eventsv1.EventList
-	if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
-		t.Fatalf("list events: %v", err)
-	}
 	n := 0
-	for _, e := range list.Items {
-		if e.Regarding.Name == name && e.Regarding.Kind == "BudgetAlert" && e.Reason == reason {
-			n++
-			if e.Series != nil {
-				n += int(e.Series.Count) - 1
-			}
+	for _, e := range eventsAbout(t, ns, "BudgetAlert", name, reason) {
+		n++
+		if e.Series != nil {
+			n += int(e.Series.Count) - 1
 		}
 	}
 	return n

@@ -248,17 +248,7 @@ func releasedGauges(t *testing.T, ns string) map[string]float64 {
 // accountEvents returns the Events of a reason about the BillingAccount.
 func accountEvents(t *testing.T, ns, reason string) []eventsv1.Event {
 	t.Helper()
-	var list eventsv1.EventList
-	if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
-		t.Fatalf("list events: %v", err)
-	}
-	var out []eventsv1.Event
-	for _, e := range list.Items {
-		if e.Regarding.Kind == "BillingAccount" && e.Regarding.Name == "acct" && e.Reason == reason {
-			out = append(out, e)
-		}
-	}
-	return out
+	return eventsAbout(t, ns, "BillingAccount", "acct", reason)
 }
 
 // TestReleasedResource: resources released in BSS (a person unsubscribes

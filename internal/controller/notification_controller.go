@@ -22,6 +22,7 @@ import (
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
 	"github.com/bss-operator/bss-operator/internal/accounts"
 	"github.com/bss-operator/bss-operator/internal/notify"
+	"github.com/bss-operator/bss-operator/internal/renewal"
 )
 
 // notifyRerun is how soon a pass that ran out of its delivery time looks
@@ -109,9 +110,9 @@ func (r *NotificationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 		records, due, retryAt = notify.Plan(sub.Status.Notifications, notices, sinks, now)
 	}
-	wake = earliestSet(wake, retryAt)
+	wake = renewal.Earliest(wake, retryAt)
 	records, next, rerun := r.deliver(ctx, &sub, due, records, now)
-	wake = earliestSet(wake, next)
+	wake = renewal.Earliest(wake, next)
 
 	if err := r.record(ctx, &sub, records); err != nil {
 		return settleWrite(err)
@@ -184,7 +185,7 @@ func (r *NotificationReconciler) deliver(ctx context.Context, sub *billingv1alph
 		}
 		if o.Record.State == billingv1alpha1.NotificationRetrying {
 			failing[d.Sink.Name] = true
-			next = earliestSet(next, o.Record.NextAttempt.Time)
+			next = renewal.Earliest(next, o.Record.NextAttempt.Time)
 		}
 		logger(ctx).Info("notification", "kind", d.Notice.Kind, "sink", d.Sink.Name, "state", o.Record.State, "key", d.Notice.Key)
 	}
@@ -240,15 +241,4 @@ func (r *NotificationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			}), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("notifier").
 		Complete(r)
-}
-
-// earliestSet returns the earlier of two times, ignoring zero ones.
-func earliestSet(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero() || a.Before(b):
-		return a
-	}
-	return b
 }

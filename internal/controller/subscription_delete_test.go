@@ -53,13 +53,19 @@ func waitGone(t *testing.T, ns, name string) {
 // subEvents returns the Events of a reason about a Subscription.
 func subEvents(t *testing.T, ns, name, reason string) []eventsv1.Event {
 	t.Helper()
+	return eventsAbout(t, ns, "Subscription", name, reason)
+}
+
+// eventsAbout returns the Events of a reason about one object.
+func eventsAbout(t *testing.T, ns, kind, name, reason string) []eventsv1.Event {
+	t.Helper()
 	var list eventsv1.EventList
 	if err := h.env.Client.List(ctx(), &list, client.InNamespace(ns)); err != nil {
 		t.Fatalf("list events: %v", err)
 	}
 	var out []eventsv1.Event
 	for _, e := range list.Items {
-		if e.Regarding.Name == name && e.Regarding.Kind == "Subscription" && e.Reason == reason {
+		if e.Regarding.Name == name && e.Regarding.Kind == kind && e.Reason == reason {
 			out = append(out, e)
 		}
 	}

@@ -153,12 +153,12 @@ func payment(in PaymentInput, id string, deadline time.Time) Transition {
 		if agent == "" {
 			agent = "(not named)"
 		}
-		return Transition{Reason: ReasonPartnerPays, WakeAt: earliest(deadline, in.Now.Add(ManualPaymentPoll)), Message: fmt.Sprintf(
+		return Transition{Reason: ReasonPartnerPays, WakeAt: Earliest(deadline, in.Now.Add(ManualPaymentPoll)), Message: fmt.Sprintf(
 			"order %s (%s %s) is paid by partner %s (agent_pay_info.is_agent_pay): the operator does not pay it; it is cancelled at %s if still unpaid",
 			id, order.Amount, order.Currency, agent, formatTime(deadline))}
 	}
 	if rr.Spec.Payment.Method == billingv1alpha1.PaymentMethodManual {
-		return Transition{WakeAt: earliest(deadline, in.Now.Add(ManualPaymentPoll)), Message: fmt.Sprintf(
+		return Transition{WakeAt: Earliest(deadline, in.Now.Add(ManualPaymentPoll)), Message: fmt.Sprintf(
 			"order %s (%s %s) awaits payment in the console; it is cancelled at %s if unpaid", id, order.Amount, order.Currency, formatTime(deadline))}
 	}
 	// Whatever the order costs is not paid blindly (issue 16, path 6): its

@@ -165,7 +165,7 @@ func PlanQuotes(in QuoteInput) QuotePlan {
 		}
 		var wake time.Time
 		p.LongerNow, wake = quoteDue(at, failed, in.Now)
-		p.WakeAt = earliest(p.WakeAt, wake)
+		p.WakeAt = Earliest(p.WakeAt, wake)
 	}
 	return p
 }
@@ -236,8 +236,9 @@ func failedAt(f *billingv1alpha1.QuoteFailure, period billingv1alpha1.RenewalPer
 	return f.FailedAt.Time
 }
 
-// earliest is the earlier of two times, ignoring zero ones.
-func earliest(a, b time.Time) time.Time {
+// Earliest is the earlier of two times, ignoring zero ones (a zero time
+// is "no wake-up", not "at once").
+func Earliest(a, b time.Time) time.Time {
 	switch {
 	case a.IsZero():
 		return b

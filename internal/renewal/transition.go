@@ -338,7 +338,7 @@ func Gated(in GatedInput) Transition {
 	case billingv1alpha1.RenewalPhaseAwaitingApproval:
 		wake := in.Now.Add(ApprovalWait)
 		if !d.WakeAt.IsZero() {
-			wake = earliest(d.WakeAt, wake)
+			wake = Earliest(d.WakeAt, wake)
 		}
 		return Transition{Phase: billingv1alpha1.RenewalPhaseAwaitingApproval,
 			Message: ApprovalPrompt(d.ApprovalMessage, rr.Name, rr.Namespace), WakeAt: wake}
