@@ -74,12 +74,14 @@ func (r *BillingAccountReconciler) discover(ctx context.Context, acct *billingv1
 // syncDiscovered brings the labels and the owner reference of the
 // account's discovered Subscriptions (labels discovered=true and
 // account=<this account>) in line with the resource and with
-// spec.discovery.deleteWithAccount. Each change is a merge patch of
+// spec.discovery.deleteWithAccount, and removes the account's owner
+// reference from adopted ones (discovered=false: an exported file was
+// applied over them, so Git owns them). Each change is a merge patch of
 // metadata with an optimistic lock (a conflict waits for the next pass).
 func (r *BillingAccountReconciler) syncDiscovered(ctx context.Context, acct *billingv1alpha1.BillingAccount, resolved *accounts.Resolved) error {
 	var list billingv1alpha1.SubscriptionList
 	if err := r.Client.List(ctx, &list, client.InNamespace(acct.Namespace),
-		client.MatchingLabels{labelDiscovered: "true", labelAccount: acct.Name}); err != nil {
+		client.MatchingLabels{labelAccount: acct.Name}); err != nil {
 		return fmt.Errorf("list discovered Subscriptions: %w", err)
 	}
 	for i := range list.Items {
@@ -87,16 +89,29 @@ func (r *BillingAccountReconciler) syncDiscovered(ctx context.Context, acct *bil
 		if !sub.DeletionTimestamp.IsZero() {
 			continue
 		}
-		var res *bss.Resource
-		if found, ok := r.Inventory.Get(resolved.Key, sub.Spec.ResourceID); ok {
-			res = &found
-		}
-		want := fleet.DiscoveredMetadata(sub, acct, res, acct.Spec.Discovery.DeleteWithAccount)
-		if want == nil {
+		patch := client.MergeFromWithOptions(sub.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		switch sub.Labels[labelDiscovered] {
+		case "true":
+			var res *bss.Resource
+			if found, ok := r.Inventory.Get(resolved.Key, sub.Spec.ResourceID); ok {
+				res = &found
+			}
+			want := fleet.DiscoveredMetadata(sub, acct, res, acct.Spec.Discovery.DeleteWithAccount)
+			if want == nil {
+				continue
+			}
+			sub.Labels, sub.OwnerReferences = want.Labels, want.OwnerReferences
+		case "false":
+			// Adopted: its exported file was applied over it. Git owns
+			// it now; only the account's owner reference goes.
+			owners, removed := fleet.AdoptedOwners(sub, acct)
+			if !removed {
+				continue
+			}
+			sub.OwnerReferences = owners
+		default:
 			continue
 		}
-		patch := client.MergeFromWithOptions(sub.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		sub.Labels, sub.OwnerReferences = want.Labels, want.OwnerReferences
 		if err := r.Client.Patch(ctx, sub, patch); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			return fmt.Errorf("update metadata of discovered Subscription %s: %w", sub.Name, err)
 		}

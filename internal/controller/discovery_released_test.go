@@ -156,6 +156,32 @@ func TestDiscoveryOwnerFollowsDeleteWithAccount(t *testing.T) {
 		return checkMine(subs)
 	})
 
+	// Adopted from Git: the exported file, applied over the discovered
+	// object, sets discovered=false. Discovery leaves the mark alone and
+	// takes its owner reference away; Git owns the object now.
+	subs, err := subscriptionsByResource(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopted := subs[fresh]
+	apatch := client.MergeFrom(adopted.DeepCopy())
+	adopted.Labels[billingv1alpha1.LabelDiscovered] = "false"
+	if err := h.env.Client.Patch(ctx(), &adopted, apatch); err != nil {
+		t.Fatal(err)
+	}
+	waitSub(t, ns, adopted.Name, 20*time.Second, func(s *billingv1alpha1.Subscription) error {
+		if s.Labels[billingv1alpha1.LabelDiscovered] != "false" {
+			t.Fatalf("discovery took back an adopted Subscription: labels %v", s.Labels)
+		}
+		if len(s.OwnerReferences) != 0 {
+			return fmt.Errorf("adopted Subscription still owned by %v", s.OwnerReferences)
+		}
+		return nil
+	})
+	if s := subs[old]; !ownedBy(&s, &acct) {
+		t.Fatalf("a discovered Subscription lost its owner with the adopted one: %v", s.OwnerReferences)
+	}
+
 	setDeleteWithAccount(t, ns, false)
 	eventually(t, 20*time.Second, func() error {
 		subs, err := subscriptionsByResource(ns)
@@ -175,7 +201,7 @@ func TestDiscoveryOwnerFollowsDeleteWithAccount(t *testing.T) {
 	if err := h.env.Client.Delete(ctx(), &acct); err != nil {
 		t.Fatal(err)
 	}
-	subs, err := subscriptionsByResource(ns)
+	subs, err = subscriptionsByResource(ns)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,38 @@ func DiscoveredLabels(account string, res bss.Resource) map[string]string {
 	return l
 }
 
+// ExportedLabels are the labels `kubectl bss export` writes: the same
+// descriptive labels, and the discovered mark set to "false". Applying an
+// exported file over a discovered object of the same name flips the mark,
+// which is how the operator tells that Git owns the object now: discovery
+// stops maintaining it and it is never deleted after a release.
+func ExportedLabels(account string, res bss.Resource) map[string]string {
+	l := Labels(account, res)
+	l[billingv1alpha1.LabelDiscovered] = "false"
+	return l
+}
+
+// AdoptedOwners returns the owner references an adopted Subscription
+// (discovered once, labelled discovered=false since its file was applied
+// from Git) should have: those it has without account acct's, so that
+// deleting the account no longer deletes an object Git owns, and whether
+// that removed one.
+func AdoptedOwners(sub *billingv1alpha1.Subscription, acct *billingv1alpha1.BillingAccount) ([]metav1.OwnerReference, bool) {
+	if sub.Labels[billingv1alpha1.LabelDiscovered] != "false" {
+		return nil, false
+	}
+	var owners []metav1.OwnerReference
+	removed := false
+	for _, o := range sub.OwnerReferences {
+		if o.UID == acct.UID {
+			removed = true
+			continue
+		}
+		owners = append(owners, o)
+	}
+	return owners, removed
+}
+
 // DiscoveredMetadata returns the labels and owner references a discovered
 // Subscription of account acct should have, or nil when it has them
 // already. res is its resource as the inventory has it, nil when the

@@ -174,3 +174,60 @@ func TestDiscoveredMetadata(t *testing.T) {
 		})
 	}
 }
+
+// TestAdoptedOwners: only an adopted Subscription (discovered=false) loses
+// the account's owner reference; other owners stay; a discovered one or a
+// hand-written one is not adopted.
+func TestAdoptedOwners(t *testing.T) {
+	acct := &billingv1alpha1.BillingAccount{ObjectMeta: metav1.ObjectMeta{Name: "acct", UID: "acct-uid"}}
+	mine := metav1.OwnerReference{Name: "acct", UID: "acct-uid"}
+	other := metav1.OwnerReference{Name: "app", UID: "app-uid"}
+	tests := []struct {
+		name        string
+		discovered  string
+		owners      []metav1.OwnerReference
+		wantRemoved bool
+		wantOwners  int
+	}{
+		{"adopted and owned", "false", []metav1.OwnerReference{mine}, true, 0},
+		{"adopted, owned by the account and an app", "false", []metav1.OwnerReference{other, mine}, true, 1},
+		{"adopted, not owned", "false", []metav1.OwnerReference{other}, false, 1},
+		{"still discovered", "true", []metav1.OwnerReference{mine}, false, 0},
+		{"written by hand", "", []metav1.OwnerReference{mine}, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := &billingv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{OwnerReferences: tc.owners}}
+			if tc.discovered != "" {
+				sub.Labels = map[string]string{billingv1alpha1.LabelDiscovered: tc.discovered}
+			}
+			owners, removed := AdoptedOwners(sub, acct)
+			if removed != tc.wantRemoved {
+				t.Fatalf("removed = %v, want %v", removed, tc.wantRemoved)
+			}
+			if removed && len(owners) != tc.wantOwners {
+				t.Fatalf("owners %v, want %d left", owners, tc.wantOwners)
+			}
+			for _, o := range owners {
+				if o.UID == acct.UID {
+					t.Fatalf("the account's owner reference stayed: %v", owners)
+				}
+			}
+		})
+	}
+}
+
+// TestExportedLabelsMarkGit: an exported file says it is not discovered,
+// so applying it over a discovered object hands that object to Git, and a
+// released resource's Subscription from Git is never deleted.
+func TestExportedLabelsMarkGit(t *testing.T) {
+	res := bss.Resource{Region: "ap-southeast-1", ServiceTypeCode: "hws.service.type.ec2"}
+	l := ExportedLabels("acct", res)
+	if l[billingv1alpha1.LabelDiscovered] != "false" || l[billingv1alpha1.LabelRegion] != "ap-southeast-1" {
+		t.Fatalf("ExportedLabels = %v", l)
+	}
+	released := &metav1.Time{}
+	if del, _ := ReleasedDeletion(l, released, time.Hour, time.Now()); del {
+		t.Fatal("an exported (Git) Subscription would be deleted after its resource was released")
+	}
+}

@@ -122,6 +122,9 @@ func TestExportApplies(t *testing.T) {
 		if s.Spec.ResourceID == first.ID && (s.Name != discovered.Name || s.Spec.RenewalPolicyRef == nil || s.Spec.RenewalPolicyRef.Name != "monthly") {
 			t.Fatalf("the discovered Subscription was not adopted: %s %+v", s.Name, s.Spec)
 		}
+		if s.Spec.ResourceID == first.ID && s.Labels[billingv1alpha1.LabelDiscovered] != "false" {
+			t.Fatalf("the adopted Subscription still says it is discovered: %v", s.Labels)
+		}
 	}
 
 	// A re-run against the same account adds nothing.
@@ -145,8 +148,9 @@ func openPrimaries(sim *simulator.Server) []bss.Resource {
 }
 
 // applyAll server-side applies rendered objects as `kubectl apply
-// --server-side` does, a few at a time and without a client-side rate
-// limit.
+// --server-side --force-conflicts` does (docs/fleet.md: Git takes the
+// fields discovery set, the discovered mark among them), a few at a time
+// and without a client-side rate limit.
 func applyAll(t *testing.T, objs []*resource.Resource) {
 	t.Helper()
 	cfg := rest.CopyConfig(env.Config)
@@ -165,7 +169,7 @@ func applyAll(t *testing.T, objs []*resource.Resource) {
 				m, err := r.Map()
 				if err == nil {
 					err = c.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: m}),
-						client.FieldOwner("kubectl"))
+						client.FieldOwner("kubectl"), client.ForceOwnership)
 				}
 				if err != nil {
 					mu.Lock()

@@ -91,7 +91,7 @@ func TestRender(t *testing.T) {
 			sub.Spec.ManagementPolicy != billingv1alpha1.ManagementObserve {
 			t.Fatalf("object %+v", sub)
 		}
-		if want := fleet.Labels("huawei", res); !equalMaps(sub.Labels, want) {
+		if want := fleet.ExportedLabels("huawei", res); !equalMaps(sub.Labels, want) {
 			t.Fatalf("labels %v, want %v", sub.Labels, want)
 		}
 		switch {

@@ -33,7 +33,7 @@ func Render(opts Options, res bss.Resource) ([]byte, error) {
 		spec["renewalPolicyRef"] = map[string]any{"name": opts.Policy}
 	}
 	labels := map[string]any{}
-	for k, v := range fleet.Labels(opts.Account, res) {
+	for k, v := range fleet.ExportedLabels(opts.Account, res) {
 		labels[k] = v
 	}
 	obj := map[string]any{

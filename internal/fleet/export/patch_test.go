@@ -108,7 +108,7 @@ func TestLabelSelectorPatches(t *testing.T) {
 	overlap := 0
 	for _, res := range resources {
 		got, was := after[res.ID], before[res.ID]
-		if !equalMaps(got.labels, fleet.Labels("huawei", res)) {
+		if !equalMaps(got.labels, fleet.ExportedLabels("huawei", res)) {
 			t.Errorf("%s: labels %v", res.ID, got.labels)
 		}
 		if got.policyRefs != 1 {

@@ -126,8 +126,8 @@ func TestRoundTrip(t *testing.T) {
 		if err := yaml.UnmarshalStrict(data, &sub); err != nil {
 			t.Fatal(err)
 		}
-		if !equalMaps(sub.Labels, fleet.Labels("huawei", res)) || len(sub.Labels) != 4 {
-			t.Fatalf("%s: labels %v, want %v", e.File, sub.Labels, fleet.Labels("huawei", res))
+		if !equalMaps(sub.Labels, fleet.ExportedLabels("huawei", res)) || len(sub.Labels) != 5 {
+			t.Fatalf("%s: labels %v, want %v", e.File, sub.Labels, fleet.ExportedLabels("huawei", res))
 		}
 	}
 	for id := range open {
