@@ -36,22 +36,9 @@ func TestStatusWriteSurvivesTheNotifier(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := scheme.New()
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx := context.Background()
-			c := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&billingv1alpha1.Subscription{}).Build()
-			if err := c.Create(ctx, &billingv1alpha1.Subscription{
-				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "web", Generation: 3},
-				Spec:       billingv1alpha1.SubscriptionSpec{ResourceID: "r1"}}); err != nil {
-				t.Fatal(err)
-			}
-			key := client.ObjectKey{Namespace: "team", Name: "web"}
-			var read billingv1alpha1.Subscription
-			if err := c.Get(ctx, key, &read); err != nil {
-				t.Fatal(err)
-			}
+			c, read := fakeWithSubscription(t)
+			key := client.ObjectKeyFromObject(&read)
 			other := read.DeepCopy()
 			tc.meanwhile(other)
 			if err := c.Status().Update(ctx, other); err != nil {
@@ -63,7 +50,7 @@ func TestStatusWriteSurvivesTheNotifier(t *testing.T) {
 			two := int32(2)
 			sub.Status.AutoRenewSettings = &billingv1alpha1.AppliedAutoRenew{PeriodUnit: billingv1alpha1.PeriodUnitYear, Times: &two}
 			r := &SubscriptionReconciler{Deps: Deps{Client: c}, APIReader: c}
-			err = r.patchStatus(ctx, &read, sub, true, nil)
+			err := r.patchStatus(ctx, &read, sub, true, nil)
 			if tc.wantConflict {
 				if !apierrors.IsConflict(err) {
 					t.Fatalf("write over another pass's record: %v, want a conflict", err)
@@ -94,21 +81,8 @@ func TestStatusWriteSurvivesTheNotifier(t *testing.T) {
 // than the API server's (its own last write not seen yet) makes no BSS
 // write; one working from the newest copy may.
 func TestCorrectionNeedsTheNewestRead(t *testing.T) {
-	s, err := scheme.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	c := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&billingv1alpha1.Subscription{}).Build()
-	if err := c.Create(ctx, &billingv1alpha1.Subscription{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "web"},
-		Spec:       billingv1alpha1.SubscriptionSpec{ResourceID: "r1"}}); err != nil {
-		t.Fatal(err)
-	}
-	var read billingv1alpha1.Subscription
-	if err := c.Get(ctx, client.ObjectKey{Namespace: "team", Name: "web"}, &read); err != nil {
-		t.Fatal(err)
-	}
+	c, read := fakeWithSubscription(t)
 	r := &SubscriptionReconciler{Deps: Deps{Client: c}, APIReader: c}
 	if err := r.ensureCurrent(ctx, &subState{sub: read.DeepCopy()}); err != nil {
 		t.Fatalf("newest copy: %v, want nil", err)
@@ -122,4 +96,26 @@ func TestCorrectionNeedsTheNewestRead(t *testing.T) {
 	if err := r.ensureCurrent(ctx, &subState{sub: read.DeepCopy()}); !errors.Is(err, errStaleRead) {
 		t.Fatalf("stale copy: %v, want errStaleRead", err)
 	}
+}
+
+// fakeWithSubscription is a fake API server holding one Subscription
+// (generation 3), and the Subscription as read from it.
+func fakeWithSubscription(t *testing.T) (client.Client, billingv1alpha1.Subscription) {
+	t.Helper()
+	s, err := scheme.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&billingv1alpha1.Subscription{}).Build()
+	if err := c.Create(ctx, &billingv1alpha1.Subscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "web", Generation: 3},
+		Spec:       billingv1alpha1.SubscriptionSpec{ResourceID: "r1"}}); err != nil {
+		t.Fatal(err)
+	}
+	var read billingv1alpha1.Subscription
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "team", Name: "web"}, &read); err != nil {
+		t.Fatal(err)
+	}
+	return c, read
 }
