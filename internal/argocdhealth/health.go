@@ -66,13 +66,44 @@ func ConfigMapKey(group, kind string) string {
 	return "resource.customizations.health." + group + "_" + kind
 }
 
-// ReadScript reads the health script of a kind from dir.
+// includePrefix starts a script line that ReadScript replaces with a
+// file under the script's directory. Argo CD runs each kind's script on
+// its own, with no way to load a shared module, so code two scripts need
+// (lib/utc.lua) is written once and copied in here, for the tests and for
+// the generated argocd-cm patch alike.
+const includePrefix = "-- #include "
+
+// ReadScript reads the health script of a kind from dir, with its
+// "-- #include lib/<file>.lua" lines replaced by those files.
 func ReadScript(dir, kind string) (string, error) {
 	b, err := os.ReadFile(ScriptPath(dir, kind))
 	if err != nil {
 		return "", fmt.Errorf("read health script of %s: %w", kind, err)
 	}
-	return string(b), nil
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for _, line := range lines {
+		name, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), includePrefix)
+		if !ok {
+			out.WriteString(line)
+			continue
+		}
+		if !filepath.IsLocal(name) {
+			return "", fmt.Errorf("health script of %s includes %q, which is not a file under %s", kind, name, dir)
+		}
+		inc, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return "", fmt.Errorf("health script of %s: include: %w", kind, err)
+		}
+		if strings.Contains(string(inc), includePrefix) {
+			return "", fmt.Errorf("health script of %s: %s includes another file; includes do not nest", kind, name)
+		}
+		out.Write(inc)
+		if len(inc) > 0 && inc[len(inc)-1] != '\n' && strings.HasSuffix(line, "\n") {
+			out.WriteString("\n")
+		}
+	}
+	return out.String(), nil
 }
 
 // VM runs health scripts as Argo CD does. Its zero value reads the real

@@ -1,6 +1,8 @@
 package argocdhealth
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,49 @@ func TestEvaluateResult(t *testing.T) {
 		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 			t.Errorf("%s: error %v, want one with %q", tc.script, err, tc.wantErr)
 		}
+	}
+}
+
+// TestReadScriptIncludes: an include line becomes the file it names, so
+// a helper two scripts need is written once; an include that leaves the
+// directory, is missing, or nests is refused rather than run half.
+func TestReadScriptIncludes(t *testing.T) {
+	tests := []struct {
+		name, script, lib, want, wantErr string
+	}{
+		{name: "no include", script: "local a = 1\nreturn a\n", want: "local a = 1\nreturn a\n"},
+		{name: "include", script: "local a = 1\n-- #include lib/x.lua\nreturn f(a)\n", lib: "local function f(v)\n  return v\nend\n",
+			want: "local a = 1\nlocal function f(v)\n  return v\nend\nreturn f(a)\n"},
+		{name: "include without a final newline", script: "-- #include lib/x.lua\nreturn f()\n", lib: "local function f() end",
+			want: "local function f() end\nreturn f()\n"},
+		{name: "outside the directory", script: "-- #include ../x.lua\n", wantErr: "not a file under"},
+		{name: "missing", script: "-- #include lib/none.lua\n", wantErr: "include"},
+		{name: "nested", script: "-- #include lib/x.lua\n", lib: "-- #include lib/x.lua\n", wantErr: "do not nest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(ScriptPath(dir, "Thing"), []byte(tc.script), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.lib != "" {
+				if err := os.MkdirAll(filepath.Join(dir, "lib"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "lib", "x.lua"), []byte(tc.lib), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := ReadScript(dir, "Thing")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ReadScript: %v, want an error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("ReadScript = %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }
