@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -118,7 +119,14 @@ func fakeClusterAccount(t *testing.T, prefix string) (account, string) {
 // crashReconciler is a RenewalRequest reconciler as a freshly started
 // manager would build it.
 func crashReconciler(k8s client.Client) *controller.RenewalRequestReconciler {
-	factory := bss.NewFactory(bss.FactoryConfig{Clock: clock.RealClock{}, Endpoints: h.endpoints})
+	return crashReconcilerVia(k8s, nil)
+}
+
+// crashReconcilerVia is crashReconciler whose BSS requests go through
+// httpClient (nil: the factory's own), so that a test can act between the
+// operator's decision and the request reaching BSS.
+func crashReconcilerVia(k8s client.Client, httpClient *http.Client) *controller.RenewalRequestReconciler {
+	factory := bss.NewFactory(bss.FactoryConfig{Clock: clock.RealClock{}, Endpoints: h.endpoints, HTTPClient: httpClient})
 	return &controller.RenewalRequestReconciler{Deps: controller.Deps{
 		Client:     k8s,
 		Timing:     controller.Timing{Clock: h.clock, Speed: 1},

@@ -8,15 +8,10 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	billingv1alpha1 "github.com/bss-operator/bss-operator/api/v1alpha1"
-	"github.com/bss-operator/bss-operator/internal/accounts"
-	"github.com/bss-operator/bss-operator/internal/bss"
 	"github.com/bss-operator/bss-operator/internal/bss/simulator"
-	"github.com/bss-operator/bss-operator/internal/controller"
-	"github.com/bss-operator/bss-operator/internal/inventory"
 )
 
 // roundTripFunc is an http.RoundTripper from a function.
@@ -50,15 +45,7 @@ func TestPersonPaysBeforeTheCancel(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(req)
 	})
-	factory := bss.NewFactory(bss.FactoryConfig{Clock: clock.RealClock{}, Endpoints: h.endpoints,
-		HTTPClient: &http.Client{Transport: transport, Timeout: 10 * time.Second}})
-	r := &controller.RenewalRequestReconciler{Deps: controller.Deps{
-		Client:     k8s,
-		Timing:     controller.Timing{Clock: h.clock, Speed: 1},
-		Accounts:   &accounts.Resolver{Reader: k8s, Factory: factory},
-		Inventory:  inventory.New(h.clock, nil),
-		BSSTimeout: 10 * time.Second,
-	}}
+	r := crashReconcilerVia(k8s, &http.Client{Transport: transport, Timeout: 10 * time.Second})
 
 	rr, _ := passUntil(t, r, k8s, key, 5, inPhase(billingv1alpha1.RenewalPhaseOrdering))
 	if rr.Status.Phase != billingv1alpha1.RenewalPhaseOrdering {
