@@ -46,3 +46,27 @@ func TestNewLoggerShape(t *testing.T) {
 		t.Errorf("ts = %v, want an RFC 3339 time", rec["ts"])
 	}
 }
+
+// TestMemoryRecords: Memory reads back what the audit logger wrote, one
+// record per line in order, forgets them only when asked, and refuses a
+// line that is not JSON instead of skipping it.
+func TestMemoryRecords(t *testing.T) {
+	var m Memory
+	m.Logger().Info("BSS write", "operation", "Renew")
+	m.Logger().Info("BSS write", "operation", "PayOrder")
+	for _, reset := range []bool{false, true} {
+		recs, err := m.Records(reset)
+		if err != nil || len(recs) != 2 || recs[0]["operation"] != "Renew" || recs[1]["operation"] != "PayOrder" || recs[0]["logger"] != LoggerName {
+			t.Fatalf("Records(%v) = %v, %v; want Renew then PayOrder from the %q logger", reset, recs, err, LoggerName)
+		}
+	}
+	if recs, err := m.Records(false); err != nil || len(recs) != 0 {
+		t.Fatalf("after a reset: %v, %v; want none", recs, err)
+	}
+	if _, err := m.Write([]byte("not json\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Records(false); err == nil {
+		t.Fatal("a line that is not JSON was accepted")
+	}
+}

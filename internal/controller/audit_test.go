@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,41 +13,24 @@ import (
 	"github.com/bss-operator/bss-operator/internal/audit"
 )
 
-// auditSink collects the audit log of the shared manager as the manager
-// writes it (audit.NewLogger, JSON lines).
-type auditSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
 // auditLog is the audit log of the shared manager (suite_test.go).
-var auditLog = &auditSink{}
+var auditLog = &auditRecords{}
 
-func (s *auditSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
+// auditRecords reads the shared manager's audit log per namespace.
+type auditRecords struct{ audit.Memory }
 
-func (s *auditSink) logger() logr.Logger {
-	return audit.NewLogger(s)
-}
+// logger is the audit logger the shared manager writes with.
+func (s *auditRecords) logger() logr.Logger { return s.Logger() }
 
 // records returns the audit records of one namespace, oldest first.
-func (s *auditSink) records(t *testing.T, ns string) []map[string]any {
+func (s *auditRecords) records(t *testing.T, ns string) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	data := s.buf.String()
-	s.mu.Unlock()
+	all, err := s.Records(false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []map[string]any
-	for _, line := range strings.Split(data, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("audit record is not JSON: %v: %s", err, line)
-		}
+	for _, m := range all {
 		if m["namespace"] == ns {
 			out = append(out, m)
 		}
